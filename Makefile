@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+MANAGE := $(PY) example_site/manage.py
+
+.PHONY: demo test lint test-python messages clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade "pip>=24" "setuptools>=68" wheel
+
+# Stamps reinstall when the package metadata changes.
+$(VENV)/.installed-demo: setup.cfg pyproject.toml | $(PY)
+	$(PIP) install -e ".[example]"
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(PY)
+	$(PIP) install -e ".[test,example]"
+	touch $@ $(VENV)/.installed-demo
+
+demo: $(VENV)/.installed-demo
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo_content
+	@echo "Sito: http://127.0.0.1:8000/   Admin: http://127.0.0.1:8000/admin/ (admin / admin)   Ctrl-C per uscire"
+	@# The Huey consumer runs beside the web server; leaving the server (Ctrl-C) stops the consumer too.
+	@$(MANAGE) run_huey & huey=$$!; \
+	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+messages: $(VENV)/.installed-test
+	cd wagtail_whatsapp && ../$(PY) ../example_site/manage.py makemessages -l it --no-obsolete
+	cd wagtail_whatsapp && ../$(PY) ../example_site/manage.py compilemessages -l it
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info example_site/var

@@ -1,0 +1,182 @@
+"""Settings of the example site, "Comune di Esempio". Everything a town changes comes from the environment."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("EXAMPLE_SITE_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_list(name, default):
+    value = os.environ.get(name, "")
+    return [item.strip() for item in value.split(",") if item.strip()] or default
+
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    SECRET_KEY = "insecure-demo-key-only-for-local-development"  # noqa: S105 (DEBUG only)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "town",
+    "wagtail_whatsapp",
+    "wagtail_modeladmin",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "huey.contrib.djhuey",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "esempio.urls"
+WSGI_APPLICATION = "esempio.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+            ]
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = []
+
+LANGUAGE_CODE = "it"
+LANGUAGES = [("it", "Italiano"), ("en", "English")]
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+TIME_ZONE = "Europe/Rome"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+WAGTAIL_SITE_NAME = "Comune di Esempio"
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILDOCS_EXTENSIONS = ["pdf", "mp4", "3gp", "jpg", "jpeg", "png"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+# --- WhatsApp ------------------------------------------------------------------------------------------------------
+# The sandbox backend keeps messages in the database: the whole service works offline, with invented secrets.
+WHATSAPP_BACKEND = os.environ.get("WHATSAPP_BACKEND", "sandbox").strip().lower()
+if WHATSAPP_BACKEND not in ("sandbox", "cloud"):
+    raise ImproperlyConfigured("WHATSAPP_BACKEND must be 'sandbox' or 'cloud'.")
+SANDBOX = WHATSAPP_BACKEND == "sandbox"
+
+
+def whatsapp_env(name, sandbox_default=""):
+    return os.environ.get(f"WHATSAPP_{name}", sandbox_default if SANDBOX else "")
+
+
+def app_secrets():
+    # Several comma-separated secrets let a town rotate its app secret without downtime.
+    value = whatsapp_env("APP_SECRET", "sandbox-app-secret")
+    secrets = [item.strip() for item in value.split(",") if item.strip()]
+    return secrets[0] if len(secrets) == 1 else secrets
+
+
+def messages_per_second():
+    value = os.environ.get("WHATSAPP_MESSAGES_PER_SECOND", "80")
+    try:
+        return float(value)
+    except ValueError:
+        # Left to the plugin's system check, which names the setting.
+        return value
+
+
+WAGTAIL_WHATSAPP = {
+    "BACKEND": WHATSAPP_BACKEND,
+    "ACCESS_TOKEN": whatsapp_env("ACCESS_TOKEN", "sandbox-access-token"),
+    "APP_SECRET": app_secrets(),
+    "VERIFY_TOKEN": whatsapp_env("VERIFY_TOKEN", "sandbox-verify-token"),
+    "PHONE_NUMBER_ID": whatsapp_env("PHONE_NUMBER_ID", "100000000000001"),
+    "WABA_ID": whatsapp_env("WABA_ID", "200000000000001"),
+    "API_BASE_URL": os.environ.get("WHATSAPP_API_BASE_URL", "https://graph.facebook.com"),
+    "API_VERSION": os.environ.get("WHATSAPP_API_VERSION", "v25.0"),
+    "MESSAGES_PER_SECOND": messages_per_second(),
+}
+
+# --- Huey -----------------------------------------------------------------------------------------------------------
+# SqliteHuey on a file by default (one machine); RedisHuey when HUEY_REDIS_URL is set (several consumers).
+HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
+HUEY = {
+    "name": "wagtail_whatsapp_example",
+    "immediate": env_bool("HUEY_IMMEDIATE", False),
+    "consumer": {"workers": 4, "worker_type": "thread"},
+}
+if HUEY_REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": HUEY_REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"wagtail_whatsapp": {"handlers": ["console"], "level": os.environ.get("WHATSAPP_LOG_LEVEL", "INFO")}},
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True

@@ -1,0 +1,177 @@
+"""Fill the example site with a town's home page, news and events. Safe to run again: nothing is duplicated."""
+
+import io
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.files.images import ImageFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image as PILImage
+from PIL import ImageDraw
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+
+from town.models import EventIndexPage, EventPage, HomePage, NewsIndexPage, NewsPage
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "admin"  # noqa: S105 (the demo's documented login)
+
+NEWS = [
+    {
+        "slug": "chiusura-via-roma",
+        "title": "Chiusura di via Roma per lavori all'acquedotto",
+        "days_ago": 1,
+        "intro": "Da lunedì a venerdì via Roma resterà chiusa al traffico tra piazza Municipio e via Dante "
+        "per la sostituzione delle tubature dell'acquedotto.",
+        "body": "<p>I lavori si svolgeranno dalle 8 alle 17. I residenti potranno raggiungere le abitazioni "
+        "a piedi; il percorso alternativo per i veicoli passa da via Garibaldi, con senso unico alternato "
+        "regolato da semaforo.</p><p>Il servizio di raccolta rifiuti non subirà variazioni.</p>",
+        "image": True,
+    },
+    {
+        "slug": "scadenza-tari",
+        "title": "TARI 2026: la prima rata scade il 16 dicembre",
+        "days_ago": 3,
+        "intro": "Gli avvisi di pagamento della tassa sui rifiuti sono in consegna. Chi non lo ricevesse può "
+        "scaricarlo dallo sportello online o chiederlo all'Ufficio tributi.",
+        "body": "<p>L'Ufficio tributi è aperto il martedì e il giovedì dalle 9 alle 12. Per informazioni: "
+        "tributi@comune.esempio.it, telefono 035 000 0001.</p>",
+        "image": False,
+    },
+    {
+        "slug": "allerta-neve",
+        "title": "Allerta neve: scuole aperte, attenzione sulle strade",
+        "days_ago": 6,
+        "intro": "Per la notte sono previste nevicate deboli. I mezzi spazzaneve del Comune sono pronti; "
+        "si raccomanda di usare pneumatici invernali o catene.",
+        "body": "<p>In caso di emergenza chiamare il 112. Per segnalare strade non percorribili: "
+        "polizia locale, 035 000 0002.</p>",
+        "image": False,
+    },
+]
+
+EVENTS = [
+    {
+        "slug": "mercatino-di-natale",
+        "title": "Mercatino di Natale in piazza",
+        "in_days": 10,
+        "hours": (9, 19),
+        "place": "Piazza Municipio",
+        "intro": "Bancarelle di artigiani e produttori locali, la casetta di Babbo Natale e cioccolata calda "
+        "offerta dalla Pro Loco.",
+        "body": "<p>L'ingresso è libero. In caso di maltempo il mercatino si sposta sotto i portici.</p>",
+    },
+    {
+        "slug": "consiglio-comunale",
+        "title": "Consiglio comunale aperto sul bilancio",
+        "in_days": 17,
+        "hours": (20, 22),
+        "place": "Sala consiliare, Palazzo municipale",
+        "intro": "Il Consiglio comunale presenta il bilancio di previsione e risponde alle domande dei cittadini.",
+        "body": "<p>La seduta è pubblica e trasmessa in diretta sul sito del Comune.</p>",
+    },
+]
+
+
+def demo_image(title):
+    canvas = PILImage.new("RGB", (1200, 630), (10, 77, 140))
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 520, 1200, 630), fill=(242, 169, 0))
+    draw.text((60, 240), title, fill=(255, 255, 255), font_size=56)
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="JPEG", quality=85)
+    return ImageFile(buffer, name="demo-via-roma.jpg")
+
+
+class Command(BaseCommand):
+    help = "Create the example town's pages and admin user (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        home = self.home_page()
+        self.news(home)
+        self.events(home)
+        self.admin_user()
+        self.stdout.write(self.style.SUCCESS("Contenuti di esempio pronti."))
+        self.stdout.write(f"Admin: http://127.0.0.1:8000/admin/  utente: {ADMIN_USERNAME}  password: {ADMIN_PASSWORD}")
+
+    def home_page(self):
+        home = HomePage.objects.first()
+        if home is None:
+            root = Page.get_first_root_node()
+            # Wagtail's "Welcome" page holds the slug "home": it makes way for the town's home page.
+            for placeholder in root.get_children().filter(slug="home"):
+                if placeholder.specific_class is Page:
+                    placeholder.delete()
+            home = root.add_child(
+                instance=HomePage(
+                    title="Comune di Esempio",
+                    slug="home",
+                    intro="<p>Benvenuti sul sito del Comune di Esempio: notizie, avvisi ed eventi del paese.</p>",
+                )
+            )
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(
+                hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Comune di Esempio"
+            )
+        elif site.root_page_id != home.pk or site.site_name != "Comune di Esempio":
+            site.root_page = home
+            site.site_name = "Comune di Esempio"
+            site.save()
+        return home
+
+    def index(self, home, model, slug, title, intro):
+        existing = model.objects.child_of(home).filter(slug=slug).first()
+        if existing:
+            return existing
+        return home.add_child(instance=model(title=title, slug=slug, intro=intro, show_in_menus=True))
+
+    def news(self, home):
+        index = self.index(home, NewsIndexPage, "notizie", "Notizie", "<p>Avvisi e notizie dal Comune.</p>")
+        for item in NEWS:
+            if NewsPage.objects.filter(slug=item["slug"]).exists():
+                continue
+            image = self.image(item["title"]) if item["image"] else None
+            page = NewsPage(
+                title=item["title"],
+                slug=item["slug"],
+                date=date.today() - timedelta(days=item["days_ago"]),
+                intro=item["intro"],
+                body=item["body"],
+                image=image,
+            )
+            index.add_child(instance=page)
+            page.save_revision().publish()
+
+    def events(self, home):
+        index = self.index(home, EventIndexPage, "eventi", "Eventi", "<p>Appuntamenti in paese.</p>")
+        tz = timezone.get_current_timezone()
+        for item in EVENTS:
+            if EventPage.objects.filter(slug=item["slug"]).exists():
+                continue
+            day = date.today() + timedelta(days=item["in_days"])
+            start_hour, end_hour = item["hours"]
+            page = EventPage(
+                title=item["title"],
+                slug=item["slug"],
+                start=datetime.combine(day, time(start_hour), tzinfo=tz),
+                end=datetime.combine(day, time(end_hour), tzinfo=tz),
+                place=item["place"],
+                intro=item["intro"],
+                body=item["body"],
+            )
+            index.add_child(instance=page)
+            page.save_revision().publish()
+
+    def image(self, title):
+        image_model = get_image_model()
+        existing = image_model.objects.filter(title=title).first()
+        return existing or image_model.objects.create(title=title, file=demo_image(title))
+
+    def admin_user(self):
+        user_model = get_user_model()
+        if not user_model.objects.filter(username=ADMIN_USERNAME).exists():
+            user_model.objects.create_superuser(ADMIN_USERNAME, "admin@comune.esempio.it", ADMIN_PASSWORD)

@@ -1,0 +1,20 @@
+import pytest
+from wagtail.models import Page, Site
+
+
+@pytest.fixture
+def site(db):
+    """The default site, rooted at the example town's home page."""
+    from town.models import HomePage
+
+    root = Page.get_first_root_node()
+    for placeholder in root.get_children().filter(slug="home"):
+        placeholder.delete()
+    home = root.add_child(instance=HomePage(title="Comune di Esempio", slug="home"))
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        site = Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True)
+    else:
+        site.hostname, site.port, site.root_page = "testserver", 80, home
+        site.save()
+    return site

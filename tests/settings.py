@@ -1,0 +1,27 @@
+"""Test settings: the example site, on a throwaway database, with Huey running tasks inline."""
+
+import os
+import tempfile
+
+os.environ.setdefault("EXAMPLE_SITE_VAR_DIR", tempfile.mkdtemp(prefix="wagtail-whatsapp-tests-"))
+
+from esempio.settings import *  # noqa: E402,F403
+
+# Tests run on SQLite unless the scale path points DATABASE_URL at PostgreSQL.
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}  # noqa: F405
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+HUEY = {"huey_class": "huey.MemoryHuey", "name": "tests", "immediate": True}
+LANGUAGE_CODE = "en"
+WAGTAILADMIN_BASE_URL = "http://testserver"
+ALLOWED_HOSTS = ["*"]
+
+WAGTAIL_WHATSAPP = {
+    "BACKEND": "sandbox",
+    "ACCESS_TOKEN": "test-access-token",
+    "APP_SECRET": "test-app-secret",
+    "VERIFY_TOKEN": "test-verify-token",
+    "PHONE_NUMBER_ID": "106540352242922",
+    "WABA_ID": "102290129340398",
+}

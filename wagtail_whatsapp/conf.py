@@ -1,0 +1,122 @@
+"""The one place that reads Django settings for the plugin.
+
+Every setting lives in the ``WAGTAIL_WHATSAPP`` dict. Values are read on each access (not cached at import) so that
+``override_settings`` in tests and settings changed by a deployment are honoured. Secrets are only ever read here and
+never written to logs or templates.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+BACKEND_ALIASES = {
+    "cloud": "wagtail_whatsapp.backends.cloud.CloudBackend",
+    "sandbox": "wagtail_whatsapp.backends.sandbox.SandboxBackend",
+}
+
+# Documented in docs/settings.md; keep both in step.
+DEFAULTS = {
+    "BACKEND": BACKEND_ALIASES["cloud"],
+    "ACCESS_TOKEN": "",
+    "APP_SECRET": "",
+    "VERIFY_TOKEN": "",
+    "PHONE_NUMBER_ID": "",
+    "WABA_ID": "",
+    "API_BASE_URL": "https://graph.facebook.com",
+    "API_VERSION": "v25.0",
+    "MESSAGES_PER_SECOND": 80,
+    "CONNECT_TIMEOUT": 5.0,
+    "READ_TIMEOUT": 30.0,
+    "STORE_PROFILE_NAMES": True,
+    "WEBHOOK_MAX_BODY_BYTES": 3 * 1024 * 1024,
+}
+
+SECRET_NAMES = ("ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN")
+CLOUD_REQUIRED = SECRET_NAMES
+
+
+def _user_settings():
+    value = getattr(django_settings, "WAGTAIL_WHATSAPP", None) or {}
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured("WAGTAIL_WHATSAPP must be a dict.")
+    return value
+
+
+def get(name):
+    """Return the setting ``name``, or its documented default."""
+    if name not in DEFAULTS:
+        raise ImproperlyConfigured(f"Unknown wagtail-whatsapp setting: WAGTAIL_WHATSAPP['{name}']")
+    return _user_settings().get(name, DEFAULTS[name])
+
+
+def unknown_setting_names():
+    return sorted(set(_user_settings()) - set(DEFAULTS))
+
+
+def backend_path():
+    path = get("BACKEND") or DEFAULTS["BACKEND"]
+    return BACKEND_ALIASES.get(path, path)
+
+
+def is_cloud_backend():
+    return backend_path() == BACKEND_ALIASES["cloud"]
+
+
+def is_sandbox_backend():
+    return backend_path() == BACKEND_ALIASES["sandbox"]
+
+
+def backend_class():
+    path = backend_path()
+    try:
+        return import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"WAGTAIL_WHATSAPP['BACKEND'] = {path!r} cannot be imported: {exc}") from exc
+
+
+def app_secrets():
+    """The app secrets as a list: several are accepted so a secret can be rotated without downtime."""
+    value = get("APP_SECRET")
+    if isinstance(value, str):
+        values = [value]
+    elif isinstance(value, (list, tuple)):
+        values = list(value)
+    else:
+        return []
+    return [secret for secret in values if isinstance(secret, str) and secret]
+
+
+def missing_cloud_settings():
+    """Names of the settings the cloud backend cannot work without."""
+    missing = []
+    for name in CLOUD_REQUIRED:
+        present = app_secrets() if name == "APP_SECRET" else get(name)
+        if not present:
+            missing.append(name)
+    return missing
+
+
+def messages_per_second():
+    value = get("MESSAGES_PER_SECOND")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ImproperlyConfigured("WAGTAIL_WHATSAPP['MESSAGES_PER_SECOND'] must be a positive number.")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float
+    read: float
+
+    def as_requests_timeout(self):
+        return (self.connect, self.read)
+
+
+def timeouts():
+    connect, read = get("CONNECT_TIMEOUT"), get("READ_TIMEOUT")
+    for name, value in (("CONNECT_TIMEOUT", connect), ("READ_TIMEOUT", read)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ImproperlyConfigured(f"WAGTAIL_WHATSAPP['{name}'] must be a positive number of seconds.")
+    return Timeouts(float(connect), float(read))

@@ -1,0 +1,79 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InboundMessage(models.Model):
+    """A message a citizen sent to the town's number, stored once per wamid (Meta retries and duplicates)."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        REVIEWED = "reviewed", _("Reviewed")
+        DELETED = "deleted", _("Deleted")
+        REPORTED = "reported", _("Reported")
+
+    class Action(models.TextChoices):
+        NONE = "", _("None")
+        SUBSCRIBE = "subscribe", _("Subscribe keyword")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe keyword")
+
+    site = models.ForeignKey("wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
+    subscriber = models.ForeignKey(
+        "wagtail_whatsapp.Subscriber",
+        verbose_name=_("subscriber"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_messages",
+    )
+    wamid = models.CharField(_("WhatsApp message ID"), max_length=256, unique=True)
+    phone_number = models.CharField(_("sender number"), max_length=20, blank=True)
+    wa_user_id = models.CharField(_("sender WhatsApp user ID"), max_length=128, blank=True)
+    profile_name = models.CharField(_("profile name"), max_length=256, blank=True)
+    message_type = models.CharField(_("type"), max_length=32)
+    text = models.TextField(_("text"), blank=True)
+    media_id = models.CharField(_("media ID"), max_length=128, blank=True)
+    media_mime_type = models.CharField(_("media type"), max_length=128, blank=True)
+    payload = models.JSONField(_("payload as received"), default=dict, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    keyword_action = models.CharField(
+        _("keyword"), max_length=16, choices=Action.choices, default=Action.NONE, blank=True
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True)
+
+    class Meta:
+        verbose_name = _("received message")
+        verbose_name_plural = _("inbox")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.message_type} {self.wamid}"
+
+
+class StatusUpdate(models.Model):
+    """A delivery status webhook, stored once per (wamid, status) so that replays change nothing."""
+
+    site = models.ForeignKey(
+        "wagtailcore.Site", verbose_name=_("site"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    wamid = models.CharField(_("WhatsApp message ID"), max_length=256)
+    status = models.CharField(_("status"), max_length=16)
+    timestamp = models.DateTimeField(_("time"))
+    recipient_id = models.CharField(_("recipient"), max_length=128, blank=True)
+    callback_data = models.CharField(_("callback data"), max_length=512, blank=True)
+    error_code = models.IntegerField(_("error code"), null=True, blank=True)
+    error_title = models.CharField(_("error"), max_length=512, blank=True)
+    payload = models.JSONField(_("payload as received"), default=dict, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("status update")
+        verbose_name_plural = _("status updates")
+        constraints = [
+            models.UniqueConstraint(fields=["wamid", "status"], name="wagtail_whatsapp_status_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.status} {self.wamid}"

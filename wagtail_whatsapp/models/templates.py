@@ -1,0 +1,38 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageTemplate(models.Model):
+    """A message template of the WhatsApp Business Account, synced from Meta (read-only in the admin)."""
+
+    class Status(models.TextChoices):
+        APPROVED = "APPROVED", _("Approved")
+        PENDING = "PENDING", _("Pending")
+        REJECTED = "REJECTED", _("Rejected")
+        PAUSED = "PAUSED", _("Paused")
+        DISABLED = "DISABLED", _("Disabled")
+
+    waba_id = models.CharField(_("WhatsApp Business Account ID"), max_length=64)
+    template_id = models.CharField(_("template ID"), max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=512)
+    language = models.CharField(_("language"), max_length=16)
+    category = models.CharField(_("category"), max_length=32, blank=True)
+    status = models.CharField(_("status"), max_length=32)
+    parameter_format = models.CharField(_("parameter format"), max_length=16, blank=True)
+    components = models.JSONField(_("components"), default=list, blank=True)
+    synced_at = models.DateTimeField(_("synced at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["waba_id", "name", "language"], name="wagtail_whatsapp_template_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_approved(self):
+        return self.status == self.Status.APPROVED

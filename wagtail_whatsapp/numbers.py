@@ -1,0 +1,61 @@
+"""Phone numbers: E.164 normalisation (with phonenumbers) and masking for logs and screens."""
+
+import phonenumbers
+
+DEFAULT_REGION = "IT"
+MASK = "•"
+
+
+class InvalidNumber(ValueError):
+    pass
+
+
+def normalise_number(raw, region=DEFAULT_REGION):
+    """Return ``raw`` in E.164 (``+393331234567``) or raise InvalidNumber.
+
+    WhatsApp sends numbers as bare digits with the country code (``393331234567``); people type them with spaces,
+    dashes or a leading 00. A number without a country code is read as Italian.
+    """
+    if not isinstance(raw, str):
+        raise InvalidNumber("not a string")
+    text = raw.strip()
+    if not text:
+        raise InvalidNumber("empty")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    digits_only = text.replace(" ", "").replace("-", "")
+    if digits_only.isdigit() and len(digits_only) > 10:
+        # Graph API style: country code without "+".
+        text = "+" + digits_only
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber(str(exc)) from exc
+    if not phonenumbers.is_possible_number(parsed) or not phonenumbers.is_valid_number(parsed):
+        raise InvalidNumber("not a valid number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_normalise_number(raw, region=DEFAULT_REGION):
+    try:
+        return normalise_number(raw, region)
+    except InvalidNumber:
+        return ""
+
+
+def mask_number(number):
+    """``+393481234511`` → ``+39 348 ••• •511``: enough to recognise a number, not to write to it."""
+    if not number:
+        return ""
+    text = str(number)
+    try:
+        parsed = phonenumbers.parse(text if text.startswith("+") else "+" + text, None)
+        text = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        pass
+    # Keep the country code and the first group (operator or area), then all but the last three digits hidden.
+    separators = [i for i, ch in enumerate(text) if ch in " -"]
+    visible_prefix = separators[1] if len(separators) >= 2 else 0
+    digit_positions = [i for i, ch in enumerate(text) if ch.isdigit() and i >= visible_prefix]
+    hidden = set(digit_positions[:-3])
+    return "".join(MASK if i in hidden else ch for i, ch in enumerate(text))
