@@ -8,6 +8,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from wagtail_whatsapp.models import WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
+
 
 class HomePage(Page):
     intro = RichTextField("introduzione", blank=True)
@@ -58,7 +60,7 @@ class NewsIndexPage(ListingPage):
         return NewsPage
 
 
-class NewsPage(Page):
+class NewsPage(WhatsAppBroadcastMixin, Page):
     date = models.DateField("data", default=timezone.localdate)
     intro = models.TextField("sommario", max_length=400, help_text="Due o tre frasi: è il testo che apre la notizia.")
     body = RichTextField("testo", blank=True)
@@ -85,6 +87,7 @@ class NewsPage(Page):
         FieldPanel("intro"),
         FieldPanel("body"),
         MultiFieldPanel([FieldPanel("image"), FieldPanel("video")], heading="Immagine e video"),
+        *WhatsAppBroadcastMixin.whatsapp_panels,
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["town.NewsIndexPage"]
@@ -108,7 +111,7 @@ class EventIndexPage(ListingPage):
         return EventPage
 
 
-class EventPage(Page):
+class EventPage(WhatsAppEventBroadcastMixin, Page):
     start = models.DateTimeField("inizio")
     end = models.DateTimeField("fine")
     place = models.CharField("luogo", max_length=255)
@@ -128,6 +131,7 @@ class EventPage(Page):
         FieldPanel("intro"),
         FieldPanel("body"),
         FieldPanel("image"),
+        *WhatsAppBroadcastMixin.whatsapp_panels,
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("place")]
     parent_page_types = ["town.EventIndexPage"]

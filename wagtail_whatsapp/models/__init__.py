@@ -1,6 +1,6 @@
 """Models, one module per concept; everything is importable from ``wagtail_whatsapp.models``."""
 
-from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin
+from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
 from .sandbox import SandboxMessage
@@ -18,5 +18,6 @@ __all__ = [
     "StatusUpdate",
     "Subscriber",
     "WhatsAppBroadcastMixin",
+    "WhatsAppEventBroadcastMixin",
     "WhatsAppSettings",
 ]

@@ -1,13 +1,28 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+
+CAPTION_LIMIT = 1024  # Meta's limit for an image or video caption (and a template body)
+TEXT_LIMIT = 4096
+
+
+def _shorten(text, limit):
+    text = " ".join(str(text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
 
 
 class WhatsAppBroadcastMixin(models.Model):
     """Mix into a Page model to let editors send it via WhatsApp.
 
-    The sending logic reads the page only through the ``get_whatsapp_*`` methods below, so a site overrides them to
-    change what citizens receive.
+    The plugin reads a page only through the ``get_whatsapp_*`` methods below: override them to change what citizens
+    receive. Add ``whatsapp_panels`` to the page's ``content_panels`` (or a tab) to show the editor's options.
     """
 
     whatsapp_send_on_publish = models.BooleanField(
@@ -18,11 +33,104 @@ class WhatsAppBroadcastMixin(models.Model):
     whatsapp_message_override = models.TextField(
         _("WhatsApp text"),
         blank=True,
+        max_length=CAPTION_LIMIT,
         help_text=_("Leave empty to send the title, the introduction and the link to the page."),
     )
 
+    # Attribute names read by the default implementation; a page model may point them elsewhere.
+    whatsapp_intro_field = "intro"
+    whatsapp_image_field = "image"
+    whatsapp_video_field = "video"
+    whatsapp_intro_length = 300
+
+    whatsapp_panels = [
+        MultiFieldPanel(
+            [FieldPanel("whatsapp_send_on_publish"), FieldPanel("whatsapp_message_override")],
+            heading=_("WhatsApp"),
+        )
+    ]
+
     class Meta:
         abstract = True
+
+    def get_whatsapp_intro(self):
+        intro = getattr(self, self.whatsapp_intro_field, "") or getattr(self, "search_description", "")
+        return _shorten(strip_tags(str(intro)), self.whatsapp_intro_length)
+
+    def get_whatsapp_details(self):
+        """Extra lines between the introduction and the link (events: when and where)."""
+        return []
+
+    def get_whatsapp_url(self):
+        return self.get_full_url()
+
+    def get_whatsapp_message(self):
+        """The text citizens receive: the editor's override, or title, short intro, details and the page's URL."""
+        url = self.get_whatsapp_url() or ""
+        if self.whatsapp_message_override.strip():
+            body = self.whatsapp_message_override.strip()
+            if url and url not in body:
+                body = f"{body}\n\n{url}"
+            return body[:CAPTION_LIMIT]
+        parts = [f"*{self.title}*"]
+        intro = self.get_whatsapp_intro()
+        if intro:
+            parts.append(intro)
+        details = [line for line in self.get_whatsapp_details() if line]
+        if details:
+            parts.append("\n".join(details))
+        if url:
+            parts.append(url)
+        return "\n\n".join(parts)[:CAPTION_LIMIT]
+
+    def get_whatsapp_image(self):
+        """A Wagtail image to send with the text, or None."""
+        return getattr(self, self.whatsapp_image_field, None)
+
+    def get_whatsapp_video(self):
+        """A document holding a short MP4 to send with the text, or None (an image wins when both are set)."""
+        return getattr(self, self.whatsapp_video_field, None)
+
+    def get_whatsapp_template_parameters(self):
+        """Values offered to the broadcast template's parameters (mapped in the site's WhatsApp settings)."""
+        url = self.get_whatsapp_url() or ""
+        site_root = self.get_site().root_url if self.get_site() else ""
+        return {
+            "title": _shorten(self.title, 200),
+            "summary": self.get_whatsapp_intro(),
+            "details": " · ".join(line for line in self.get_whatsapp_details() if line),
+            "url": url,
+            # Template URL buttons take a suffix appended to the approved base URL.
+            "url_path": url[len(site_root) :].lstrip("/") if site_root and url.startswith(site_root) else url,
+        }
+
+
+class WhatsAppEventBroadcastMixin(WhatsAppBroadcastMixin):
+    """For event pages: the message also says when and where."""
+
+    whatsapp_start_field = "start"
+    whatsapp_end_field = "end"
+    whatsapp_place_field = "place"
+
+    class Meta:
+        abstract = True
+
+    def get_whatsapp_details(self):
+        start = getattr(self, self.whatsapp_start_field, None)
+        end = getattr(self, self.whatsapp_end_field, None)
+        place = getattr(self, self.whatsapp_place_field, "")
+        lines = []
+        if start:
+            start = timezone.localtime(start) if timezone.is_aware(start) else start
+            when = date_format(start, "l j F Y, H:i")
+            if end:
+                end = timezone.localtime(end) if timezone.is_aware(end) else end
+                same_day = end.date() == start.date()
+                when += " – " + date_format(end, "H:i" if same_day else "l j F Y, H:i")
+            lines.append(f"🗓 {when}")
+        if place:
+            lines.append(f"📍 {place}")
+        return lines
 
 
 class Broadcast(models.Model):

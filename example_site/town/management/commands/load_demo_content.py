@@ -112,14 +112,14 @@ class Command(BaseCommand):
                     intro="<p>Benvenuti sul sito del Comune di Esempio: notizie, avvisi ed eventi del paese.</p>",
                 )
             )
+        # Absolute links in WhatsApp messages must open the demo server.
+        wanted = {"hostname": "127.0.0.1", "port": 8000, "root_page": home, "site_name": "Comune di Esempio"}
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
-            Site.objects.create(
-                hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Comune di Esempio"
-            )
-        elif site.root_page_id != home.pk or site.site_name != "Comune di Esempio":
-            site.root_page = home
-            site.site_name = "Comune di Esempio"
+            Site.objects.create(is_default_site=True, **wanted)
+        elif any(getattr(site, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(site, name, value)
             site.save()
         return home
 
