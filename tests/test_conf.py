@@ -109,3 +109,34 @@ def test_secrets_never_appear_in_check_messages(settings):
     settings.WAGTAIL_WHATSAPP = {**CLOUD_WITH_SECRETS, "ACCESS_TOKEN": "", "APP_SECRET": "s3cr3t-value"}
     text = " ".join(f"{m.msg} {m.hint}" for m in check_settings())
     assert "s3cr3t-value" not in text
+
+
+def test_immediate_huey_with_the_cloud_backend_is_a_warning(settings):
+    from wagtail_whatsapp.checks import check_queue
+
+    settings.WAGTAIL_WHATSAPP = CLOUD_WITH_SECRETS
+    settings.HUEY = {"huey_class": "huey.MemoryHuey", "immediate": True}
+    assert [m.id for m in check_queue()] == ["wagtail_whatsapp.W002"]
+    settings.HUEY = {"huey_class": "huey.MemoryHuey", "immediate": False}
+    assert check_queue() == []
+    settings.WAGTAIL_WHATSAPP = {"BACKEND": "sandbox"}
+    settings.HUEY = {"huey_class": "huey.MemoryHuey", "immediate": True}
+    assert check_queue() == []
+
+
+@pytest.mark.parametrize(
+    ("base_url", "redirect", "expected"),
+    [
+        ("http://comune.example", False, ["wagtail_whatsapp.W003"]),
+        ("https://comune.example", False, ["wagtail_whatsapp.W003"]),
+        ("https://comune.example", True, []),
+    ],
+)
+def test_webhook_without_https_is_a_deploy_warning(settings, base_url, redirect, expected):
+    from wagtail_whatsapp.checks import check_webhook_https
+
+    settings.WAGTAIL_WHATSAPP = CLOUD_WITH_SECRETS
+    settings.WAGTAILADMIN_BASE_URL = base_url
+    settings.SECURE_SSL_REDIRECT = redirect
+    settings.SECURE_PROXY_SSL_HEADER = None
+    assert [m.id for m in check_webhook_https()] == expected
