@@ -3,6 +3,17 @@
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
+from .pages import (
+    WhatsAppArchivePage,
+    WhatsAppArchivePageMixin,
+    WhatsAppDocumentPageMixin,
+    WhatsAppPolicyPage,
+    WhatsAppPolicyPageMixin,
+    WhatsAppPrivacyPage,
+    WhatsAppPrivacyPageMixin,
+    WhatsAppSubscribePage,
+    WhatsAppSubscribePageMixin,
+)
 from .sandbox import SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
@@ -17,6 +28,15 @@ __all__ = [
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",
+    "WhatsAppArchivePage",
+    "WhatsAppArchivePageMixin",
     "WhatsAppBroadcastMixin",
+    "WhatsAppDocumentPageMixin",
+    "WhatsAppPolicyPage",
+    "WhatsAppPolicyPageMixin",
+    "WhatsAppPrivacyPage",
+    "WhatsAppPrivacyPageMixin",
     "WhatsAppSettings",
+    "WhatsAppSubscribePage",
+    "WhatsAppSubscribePageMixin",
 ]
