@@ -146,3 +146,29 @@ def test_archive_rss_feed(town, client):
     assert "<title>Chiusura di via Roma</title>" in body
     assert "<link>http://testserver/notizie/via-roma/</link>" in body
     assert "Mai partita" not in body
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_the_plugins_own_base_template_stands_alone(town, rf, language):
+    """Without a site override, the pages render on the plugin's minimal base, in the active language."""
+    from pathlib import Path
+
+    from django.template import Context, Engine
+    from django.utils import translation
+
+    import wagtail_whatsapp
+
+    plugin_only = Engine(
+        dirs=[Path(wagtail_whatsapp.__file__).parent / "templates"],
+        libraries={"i18n": "django.templatetags.i18n", "wagtailcore_tags": "wagtail.templatetags.wagtailcore_tags"},
+    )
+    page = WhatsAppSubscribePage.objects.get()
+    request = rf.get(page.url)
+
+    with translation.override(language):
+        html = plugin_only.get_template(page.get_template(request)).render(Context(page.get_context(request)))
+
+    assert f'<html lang="{language}">' in html
+    assert 'href="#main"' in html and '<main id="main"' in html
+    assert f'href="{WA_ME_LINK}"' in html
+    assert "protocollo@comune.esempio.it" in html  # the footer lists the town's other channels
