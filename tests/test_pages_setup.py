@@ -141,3 +141,26 @@ def test_default_privacy_notice_names_everything_the_law_asks(town):
 def test_setup_writes_generic_contacts_when_the_town_has_none(site):
     call_command("whatsapp_setup")
     assert "i recapiti pubblicati sul sito del Comune" in WhatsAppPolicyPage.objects.get().body
+
+
+def test_each_site_gets_its_own_pages_with_absolute_urls_on_its_own_host(town):
+    from wagtail.models import Site
+
+    from town.models import HomePage
+
+    other_home = Page.get_first_root_node().add_child(instance=HomePage(title="Comune di Altrove", slug="altrove"))
+    other = Site.objects.create(hostname="altrove.example", port=80, root_page=other_home, site_name="Altrove")
+    configure(other, display_number="+39 035 999 9999", town_name="Comune di Altrove")
+
+    call_command("whatsapp_setup", "--site", str(town.pk))
+    call_command("whatsapp_setup", "--site", str(other.pk))
+
+    expected = [(town, "testserver", "+39 035 123 4567"), (other, "altrove.example", "+39 035 999 9999")]
+    for site, host, number in expected:
+        settings = WhatsAppSettings.for_site(site)
+        # What the welcome message links: the site's own pages, as absolute URLs on the site's own host.
+        for page in (settings.policy_page, settings.privacy_page):
+            assert page.get_site().pk == site.pk
+            assert page.full_url.startswith(f"http://{host}/")
+        assert number in settings.policy_page.specific.body
+    assert WhatsAppPolicyPage.objects.count() == 2
