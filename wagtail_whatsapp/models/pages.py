@@ -15,30 +15,38 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from .. import join_links
+from ..feeds import BroadcastArchiveFeed
 from .broadcasts import Broadcast
+from .settings import WhatsAppSettings
 
 # Headings start at h2: the page title is the only h1, so the outline stays in order (WCAG 1.3.1).
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "hr"]
 
 
-class WhatsAppTemplateMixin:
-    """Wagtail gives every concrete page class a default ``template`` named after the class, which would hide one set
-    on an abstract mixin: the mixins name theirs in ``whatsapp_template`` instead (a site may change it)."""
+class WhatsAppPublicPageMixin:
+    """What the four page types share: their template, and the site's WhatsApp settings in the context.
+
+    Wagtail gives every concrete page class a default ``template`` named after the class, which would hide one set on
+    an abstract mixin: the mixins name theirs in ``whatsapp_template`` instead (a site may change it).
+    """
 
     whatsapp_template = None
 
     def get_template(self, request, *args, **kwargs):
         return self.whatsapp_template or super().get_template(request, *args, **kwargs)
 
+    def get_whatsapp_settings(self):
+        """The settings of the page's own site (not the request's): the number and links belong to that town."""
+        site = self.get_site()
+        return WhatsAppSettings.for_site(site) if site else None
 
-def whatsapp_settings_for(page):
-    from .settings import WhatsAppSettings
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["whatsapp_settings"] = self.get_whatsapp_settings()
+        return context
 
-    site = page.get_site()
-    return WhatsAppSettings.for_site(site) if site else None
 
-
-class WhatsAppDocumentPageMixin(WhatsAppTemplateMixin, models.Model):
+class WhatsAppDocumentPageMixin(WhatsAppPublicPageMixin, models.Model):
     """A versioned text citizens accept by subscribing: a summary at the top, the full text, a version and a date."""
 
     summary = models.TextField(
@@ -65,11 +73,6 @@ class WhatsAppDocumentPageMixin(WhatsAppTemplateMixin, models.Model):
     class Meta:
         abstract = True
 
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context["whatsapp_settings"] = whatsapp_settings_for(self)
-        return context
-
 
 class WhatsAppPolicyPageMixin(WhatsAppDocumentPageMixin):
     """The service policy: what is sent and why, one-way, joining and leaving, moderation and sanctions."""
@@ -89,7 +92,7 @@ class WhatsAppPrivacyPageMixin(WhatsAppDocumentPageMixin):
         abstract = True
 
 
-class WhatsAppSubscribePageMixin(WhatsAppTemplateMixin, models.Model):
+class WhatsAppSubscribePageMixin(WhatsAppPublicPageMixin, models.Model):
     """How to join: the number (text and ``tel:``), a wa.me link with the keyword prefilled, its QR code, how to
     leave, and the links to the policy and the privacy notice before the join button."""
 
@@ -109,13 +112,12 @@ class WhatsAppSubscribePageMixin(WhatsAppTemplateMixin, models.Model):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        settings = whatsapp_settings_for(self)
-        context["whatsapp_settings"] = settings
+        settings = context["whatsapp_settings"]
         context["join"] = join_links.for_settings(settings) if settings else None
         return context
 
 
-class WhatsAppArchivePageMixin(WhatsAppTemplateMixin, RoutablePageMixin, models.Model):
+class WhatsAppArchivePageMixin(WhatsAppPublicPageMixin, RoutablePageMixin, models.Model):
     """What the site broadcast, newest first, paginated, with an RSS feed at ``<page url>rss/``: for citizens
     without WhatsApp. Lists broadcasts that went out (status “done” or “sending”) for the page's own site."""
 
@@ -146,8 +148,6 @@ class WhatsAppArchivePageMixin(WhatsAppTemplateMixin, RoutablePageMixin, models.
 
     @path("rss/", name="feed")
     def feed(self, request):
-        from ..feeds import BroadcastArchiveFeed
-
         return BroadcastArchiveFeed(self)(request)
 
 
