@@ -51,3 +51,11 @@ def test_demo_content_brings_the_pages_and_stays_idempotent(db):
     assert settings.privacy_page.specific_class is WhatsAppPrivacyPage
     assert all(model.objects.live().count() == 1 for model in PAGE_MODELS)
     assert "+39 035 000 0000" in WhatsAppPolicyPage.objects.get().body
+
+
+def test_editors_can_add_the_page_types_under_the_example_home_page(site, admin_client):
+    response = admin_client.get(f"/admin/pages/{site.root_page_id}/add_subpage/")
+
+    html = response.content.decode()
+    for model in PAGE_MODELS:
+        assert f"/admin/pages/add/wagtail_whatsapp/{model._meta.model_name}/{site.root_page_id}/" in html
