@@ -3,6 +3,17 @@
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
+from .pages import (
+    WhatsAppArchivePage,
+    WhatsAppArchivePageMixin,
+    WhatsAppDocumentPageMixin,
+    WhatsAppPolicyPage,
+    WhatsAppPolicyPageMixin,
+    WhatsAppPrivacyPage,
+    WhatsAppPrivacyPageMixin,
+    WhatsAppSubscribePage,
+    WhatsAppSubscribePageMixin,
+)
 from .sandbox import SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
@@ -17,7 +28,16 @@ __all__ = [
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",
+    "WhatsAppArchivePage",
+    "WhatsAppArchivePageMixin",
     "WhatsAppBroadcastMixin",
     "WhatsAppEventBroadcastMixin",
+    "WhatsAppDocumentPageMixin",
+    "WhatsAppPolicyPage",
+    "WhatsAppPolicyPageMixin",
+    "WhatsAppPrivacyPage",
+    "WhatsAppPrivacyPageMixin",
     "WhatsAppSettings",
+    "WhatsAppSubscribePage",
+    "WhatsAppSubscribePageMixin",
 ]
