@@ -18,3 +18,21 @@ def site(db):
         site.hostname, site.port, site.root_page = "testserver", 80, home
         site.save()
     return site
+
+
+@pytest.fixture
+def fake_graph(settings):
+    """A fake Graph API on 127.0.0.1 (tests/fake_graph.py), with the cloud backend pointed at it."""
+    from tests.fake_graph import FakeGraph
+
+    fake = FakeGraph().start()
+    settings.WAGTAIL_WHATSAPP = {
+        **settings.WAGTAIL_WHATSAPP,
+        "BACKEND": "cloud",
+        "API_BASE_URL": fake.url,
+        "ACCESS_TOKEN": fake.token,
+        "CONNECT_TIMEOUT": 1.0,
+        "READ_TIMEOUT": 0.5,
+    }
+    yield fake
+    fake.stop()
