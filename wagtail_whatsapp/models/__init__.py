@@ -3,6 +3,7 @@
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
+from .media import MediaUpload
 from .sandbox import SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
@@ -13,6 +14,7 @@ __all__ = [
     "ConsentRecord",
     "Delivery",
     "InboundMessage",
+    "MediaUpload",
     "MessageTemplate",
     "SandboxMessage",
     "StatusUpdate",
