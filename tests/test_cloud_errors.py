@@ -208,3 +208,10 @@ def test_block_users_without_lists_raises_the_error(backend):
         with pytest.raises(WhatsAppError) as info:
             backend.unblock_users(["+16505551234"])
     assert info.value.kind == ErrorKind.FATAL
+
+
+def test_a_bad_base_url_is_a_configuration_error(settings):
+    backend = CloudBackend("1", access_token=TOKEN, base_url="graph.facebook.com")
+    with pytest.raises(WhatsAppError) as info:
+        backend.send_text("+393331234567", "Ciao")
+    assert info.value.kind == ErrorKind.FATAL and "API_BASE_URL" in str(info.value)

@@ -141,6 +141,12 @@ def invalid_answer(message, response=None):
 
 def error_from_transport(exc, *, secrets=()):
     """A WhatsAppError for a requests exception. Ambiguous when the request may have reached Meta."""
+    if isinstance(
+        exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
+    ):
+        return WhatsAppError(
+            f"The Graph API URL is not valid (API_BASE_URL): {scrub(_reason(exc), secrets)}", kind=ErrorKind.FATAL
+        )
     if isinstance(exc, requests.exceptions.ConnectTimeout) or _connection_refused(exc):
         return WhatsAppError(
             f"Could not connect to the Graph API: {scrub(_reason(exc), secrets)}",
@@ -158,9 +164,11 @@ def error_from_transport(exc, *, secrets=()):
 
 
 def _connection_refused(exc):
-    """True when the connection was never made (refused, DNS failure): nothing was sent."""
+    """True when the connection was never made (refused, DNS failure, TLS handshake failure): nothing was sent."""
     if not isinstance(exc, requests.exceptions.ConnectionError):
         return False
+    if isinstance(exc, requests.exceptions.SSLError):
+        return True
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)  # MaxRetryError wraps the real cause
     return isinstance(reason, (NewConnectionError, ConnectionRefusedError))
