@@ -262,3 +262,26 @@ def test_standalone_process_with_stats(tmp_path):
         process.terminate()
         process.wait(timeout=10)
     assert json.loads(stats_file.read_text())["accepted"] == 3
+
+
+@pytest.mark.parametrize(
+    "body,details",
+    [
+        ({"to": NUMBER, "type": "text", "text": {"body": "Ciao"}}, "messaging_product is required"),
+        ({"messaging_product": "whatsapp", "to": NUMBER, "type": "fax", "fax": {}}, "Param type must be one of"),
+        ({"messaging_product": "whatsapp", "type": "text", "text": {"body": "Ciao"}}, "to is required"),
+    ],
+)
+def test_the_fake_validates_raw_bodies_like_meta(fake_graph, body, details):
+    import requests
+
+    answer = requests.post(
+        f"{fake_graph.url}/v25.0/1/messages",
+        json=body,
+        headers={"Authorization": f"Bearer {fake_graph.token}"},
+        timeout=5,
+    )
+    error = answer.json()["error"]
+    assert answer.status_code == 400 and error["code"] == 100 and details in error["error_data"]["details"]
+    assert error["type"] == "OAuthException" and error["fbtrace_id"]
+    assert fake_graph.accepted == []

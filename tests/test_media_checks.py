@@ -135,3 +135,18 @@ def test_refused_files_never_reach_whatsapp(fake_graph, content):
         media_id_for(get_backend(), ContentFile(content, name="allegato.jpg"))
     assert info.value.errors and fake_graph.requests == []
     assert not MediaUpload.objects.exists()
+
+
+@pytest.mark.django_db
+def test_wagtail_images_and_documents_are_read_from_their_files(fake_graph):
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    image = get_image_model().objects.create(title="Piazza", file=ContentFile(media_files.jpeg(), name="piazza.jpg"))
+    assert check_media(image).ok
+    assert media_id_for(get_backend(), image, expected="image") in fake_graph.media
+    document = get_document_model().objects.create(
+        title="Locandina", file=ContentFile(media_files.pdf(), name="locandina.jpg")
+    )
+    (error,) = check_media(document).errors
+    assert error.startswith("“Locandina” is a PDF document")
