@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import filetype
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -231,9 +232,23 @@ def media_id_for(backend, source, *, name="", expected=None, now=None):
         return cached.media_id
     extension = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4", "video/3gpp": "3gp"}[check.mime_type]
     media_id = backend.upload_media(content, check.mime_type, filename=f"{digest[:16]}.{extension}")
-    MediaUpload.objects.update_or_create(
-        phone_number_id=backend.phone_number_id,
-        sha256=digest,
-        defaults={"mime_type": check.mime_type, "media_id": media_id, "size": len(content), "uploaded_at": now},
-    )
+    fields = {"mime_type": check.mime_type, "media_id": media_id, "size": len(content), "uploaded_at": now}
+    try:
+        with transaction.atomic():
+            MediaUpload.objects.update_or_create(
+                phone_number_id=backend.phone_number_id, sha256=digest, defaults=fields
+            )
+    except IntegrityError:  # another worker stored the same file meanwhile: both ids are valid, keep theirs
+        pass
     return media_id
+
+
+def check_page_media(page):
+    """The MediaCheck of what a WhatsAppBroadcastMixin page would send (its image, else its video), or None."""
+    image = getattr(page, "get_whatsapp_image", lambda: None)()
+    if image is not None:
+        return check_media(image, expected="image")
+    video = getattr(page, "get_whatsapp_video", lambda: None)()
+    if video is not None:
+        return check_media(video, expected="video")
+    return None
