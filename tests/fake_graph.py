@@ -1,7 +1,7 @@
 """A fake of Meta's Graph API (WhatsApp Cloud API): a real HTTP server on 127.0.0.1, for tests and benchmarks.
 
 In tests use the ``fake_graph`` fixture (tests/conftest.py): it starts a ``FakeGraph`` on an ephemeral port, points
-``WAGTAIL_WHATSAPP`` at it (cloud backend, its token, READ_TIMEOUT 0.5 s) and stops it after the test.
+``WAGTAIL_WHATSAPP`` at it (cloud backend, its token, READ_TIMEOUT 1.0 s) and stops it after the test.
 
 What it does like Meta
 - Checks ``Authorization: Bearer <token>`` (``fake.token``): otherwise HTTP 401 with code 190.
@@ -20,8 +20,8 @@ Fault knobs (attributes; set them in a test, e.g. ``fake_graph.latency = 0.2``, 
 - ``latency``: seconds slept before every API answer.
 - ``error_5xx_rate``: share of sends answered HTTP 500 with Meta's code 2 (``error_5xx_style="html"``: a 502 HTML page).
   Refused sends are not accepted.
-- ``timeout_rate``: share of sends that get no answer: ``timeout_mode="hold"`` sleeps ``hold_seconds`` (default 1.5,
-  longer than the fixture's READ_TIMEOUT of 0.5) before answering; ``"drop"`` closes the connection without an answer.
+- ``timeout_rate``: share of sends that get no answer: ``timeout_mode="hold"`` sleeps ``hold_seconds`` (default 2.0,
+  longer than the fixture's READ_TIMEOUT of 1.0) before answering; ``"drop"`` closes the connection without an answer.
   ``timeout_accepts`` (default True): the message was sent all the same, as may happen at Meta; it is in ``accepted``.
 - ``rate_limit_per_second``: more accepted sends than this in any sliding 1-second window → 130429.
 - ``recipient_errors``: {number: code}, e.g. {"+393330000001": 131026}: sends to that number fail with that code.
@@ -163,7 +163,7 @@ class FakeGraph:
         self.timeout_rate = 0.0
         self.timeout_mode = "hold"
         self.timeout_accepts = True
-        self.hold_seconds = 1.5
+        self.hold_seconds = 2.0
         self.rate_limit_per_second = None
         self.recipient_errors = {}
         self.block_failures = {}
@@ -498,7 +498,7 @@ def main(argv=None):
     parser.add_argument("--error-5xx-rate", type=float, default=0.0)
     parser.add_argument("--timeout-rate", type=float, default=0.0)
     parser.add_argument("--timeout-mode", choices=["hold", "drop"], default="hold")
-    parser.add_argument("--hold-seconds", type=float, default=1.5)
+    parser.add_argument("--hold-seconds", type=float, default=2.0)
     parser.add_argument("--token-fails-after", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--stats-file", default="", help="write the stats as JSON here on exit")

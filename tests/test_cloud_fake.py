@@ -196,7 +196,7 @@ def test_5xx_html_style(backend, fake_graph):
 
 @pytest.mark.parametrize("mode", ["hold", "drop"])
 def test_timeouts_are_ambiguous_and_the_message_may_have_gone(backend, fake_graph, mode):
-    fake_graph.configure(timeout_rate=1.0, timeout_mode=mode, hold_seconds=1.0)
+    fake_graph.configure(timeout_rate=1.0, timeout_mode=mode, hold_seconds=1.5)
     with pytest.raises(WhatsAppError) as info:
         backend.send_text(NUMBER, "Ciao")
     assert (info.value.kind, info.value.ambiguous) == (ErrorKind.RETRYABLE, True)
