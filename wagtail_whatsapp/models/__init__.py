@@ -3,6 +3,7 @@
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
+from .media import MediaUpload
 from .pages import (
     WhatsAppArchivePage,
     WhatsAppArchivePageMixin,
@@ -24,6 +25,7 @@ __all__ = [
     "ConsentRecord",
     "Delivery",
     "InboundMessage",
+    "MediaUpload",
     "MessageTemplate",
     "SandboxMessage",
     "StatusUpdate",
