@@ -18,3 +18,23 @@ def site(db):
         site.hostname, site.port, site.root_page = "testserver", 80, home
         site.save()
     return site
+
+
+# --- webhook (issue 3) ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def webhook(client):
+    """Signed POSTs and handshakes against the real webhook view (see tests/signing.py)."""
+    from tests.signing import WebhookClient
+
+    return WebhookClient(client)
+
+
+@pytest.fixture
+def whatsapp_settings(site):
+    """The default site's WhatsApp settings, serving the test PHONE_NUMBER_ID."""
+    from wagtail_whatsapp.models import WhatsAppSettings
+
+    settings = WhatsAppSettings.for_site(site)
+    settings.service_name = "Esempio Informa"
+    settings.save()
+    return settings
