@@ -96,11 +96,11 @@ class ParsedPayload:
         return [event for event in self.events if isinstance(event, kind)]
 
 
-def _str(value, max_length=None):
-    """``value`` if it is a non-empty string (cut to ``max_length``), else ``""``: never a number, list or None."""
+def _str(value, max_length=None, strip=True):
+    """``value`` if it is a string (cut to ``max_length``), else ``""``: never a number, list or None."""
     if not isinstance(value, str):
         return ""
-    value = value.strip()
+    value = value.strip() if strip else value
     return value[:max_length] if max_length else value
 
 
@@ -138,7 +138,7 @@ def _message_content(message, message_type):
     """(text, media_id, mime_type) of a message, whatever its type; empty strings when absent."""
     body = _dict(message.get(message_type))
     if message_type == "text":
-        return _str(body.get("body")), "", ""
+        return _str(body.get("body"), strip=False), "", ""  # as typed: the consent log keeps the exact text
     if message_type in MEDIA_TYPES:
         return _str(body.get("caption")), _str(body.get("id"), 128), _str(body.get("mime_type"), 128)
     if message_type == "button":
