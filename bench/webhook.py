@@ -1,6 +1,6 @@
 """Webhook benchmark: the example site under gunicorn on SQLite, hammered with signed POSTs.
 
-    .venv/bin/python bench/webhook.py [--workers 4] [--threads 4] [--concurrency 8] [--messages 2000] [--batches 200]
+    .venv/bin/python bench/webhook.py [--workers 2] [--threads 4] [--concurrency 8] [--messages 2000] [--batches 200]
 
 What it does: makes a throw-away var dir (EXAMPLE_SITE_VAR_DIR) with a migrated SQLite database and a SqliteHuey file
 queue, starts gunicorn on 127.0.0.1 (port 18300-18349), and sends from a bounded pool of client threads:
@@ -71,7 +71,10 @@ def envelope(value):
         "metadata": {"display_phone_number": "390351234567", "phone_number_id": PHONE_NUMBER_ID},
         **value,
     }
-    return {"object": "whatsapp_business_account", "entry": [{"id": "2", "changes": [{"value": value, "field": "messages"}]}]}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "2", "changes": [{"value": value, "field": "messages"}]}],
+    }
 
 
 def message_body(index):
@@ -172,7 +175,7 @@ def print_result(name, result):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (bounded load)")
     parser.add_argument("--messages", type=int, default=2000, help="single-message POSTs")
@@ -204,7 +207,13 @@ def main():
         batches = run(port, [statuses_body(i) for i in range(args.batches)], args.concurrency, 100)
         print_result("batches of 100 statuses", batches)
         with sqlite3.connect(var_dir / "db.sqlite3") as db:
-            stored = [db.execute(f"select count(*) from wagtail_whatsapp_{t}").fetchone()[0] for t in ("inboundmessage", "statusupdate")]  # noqa: E501,S608
+            stored = [
+                db.execute(query).fetchone()[0]
+                for query in (
+                    "select count(*) from wagtail_whatsapp_inboundmessage",
+                    "select count(*) from wagtail_whatsapp_statusupdate",
+                )
+            ]
         with sqlite3.connect(var_dir / "huey.sqlite3") as queue:
             queued = queue.execute("select count(*) from task").fetchone()[0]
         print(f"stored: {stored[0]} messages, {stored[1]} statuses; Huey tasks waiting in the queue: {queued}")

@@ -38,3 +38,13 @@ def whatsapp_settings(site):
     settings.service_name = "Esempio Informa"
     settings.save()
     return settings
+
+
+@pytest.fixture(autouse=True)
+def _fresh_webhook_routes():
+    """The webhook caches phone_number_id → site per process; each test starts from its own database."""
+    from wagtail_whatsapp.ingest import clear_routes_cache
+
+    clear_routes_cache()
+    yield
+    clear_routes_cache()

@@ -242,3 +242,18 @@ def test_a_bad_element_is_skipped_and_its_neighbours_processed(webhook, site):
     assert response.status_code == 200
     assert response.json()["skipped"] == 2
     assert set(InboundMessage.objects.values_list("wamid", flat=True)) == {"wamid.ok", "wamid.ok2"}
+
+
+def test_events_whose_task_was_lost_are_picked_up_later(site, monkeypatch):
+    import datetime
+
+    from wagtail_whatsapp import ingest, tasks
+
+    monkeypatch.setattr(ingest.tasks, "process_inbound_messages", lambda wamids: None)  # the queue lost the task
+    ingest.ingest_payload(text_message_payload("+393331234567", "ISCRIVIMI", phone_number_id=NUMBER_ID))
+    assert not Subscriber.objects.exists()
+    InboundMessage.objects.update(received_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    tasks.process_stale_events.call_local()
+    assert Subscriber.objects.get().status == "active"
+    tasks.process_stale_events.call_local()  # nothing left: no second welcome
+    assert SandboxMessage.objects.filter(direction="out").count() == 1

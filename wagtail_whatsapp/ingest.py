@@ -5,8 +5,11 @@ a few queries per POST whatever its size, no replies and no bookkeeping here; th
 """
 
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
 
+from django.db.models.signals import post_delete, post_save
 from wagtail.models import Site
 
 from . import conf, events, tasks
@@ -31,14 +34,48 @@ class IngestResult:
         return {name: (len(value) if isinstance(value, list) else value) for name, value in self.__dict__.items()}
 
 
+# phone_number_id → site id changes only when an admin edits the settings; looking it up on every POST was a third of
+# the webhook's queries. Kept for a few seconds per process, and dropped at once in the process that saves a setting.
+ROUTES_TTL = 10.0
+_routes_cache = {}
+_routes_lock = threading.Lock()
+
+
+def clear_routes_cache(**kwargs):
+    with _routes_lock:
+        _routes_cache.clear()
+
+
+for _model in (WhatsAppSettings, Site):
+    post_save.connect(clear_routes_cache, sender=_model, dispatch_uid=f"wagtail_whatsapp_routes_{_model.__name__}")
+    post_delete.connect(clear_routes_cache, sender=_model, dispatch_uid=f"wagtail_whatsapp_routes_d{_model.__name__}")
+
+
 def site_ids_for(phone_number_ids):
+    """Cached ``_lookup_site_ids``: phone_number_id → site id."""
+    wanted = frozenset(number_id for number_id in phone_number_ids if number_id)
+    key = (wanted, conf.get("PHONE_NUMBER_ID"))
+    now = time.monotonic()
+    with _routes_lock:
+        cached = _routes_cache.get(key)
+    if cached is not None and now - cached[0] < ROUTES_TTL:
+        return cached[1]
+    routes = _lookup_site_ids(wanted)
+    with _routes_lock:
+        if len(_routes_cache) > 1000:  # ids come from outside: never let them grow the cache without bound
+            _routes_cache.clear()
+        _routes_cache[key] = (now, routes)
+    return routes
+
+
+def _lookup_site_ids(phone_number_ids):
     """phone_number_id → site id, for the ids a site serves.
 
     A site serves the numbers in its WhatsApp settings; the number in ``WAGTAIL_WHATSAPP['PHONE_NUMBER_ID']`` is served
     by the default site when no site setting claims it, so a fresh install receives webhooks before anyone opens the
     settings.
     """
-    wanted = {number_id for number_id in phone_number_ids if number_id}
+    wanted = set(phone_number_ids)
     if not wanted:
         return {}
     routes = dict(WhatsAppSettings.objects.filter(phone_number_id__in=wanted).values_list("phone_number_id", "site_id"))

@@ -4,9 +4,11 @@ Each task takes plain values (wamids, dicts) so a queued task survives a restart
 stored events are claimed one by one (``processed_at``) before anything is sent.
 """
 
+import datetime
 import logging
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from .backends.sandbox import feed_sandbox_statuses  # noqa: F401  (registers the sandbox's task with the consumer)
 
@@ -25,6 +27,29 @@ def process_status_updates(wamids):
     from .deliveries import process_pending_statuses
 
     process_pending_statuses(wamids)
+
+
+STALE_AFTER = datetime.timedelta(minutes=2)
+STALE_BATCH = 500
+
+
+@db_periodic_task(crontab(minute="*"))
+def process_stale_events():
+    """The stored events are the truth, the queue only a nudge: pick up any event whose task was lost (a queue
+    restarted without its data, a crash between storing and enqueueing). The claim keeps it from running twice."""
+    from django.utils import timezone
+
+    from .deliveries import process_pending_statuses
+    from .models import InboundMessage, StatusUpdate
+    from .subscriptions import process_pending_messages
+
+    cutoff = timezone.now() - STALE_AFTER
+    for model, process in ((InboundMessage, process_pending_messages), (StatusUpdate, process_pending_statuses)):
+        stale = model.objects.filter(processed_at__isnull=True, received_at__lt=cutoff).order_by("pk")
+        wamids = list(stale.values_list("wamid", flat=True)[:STALE_BATCH])
+        if wamids:
+            logger.warning("WhatsApp: processing %s stored %s whose task was lost", len(wamids), model.__name__)
+            process(wamids)
 
 
 @db_task()

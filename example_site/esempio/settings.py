@@ -175,7 +175,7 @@ HUEY = {
 if HUEY_REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": HUEY_REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
+    HUEY.update({"huey_class": "esempio.queue.FastSqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
 
 LOGGING = {
     "version": 1,
