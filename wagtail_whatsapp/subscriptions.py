@@ -160,6 +160,8 @@ def subscribe(settings, message, subscriber):
         # The same citizen's second message, processed at the same moment by another worker, got there first.
         return find_subscriber(settings.site, message.phone_number, message.wa_user_id)
 
+    if not (replies.page_url(settings.policy_page) and replies.page_url(settings.privacy_page)):
+        logger.warning("WhatsApp: welcome sent without policy or privacy link; set both in Settings → WhatsApp")
     replies.send_reply(settings, _recipient(subscriber, message), settings.welcome_message)
     details = {"subscriber": subscriber, "site": settings.site, "consent": consent, "reactivated": reactivated}
     send_signal(signals.subscribed, Subscriber, **details)
