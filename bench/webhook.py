@@ -1,6 +1,6 @@
 """Webhook benchmark: the example site under gunicorn on SQLite, hammered with signed POSTs.
 
-    .venv/bin/python bench/webhook.py [--workers 2] [--threads 4] [--concurrency 8] [--messages 2000] [--batches 200]
+    .venv/bin/python bench/webhook.py [--workers 2] [--threads 2] [--concurrency 4] [--messages 2000] [--batches 200]
 
 What it does: makes a throw-away var dir (EXAMPLE_SITE_VAR_DIR) with a migrated SQLite database and a SqliteHuey file
 queue, starts gunicorn on 127.0.0.1 (port 18300-18349), and sends from a bounded pool of client threads:
@@ -176,8 +176,8 @@ def print_result(name, result):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
-    parser.add_argument("--concurrency", type=int, default=8, help="client threads (bounded load)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads (bounded load)")
     parser.add_argument("--messages", type=int, default=2000, help="single-message POSTs")
     parser.add_argument("--batches", type=int, default=200, help="POSTs of 100 statuses")
     args = parser.parse_args()
