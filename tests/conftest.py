@@ -30,7 +30,7 @@ def webhook(client):
 
 
 @pytest.fixture
-def whatsapp_settings(site):
+def webhook_site_settings(site):
     """The default site's WhatsApp settings, serving the test PHONE_NUMBER_ID."""
     from wagtail_whatsapp.models import WhatsAppSettings
 

@@ -19,12 +19,12 @@ CLOUD = {
 
 
 @pytest.fixture
-def policy_pages(whatsapp_settings):
-    home = whatsapp_settings.site.root_page
+def policy_pages(webhook_site_settings):
+    home = webhook_site_settings.site.root_page
     policy = home.add_child(instance=Page(title="Regole", slug="regole"))
     privacy = home.add_child(instance=Page(title="Privacy", slug="privacy"))
-    whatsapp_settings.policy_page, whatsapp_settings.privacy_page = policy, privacy
-    whatsapp_settings.save()
+    webhook_site_settings.policy_page, webhook_site_settings.privacy_page = policy, privacy
+    webhook_site_settings.save()
     return policy, privacy
 
 
@@ -46,7 +46,7 @@ def test_simulate_iscrivimi_then_cancellami(policy_pages, capsys):
     assert "cancellato" in goodbye.text
 
 
-def test_simulate_goes_through_the_signature_check(whatsapp_settings):
+def test_simulate_goes_through_the_signature_check(webhook_site_settings):
     with (
         override_settings(WAGTAIL_WHATSAPP={**CLOUD, "BACKEND": "sandbox", "APP_SECRET": ""}),
         pytest.raises(CommandError, match="403"),
@@ -55,11 +55,11 @@ def test_simulate_goes_through_the_signature_check(whatsapp_settings):
     assert not InboundMessage.objects.exists() and not SandboxMessage.objects.exists()
 
 
-def test_simulate_for_another_site(whatsapp_settings):
+def test_simulate_for_another_site(webhook_site_settings):
     with pytest.raises(CommandError, match="No site"):
         call_command("whatsapp_simulate_inbound", "+393331234567", "ISCRIVIMI", site=9999)
-    call_command("whatsapp_simulate_inbound", "+393331234567", "ISCRIVIMI", site=whatsapp_settings.site.pk)
-    assert Subscriber.objects.get().site == whatsapp_settings.site
+    call_command("whatsapp_simulate_inbound", "+393331234567", "ISCRIVIMI", site=webhook_site_settings.site.pk)
+    assert Subscriber.objects.get().site == webhook_site_settings.site
 
 
 def test_simulate_refuses_a_bad_number(site):
@@ -79,9 +79,9 @@ def test_chat_page_shows_the_conversation_in_order(admin_client, policy_pages):
     assert "ww-ticks--read" in html
 
 
-def test_typing_as_the_citizen_goes_through_the_webhook(admin_client, whatsapp_settings):
+def test_typing_as_the_citizen_goes_through_the_webhook(admin_client, webhook_site_settings):
     response = admin_client.post(
-        CHAT_URL, {"number": "333 123 4567", "text": " Iscrivimi! ", "site": whatsapp_settings.site.pk}
+        CHAT_URL, {"number": "333 123 4567", "text": " Iscrivimi! ", "site": webhook_site_settings.site.pk}
     )
     assert response.status_code == 302 and "number=%2B393331234567" in response["Location"]
     assert InboundMessage.objects.get().text == " Iscrivimi! "
@@ -90,17 +90,17 @@ def test_typing_as_the_citizen_goes_through_the_webhook(admin_client, whatsapp_s
     assert "Benvenuto" in page
 
 
-def test_a_bad_number_is_a_form_error(admin_client, whatsapp_settings):
-    response = admin_client.post(CHAT_URL, {"number": "abc", "text": "ciao", "site": whatsapp_settings.site.pk})
+def test_a_bad_number_is_a_form_error(admin_client, webhook_site_settings):
+    response = admin_client.post(CHAT_URL, {"number": "abc", "text": "ciao", "site": webhook_site_settings.site.pk})
     assert response.status_code == 200
     assert "not a valid phone number" in response.content.decode()
     assert not InboundMessage.objects.exists()
 
 
-def test_webhook_refusal_is_shown(admin_client, whatsapp_settings):
+def test_webhook_refusal_is_shown(admin_client, webhook_site_settings):
     with override_settings(WAGTAIL_WHATSAPP={**CLOUD, "BACKEND": "sandbox", "APP_SECRET": ""}):
         response = admin_client.post(
-            CHAT_URL, {"number": "+393331234567", "text": "ciao", "site": whatsapp_settings.site.pk}, follow=True
+            CHAT_URL, {"number": "+393331234567", "text": "ciao", "site": webhook_site_settings.site.pk}, follow=True
         )
     assert "refused" in response.content.decode()
     assert not SandboxMessage.objects.exists()

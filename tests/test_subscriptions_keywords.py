@@ -47,9 +47,9 @@ def test_sentences_and_noise_do_not_match(text):
     assert keywords.match(text, "ISCRIVIMI", "CANCELLAMI\nSTOP") is None
 
 
-def test_town_keywords_and_synonyms_are_used(webhook, whatsapp_settings):
-    whatsapp_settings.subscribe_keywords = "ADERISCO\nVoglio iscrivermi"
-    whatsapp_settings.save()
+def test_town_keywords_and_synonyms_are_used(webhook, webhook_site_settings):
+    webhook_site_settings.subscribe_keywords = "ADERISCO\nVoglio iscrivermi"
+    webhook_site_settings.save()
     write(webhook, "ISCRIVIMI")  # no longer a keyword for this town
     assert not Subscriber.objects.exists()
     write(webhook, "  voglio   ISCRIVERMI! ", wamid="wamid.2")
@@ -57,14 +57,14 @@ def test_town_keywords_and_synonyms_are_used(webhook, whatsapp_settings):
 
 
 # --- subscribe ----------------------------------------------------------------------------------------------------
-def test_iscrivimi_subscribes_logs_consent_and_welcomes_with_links(webhook, whatsapp_settings):
-    home = whatsapp_settings.site.root_page
+def test_iscrivimi_subscribes_logs_consent_and_welcomes_with_links(webhook, webhook_site_settings):
+    home = webhook_site_settings.site.root_page
     policy = home.add_child(instance=Page(title="Regole del servizio", slug="regole"))
     privacy = home.add_child(instance=Page(title="Informativa privacy", slug="privacy"))
     policy.save_revision().publish()
     privacy.save_revision().publish()
-    whatsapp_settings.policy_page, whatsapp_settings.privacy_page = policy, privacy
-    whatsapp_settings.save()
+    webhook_site_settings.policy_page, webhook_site_settings.privacy_page = policy, privacy
+    webhook_site_settings.save()
 
     write(webhook, " Iscrivimi! ", wamid="wamid.sub1")
 
@@ -88,14 +88,14 @@ def test_iscrivimi_subscribes_logs_consent_and_welcomes_with_links(webhook, what
     assert InboundMessage.objects.get().keyword_action == "subscribe"
 
 
-def test_consent_revisions_are_null_without_policy_pages(webhook, whatsapp_settings):
+def test_consent_revisions_are_null_without_policy_pages(webhook, webhook_site_settings):
     write(webhook, "ISCRIVIMI")
     consent = ConsentRecord.objects.get()
     assert consent.policy_revision is None and consent.privacy_revision is None
     assert answers()  # the welcome still goes out, with empty links
 
 
-def test_consent_rows_cannot_be_changed_or_deleted(webhook, whatsapp_settings):
+def test_consent_rows_cannot_be_changed_or_deleted(webhook, webhook_site_settings):
     write(webhook, "ISCRIVIMI")
     consent = ConsentRecord.objects.get()
     consent.message_text = "forged"
@@ -107,7 +107,7 @@ def test_consent_rows_cannot_be_changed_or_deleted(webhook, whatsapp_settings):
         ConsentRecord.objects.all().delete()
 
 
-def test_already_subscribed_gets_one_short_answer_a_day(webhook, whatsapp_settings):
+def test_already_subscribed_gets_one_short_answer_a_day(webhook, webhook_site_settings):
     write(webhook, "ISCRIVIMI", wamid="wamid.1")
     write(webhook, "ISCRIVIMI", at=T0 + 60, wamid="wamid.2")
     write(webhook, "iscrivimi", at=T0 + 3600, wamid="wamid.3")
@@ -118,7 +118,7 @@ def test_already_subscribed_gets_one_short_answer_a_day(webhook, whatsapp_settin
 
 
 # --- unsubscribe --------------------------------------------------------------------------------------------------
-def test_cancellami_unsubscribes_at_once_and_says_goodbye(webhook, whatsapp_settings):
+def test_cancellami_unsubscribes_at_once_and_says_goodbye(webhook, webhook_site_settings):
     write(webhook, "ISCRIVIMI", wamid="wamid.1")
     write(webhook, "cancellami.", at=T0 + 10, wamid="wamid.2")
     subscriber = Subscriber.objects.get()
@@ -131,7 +131,7 @@ def test_cancellami_unsubscribes_at_once_and_says_goodbye(webhook, whatsapp_sett
     assert "cancellato" in answers()[-1]
 
 
-def test_resubscribing_reactivates_the_same_row(webhook, whatsapp_settings):
+def test_resubscribing_reactivates_the_same_row(webhook, webhook_site_settings):
     write(webhook, "ISCRIVIMI", wamid="wamid.1")
     write(webhook, "STOP", at=T0 + 10, wamid="wamid.2")
     write(webhook, "ISCRIVIMI", at=T0 + 20, wamid="wamid.3")
@@ -141,8 +141,8 @@ def test_resubscribing_reactivates_the_same_row(webhook, whatsapp_settings):
 
 
 # --- blocked, other messages, notice ------------------------------------------------------------------------------
-def test_blocked_number_gets_nothing_and_cannot_resubscribe(webhook, whatsapp_settings):
-    Subscriber.objects.create(site=whatsapp_settings.site, phone_number=CITIZEN, status="blocked")
+def test_blocked_number_gets_nothing_and_cannot_resubscribe(webhook, webhook_site_settings):
+    Subscriber.objects.create(site=webhook_site_settings.site, phone_number=CITIZEN, status="blocked")
     for index, text in enumerate(["ISCRIVIMI", "CANCELLAMI", "ciao"]):
         write(webhook, text, at=T0 + index, wamid=f"wamid.{index}")
     assert Subscriber.objects.get().status == "blocked"
@@ -151,17 +151,17 @@ def test_blocked_number_gets_nothing_and_cannot_resubscribe(webhook, whatsapp_se
     assert InboundMessage.objects.count() == 3  # still kept for moderation
 
 
-def test_other_messages_are_stored_and_not_answered(webhook, whatsapp_settings):
+def test_other_messages_are_stored_and_not_answered(webhook, webhook_site_settings):
     write(webhook, "iscrivimi per favore")
     assert InboundMessage.objects.get().keyword_action == ""
     assert not Subscriber.objects.exists()
     assert answers() == []
 
 
-def test_notice_at_most_once_every_n_days(webhook, whatsapp_settings):
-    whatsapp_settings.notice_enabled = True
-    whatsapp_settings.notice_interval_days = 7
-    whatsapp_settings.save()
+def test_notice_at_most_once_every_n_days(webhook, webhook_site_settings):
+    webhook_site_settings.notice_enabled = True
+    webhook_site_settings.notice_interval_days = 7
+    webhook_site_settings.save()
     day = 86400
     write(webhook, "ISCRIVIMI", wamid="wamid.0")  # subscriber: the notice is remembered on the row
     for index, at in enumerate([T0 + 60, T0 + 2 * day, T0 + 8 * day]):
@@ -175,15 +175,15 @@ def test_notice_at_most_once_every_n_days(webhook, whatsapp_settings):
     assert not Subscriber.objects.filter(phone_number=stranger).exists()  # no row created for a stranger
 
 
-def test_notice_is_off_by_default(webhook, whatsapp_settings):
+def test_notice_is_off_by_default(webhook, webhook_site_settings):
     write(webhook, "ciao")
     assert answers() == []
 
 
 # --- texts --------------------------------------------------------------------------------------------------------
-def test_a_typo_in_a_text_does_not_crash_the_worker(webhook, whatsapp_settings):
-    whatsapp_settings.welcome_message = "Benvenuto in {service_name}! {foo} {0} {policy_url.__class__} {"
-    whatsapp_settings.save()
+def test_a_typo_in_a_text_does_not_crash_the_worker(webhook, webhook_site_settings):
+    webhook_site_settings.welcome_message = "Benvenuto in {service_name}! {foo} {0} {policy_url.__class__} {"
+    webhook_site_settings.save()
     write(webhook, "ISCRIVIMI")
     assert answers() == ["Benvenuto in Esempio Informa! {foo} {0} {policy_url.__class__} {"]
 
@@ -195,6 +195,6 @@ def test_fill_leaves_unknown_placeholders():
 @override_settings(
     WAGTAIL_WHATSAPP={"BACKEND": "sandbox", "APP_SECRET": "test-app-secret", "PHONE_NUMBER_ID": NUMBER_ID}
 )
-def test_replies_use_the_sites_phone_number_id(webhook, whatsapp_settings):
+def test_replies_use_the_sites_phone_number_id(webhook, webhook_site_settings):
     write(webhook, "ISCRIVIMI")
     assert SandboxMessage.objects.get(direction="out").phone_number_id == NUMBER_ID
