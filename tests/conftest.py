@@ -48,3 +48,33 @@ def fake_graph(settings):
     }
     yield fake
     fake.stop()
+
+
+# --- webhook (issue 3) ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def webhook(client):
+    """Signed POSTs and handshakes against the real webhook view (see tests/signing.py)."""
+    from tests.signing import WebhookClient
+
+    return WebhookClient(client)
+
+
+@pytest.fixture
+def webhook_site_settings(site):
+    """The default site's WhatsApp settings, serving the test PHONE_NUMBER_ID."""
+    from wagtail_whatsapp.models import WhatsAppSettings
+
+    settings = WhatsAppSettings.for_site(site)
+    settings.service_name = "Esempio Informa"
+    settings.save()
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def _fresh_webhook_routes():
+    """The webhook caches phone_number_id → site per process; each test starts from its own database."""
+    from wagtail_whatsapp.ingest import clear_routes_cache
+
+    clear_routes_cache()
+    yield
+    clear_routes_cache()
