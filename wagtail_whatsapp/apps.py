@@ -10,3 +10,9 @@ class WagtailWhatsAppConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+
+        # Moderation flags every stored inbound message (issue 7).
+        from .moderation import on_message_received
+        from .signals import message_received
+
+        message_received.connect(on_message_received, dispatch_uid="wagtail_whatsapp.moderation")

@@ -8,3 +8,50 @@ PLUGIN_PERMISSIONS = ("send_broadcast", "moderate_inbox", "manage_subscribers", 
 def register_permissions():
     # Shown in Settings → Groups so a town can give editors and moderators just what they need.
     return Permission.objects.filter(content_type__app_label="wagtail_whatsapp", codename__in=PLUGIN_PERMISSIONS)
+
+
+# --- Running the service (issue 7): the WhatsApp menu, admin views, audit-log actions, home panel ------------------
+from django.urls import include, path  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+from wagtail_modeladmin.options import modeladmin_register  # noqa: E402
+
+from . import admin_urls  # noqa: E402
+from .admin import WhatsAppGroup  # noqa: E402
+from .dashboard import homepage_panel_for  # noqa: E402
+
+modeladmin_register(WhatsAppGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_whatsapp_admin_urls():
+    return [path("whatsapp/", include((admin_urls.urlpatterns, admin_urls.app_name), namespace=admin_urls.app_name))]
+
+
+# Every moderation and subscriber action is written to Wagtail's audit log (Reports → Site history) with its user.
+AUDIT_ACTIONS = {
+    "wagtail_whatsapp.message.review": (_("Review WhatsApp message"), _("WhatsApp message marked as reviewed")),
+    "wagtail_whatsapp.message.delete": (_("Delete WhatsApp message"), _("WhatsApp message deleted")),
+    "wagtail_whatsapp.message.report": (_("Report WhatsApp message"), _("WhatsApp message reported")),
+    "wagtail_whatsapp.block": (_("Block WhatsApp number"), _("WhatsApp number blocked")),
+    "wagtail_whatsapp.unblock": (_("Unblock WhatsApp number"), _("WhatsApp number unblocked")),
+    "wagtail_whatsapp.import": (_("Import WhatsApp subscribers"), _("WhatsApp subscribers imported")),
+    "wagtail_whatsapp.export": (_("Export WhatsApp subscribers"), _("WhatsApp subscribers exported")),
+    "wagtail_whatsapp.gdpr_export": (_("Export a number's data"), _("Data of a WhatsApp number exported")),
+    "wagtail_whatsapp.erase": (_("Erase a number's data"), _("Data of a WhatsApp number erased")),
+}
+
+
+@hooks.register("register_log_actions")
+def register_whatsapp_log_actions(actions):
+    for action, (label, message) in AUDIT_ACTIONS.items():
+        actions.register_action(action, label, message)
+
+
+@hooks.register("construct_homepage_panels")
+def add_whatsapp_homepage_panel(request, panels):
+    panel = homepage_panel_for(request)
+    if panel is not None:
+        panels.append(panel)
+
+
+# --- end of issue 7 block --------------------------------------------------------------------------------------------
