@@ -43,6 +43,24 @@ class ReadOnlyPermissionHelper(PermissionHelper):
         return False
 
 
+class WhatsAppIndexView(IndexView):
+    """modeladmin's list, answering 403 (not Wagtail's redirect) to users without the list's permission."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.permission_helper.user_can_list(request.user):
+            return perms.forbidden(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReadOnlyModelAdmin(ModelAdmin):
+    """Registers the list URL only: no create, edit, delete, inspect or history view exists to be reached."""
+
+    index_view_class = WhatsAppIndexView
+
+    def get_admin_urls_for_registration(self):
+        return tuple(url for url in super().get_admin_urls_for_registration() if url.name.endswith("_index"))
+
+
 def helper_for(*codenames):
     return type("PermissionHelper", (ReadOnlyPermissionHelper,), {"list_permissions": codenames})
 
@@ -54,7 +72,7 @@ def _button(url, label, title=None):
 # --- Subscribers ---------------------------------------------------------------------------------------------------
 
 
-class SubscriberIndexView(IndexView):
+class SubscriberIndexView(WhatsAppIndexView):
     def get_search_results(self, request, queryset, search_term):
         # Search by number however it is typed ("348 123 4511", "+39348...", "0039..."): compare digits.
         digits = "".join(ch for ch in search_term if ch.isdigit())
@@ -90,7 +108,7 @@ class SubscriberButtonHelper(ButtonHelper):
         return buttons
 
 
-class SubscriberAdmin(ModelAdmin):
+class SubscriberAdmin(ReadOnlyModelAdmin):
     model = Subscriber
     menu_label = _("Subscribers")
     menu_icon = "user"
@@ -133,7 +151,7 @@ class InboxButtonHelper(ButtonHelper):
         return [_button(url, _("Open"), _("Open, moderate"))]
 
 
-class InboxAdmin(ModelAdmin):
+class InboxAdmin(ReadOnlyModelAdmin):
     model = InboundMessage
     menu_label = _("Inbox")
     menu_icon = "mail"
@@ -171,7 +189,7 @@ class InboxAdmin(ModelAdmin):
 # --- Broadcasts (the broadcast engine extends this registration with its report views) ----------------------------
 
 
-class BroadcastAdmin(ModelAdmin):
+class BroadcastAdmin(ReadOnlyModelAdmin):
     model = Broadcast
     menu_label = _("Broadcasts")
     menu_icon = "pick"
@@ -196,7 +214,7 @@ class BroadcastAdmin(ModelAdmin):
 # --- Templates (synced from Meta, read-only) ---------------------------------------------------------------------
 
 
-class MessageTemplateAdmin(ModelAdmin):
+class MessageTemplateAdmin(ReadOnlyModelAdmin):
     model = MessageTemplate
     menu_label = _("Templates")
     menu_icon = "doc-full"
@@ -210,7 +228,7 @@ class MessageTemplateAdmin(ModelAdmin):
 # --- Consent log (append-only, read-only) ------------------------------------------------------------------------
 
 
-class ConsentRecordAdmin(ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyModelAdmin):
     model = ConsentRecord
     menu_label = _("Consent log")
     menu_icon = "list-ul"

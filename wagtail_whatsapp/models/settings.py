@@ -111,8 +111,6 @@ DEFAULT_PROMOTION_WORDS = "\n".join(
 DEFAULT_FUNDRAISING_WORDS = "\n".join(
     [
         "raccolta fondi",
-        "donazione",
-        "donazioni",
         "dona ora",
         "donate",
         "fate una donazione",

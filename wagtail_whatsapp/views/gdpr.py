@@ -15,8 +15,8 @@ from ..forms import EraseForm, NumberForm
 from ..numbers import mask_number
 
 
+@perms.required(perms.MANAGE_SUBSCRIBERS)
 def data_request(request):
-    perms.require(request, perms.MANAGE_SUBSCRIBERS)
     action = request.POST.get("action")
     initial = {"site": request.GET.get("site"), "number": request.GET.get("number", "")}
     export_form = NumberForm(request.POST if action == "export" else None, initial=initial, prefix="export")

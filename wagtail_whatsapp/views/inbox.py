@@ -36,7 +36,6 @@ INLINE_TYPES = (
 
 
 def _message(request, pk):
-    perms.require(request, perms.MODERATE_INBOX)
     return get_object_or_404(InboundMessage.objects.select_related("site", "moderated_by"), pk=pk)
 
 
@@ -47,6 +46,7 @@ def _detail_url(message):
 
 
 @require_GET
+@perms.required(perms.MODERATE_INBOX)
 def detail(request, pk):
     message = _message(request, pk)
     sender = None
@@ -71,6 +71,7 @@ def detail(request, pk):
 
 
 @require_POST
+@perms.required(perms.MODERATE_INBOX)
 def review(request, pk):
     message = _message(request, pk)
     moderation.mark_reviewed(message, user=request.user)
@@ -79,6 +80,7 @@ def review(request, pk):
 
 
 @require_POST
+@perms.required(perms.MODERATE_INBOX)
 def delete(request, pk):
     message = _message(request, pk)
     form = ReasonForm(request.POST)
@@ -91,6 +93,7 @@ def delete(request, pk):
 
 
 @require_POST
+@perms.required(perms.MODERATE_INBOX)
 def report(request, pk):
     """Mark the message reported and hand the moderator the evidence bundle (a ZIP) to send to the authorities."""
     message = _message(request, pk)
@@ -115,6 +118,7 @@ def report(request, pk):
 
 
 @require_POST
+@perms.required(perms.MODERATE_INBOX)
 def block_sender(request, pk):
     message = _message(request, pk)
     form = OptionalReasonForm(request.POST)
@@ -141,6 +145,7 @@ def _download(message):
 
 
 @require_GET
+@perms.required(perms.MODERATE_INBOX)
 def media(request, pk):
     """Stream a message's media from WhatsApp: Meta's media URLs live minutes, so the admin fetches on demand."""
     message = _message(request, pk)

@@ -32,9 +32,9 @@ def _index_url():
 
 
 @require_GET
+@perms.required(perms.MANAGE_SUBSCRIBERS)
 def export_csv(request):
     """All subscribers (optionally one site, one status) as CSV, streamed so a large list does not fill memory."""
-    perms.require(request, perms.MANAGE_SUBSCRIBERS)
     queryset = Subscriber.objects.select_related("site").order_by("pk")
     site = None
     if request.GET.get("site", "").isdigit():
@@ -69,8 +69,8 @@ def export_csv(request):
     return response
 
 
+@perms.required(perms.MANAGE_SUBSCRIBERS)
 def import_csv(request):
-    perms.require(request, perms.MANAGE_SUBSCRIBERS)
     result = None
     form = SubscriberImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +99,6 @@ def import_csv(request):
 
 
 def _block_view(request, pk, *, block):
-    perms.require(request, perms.MANAGE_SUBSCRIBERS, perms.MODERATE_INBOX)
     subscriber = get_object_or_404(Subscriber, pk=pk)
     form = OptionalReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -143,9 +142,11 @@ def _report_meta_outcome(request, outcome):
         messages.info(request, _("WhatsApp's own block list was updated too."))
 
 
+@perms.required(perms.MANAGE_SUBSCRIBERS, perms.MODERATE_INBOX)
 def block(request, pk):
     return _block_view(request, pk, block=True)
 
 
+@perms.required(perms.MANAGE_SUBSCRIBERS, perms.MODERATE_INBOX)
 def unblock(request, pk):
     return _block_view(request, pk, block=False)
