@@ -72,7 +72,8 @@ def export_csv(request):
 @perms.required(perms.MANAGE_SUBSCRIBERS)
 def import_csv(request):
     result = None
-    form = SubscriberImportForm(request.POST or None, request.FILES or None)
+    bound = request.method == "POST"
+    form = SubscriberImportForm(request.POST if bound else None, request.FILES if bound else None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -100,7 +101,7 @@ def import_csv(request):
 
 def _block_view(request, pk, *, block):
     subscriber = get_object_or_404(Subscriber, pk=pk)
-    form = OptionalReasonForm(request.POST or None)
+    form = OptionalReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data["reason"]
         if block:
