@@ -141,9 +141,9 @@ def test_importing_10000_rows_is_fast_and_reports_every_bad_line(client, site, m
 @pytest.mark.django_db
 def test_an_import_that_fails_midway_leaves_nothing_behind(site):
     text, _valid, _bad = _big_csv(2_000)
-    with mock.patch.object(ConsentRecord.objects, "bulk_create", side_effect=RuntimeError("disk full")):
-        with pytest.raises(RuntimeError):
-            import_subscribers(site, text)
+    failing = mock.patch.object(ConsentRecord.objects, "bulk_create", side_effect=RuntimeError("disk full"))
+    with failing, pytest.raises(RuntimeError):
+        import_subscribers(site, text)
     assert not Subscriber.objects.exists()
     assert not ConsentRecord.objects.exists()
 

@@ -24,6 +24,7 @@ def make_subscriber(site, number="+393481234511", status=Subscriber.Status.ACTIV
         site=site,
         subscriber=subscriber,
         action=ConsentRecord.Action.SUBSCRIBE,
+        created_at=subscriber.subscribed_at or now,
         phone_number=number,
         wa_user_id=subscriber.wa_user_id,
         message_wamid=f"wamid.sub{next(_wamids)}",

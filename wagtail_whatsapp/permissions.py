@@ -2,7 +2,8 @@
 
 Views are wrapped in ``@required(...)``, which answers 403 to anyone else, so a hidden button is never the only
 protection. (Wagtail turns a raised PermissionDenied into a redirect to the dashboard; an explicit 403 response
-tells the browser, scripts and tests the truth.) ``show_number`` decides between the full number and its masked form everywhere in the admin.
+tells the browser, scripts and tests the truth.)
+``show_number`` decides between the full number and its masked form everywhere in the admin.
 """
 
 from functools import wraps

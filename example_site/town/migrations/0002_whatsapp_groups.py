@@ -84,7 +84,7 @@ def remove_groups(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("town", "0001_initial"),
-        ("wagtail_whatsapp", "0001_initial"),
+        ("wagtail_whatsapp", "__first__"),  # survives the regeneration of 0001_initial
         ("wagtailadmin", "0006_formstate"),
         ("wagtailcore", "0098_apitoken"),
         ("wagtailimages", "0027_image_description"),
