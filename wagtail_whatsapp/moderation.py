@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from .models import InboundMessage, WhatsAppSettings
-from .numbers import mask_number
+from .numbers import mask_number, try_normalise_number
 
 # A flood: the same text this many times, or this many messages, from one sender within FLOOD_WINDOW.
 FLOOD_WINDOW = timedelta(hours=1)
@@ -163,17 +163,11 @@ def site_rules(site):
     allowed = [site.hostname] + WhatsAppSettings.word_list(wa_settings.moderation_allowed_domains)
     return {
         "allowed_domains": allowed,
-        "own_numbers": [wa_settings.display_number and _e164(wa_settings.display_number)],
+        "own_numbers": [try_normalise_number(wa_settings.display_number)],
         "offensive_words": WhatsAppSettings.word_list(wa_settings.moderation_offensive_words),
         "promotion_words": WhatsAppSettings.word_list(wa_settings.moderation_promotion_words),
         "fundraising_words": WhatsAppSettings.word_list(wa_settings.moderation_fundraising_words),
     }
-
-
-def _e164(raw):
-    from .numbers import try_normalise_number
-
-    return try_normalise_number(raw)
 
 
 def flag_message(message):
@@ -204,23 +198,22 @@ def on_message_received(sender, message, site=None, subscriber=None, **kwargs):
 # --- moderators' actions -----------------------------------------------------------------------------------------
 
 
-def _act(message, state, user, note, action):
+def _act(message, state, user, note=""):
     message.state = state
     message.moderated_by = user
     message.moderated_at = timezone.now()
     message.moderation_note = note
-    return action
 
 
 def mark_reviewed(message, *, user):
-    _act(message, InboundMessage.State.REVIEWED, user, "", None)
+    _act(message, InboundMessage.State.REVIEWED, user)
     message.save(update_fields=["state", "moderated_by", "moderated_at", "moderation_note"])
     log(message, "wagtail_whatsapp.message.review", user=user, title=_log_title(message))
 
 
 def delete_message(message, *, user, reason):
     """Wipe the content; the row stays as a tombstone: who sent it (the link), who deleted it, when and why."""
-    _act(message, InboundMessage.State.DELETED, user, reason, None)
+    _act(message, InboundMessage.State.DELETED, user, reason)
     message.text = ""
     message.media_id = ""
     message.profile_name = ""
@@ -235,7 +228,7 @@ def report_message(message, *, user, reason="", include_full_number=False, media
     The full number goes into the bundle only for someone allowed to see full numbers (manage_subscribers);
     ``media`` is ``(bytes, mime_type)`` when the media could be downloaded.
     """
-    _act(message, InboundMessage.State.REPORTED, user, reason, None)
+    _act(message, InboundMessage.State.REPORTED, user, reason)
     message.save(update_fields=["state", "moderated_by", "moderated_at", "moderation_note"])
     log(message, "wagtail_whatsapp.message.report", user=user, title=_log_title(message), data={"reason": reason})
     return evidence_bundle(message, user=user, reason=reason, include_full_number=include_full_number, media=media)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -40,8 +41,6 @@ def _message(request, pk):
 
 
 def _detail_url(message):
-    from django.urls import reverse
-
     return reverse("wagtail_whatsapp_admin:inbox_detail", args=[message.pk])
 
 
