@@ -63,6 +63,13 @@ def test_export_gives_everything_held_about_the_number(client, site, manager, ci
     assert ModelLogEntry.objects.filter(action="wagtail_whatsapp.gdpr_export", user=manager).exists()
 
 
+def test_the_button_on_a_subscriber_row_fills_the_form_without_the_number_in_the_url(client, site, manager, citizen):
+    html = client.get(reverse("wagtail_whatsapp_subscriber_modeladmin_index")).content.decode()
+    link = reverse(GDPR) + f"?subscriber={citizen.pk}"
+    assert link in html
+    assert f'value="{NUMBER}"' in client.get(link).content.decode()
+
+
 def test_export_of_an_invalid_number_is_a_form_error(client, site, manager):
     response = client.post(reverse(GDPR), {"action": "export", "export-site": site.pk, "export-number": "12"})
     assert response.status_code == 200

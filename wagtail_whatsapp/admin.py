@@ -103,7 +103,8 @@ class SubscriberButtonHelper(ButtonHelper):
                 url = reverse("wagtail_whatsapp_admin:subscriber_block", args=[obj.pk])
                 buttons.append(_button(url, _("Block")))
         if perms.can_see_numbers(user) and obj.phone_number:
-            url = reverse("wagtail_whatsapp_admin:gdpr") + f"?site={obj.site_id}&number={obj.phone_number}"
+            # By id, not by number: a full number in a URL ends up in access logs.
+            url = reverse("wagtail_whatsapp_admin:gdpr") + f"?subscriber={obj.pk}"
             buttons.append(_button(url, _("Data request (GDPR)")))
         return buttons
 

@@ -12,13 +12,18 @@ from wagtail.log_actions import log
 from .. import gdpr
 from .. import permissions as perms
 from ..forms import EraseForm, NumberForm
+from ..models import Subscriber
 from ..numbers import mask_number
 
 
 @perms.required(perms.MANAGE_SUBSCRIBERS)
 def data_request(request):
     action = request.POST.get("action")
-    initial = {"site": request.GET.get("site"), "number": request.GET.get("number", "")}
+    initial = {}
+    if request.GET.get("subscriber", "").isdigit():
+        subscriber = Subscriber.objects.filter(pk=request.GET["subscriber"]).first()
+        if subscriber is not None:
+            initial = {"site": subscriber.site_id, "number": subscriber.phone_number}
     export_form = NumberForm(request.POST if action == "export" else None, initial=initial, prefix="export")
     erase_form = EraseForm(request.POST if action == "erase" else None, initial=initial, prefix="erase")
 
