@@ -166,6 +166,7 @@ class InboxAdmin(ReadOnlyModelAdmin):
     search_fields = ("text",)
 
     def sender(self, obj):
+        # Always masked in the list: moderators judge content, not numbers (the message page follows the permission).
         return obj.masked_sender
 
     sender.short_description = _("sender")
@@ -181,10 +182,6 @@ class InboxAdmin(ReadOnlyModelAdmin):
         return obj.flag_reasons
 
     flag_reasons.short_description = _("flags")
-
-    def get_list_display(self, request):
-        # The sender column is always masked here: moderators judge content, not numbers.
-        return self.list_display
 
 
 # --- Broadcasts (the broadcast engine extends this registration with its report views) ----------------------------
