@@ -197,3 +197,18 @@ def test_media_the_cloud_api_does_not_know_is_a_clear_404(client, moderator, sit
     message = make_message(site, "", message_type="image", media_id="31337", media_mime_type="image/jpeg")
     response = client.get(url("inbox_media", message))
     assert response.status_code == 404 and "no longer available" in response.content.decode()
+
+
+def test_a_simulated_citizens_photo_shows_in_the_inbox_offline(client, moderator, webhook_site_settings, tmp_path):
+    from django.core.management import call_command
+
+    from tests.media_files import jpeg
+
+    photo_file = tmp_path / "buca.jpg"
+    photo_file.write_bytes(jpeg((24, 24)))
+    call_command("whatsapp_simulate_inbound", "+393331234567", "Buca in via Roma", image=str(photo_file))
+    call_command("whatsapp_simulate_inbound", "+393331234567", "", image="")
+    with_file, placeholder = InboundMessage.objects.filter(message_type="image").order_by("pk")
+    assert with_file.text == "Buca in via Roma" and with_file.media_mime_type == "image/jpeg"
+    assert client.get(url("inbox_media", with_file)).content == photo_file.read_bytes()
+    assert client.get(url("inbox_media", placeholder))["Content-Type"] == "image/png"
