@@ -16,7 +16,7 @@ from .pages import (
     WhatsAppSubscribePage,
     WhatsAppSubscribePageMixin,
 )
-from .sandbox import SandboxMessage
+from .sandbox import SandboxMedia, SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
 from .templates import MessageTemplate
@@ -29,6 +29,7 @@ __all__ = [
     "InboundMessage",
     "MediaUpload",
     "MessageTemplate",
+    "SandboxMedia",
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",
