@@ -2,6 +2,7 @@
 
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 
 from . import conf
 
@@ -87,4 +88,38 @@ def check_webhook_https(app_configs=None, **kwargs):
             "(or SECURE_PROXY_SSL_HEADER behind a proxy).",
             id="wagtail_whatsapp.W003",
         )
+    ]
+
+
+def _sites_without_approved_template():
+    from wagtail.models import Site
+
+    from .models import MessageTemplate, WhatsAppSettings
+
+    ready = set(
+        WhatsAppSettings.objects.filter(broadcast_template__status=MessageTemplate.Status.APPROVED).values_list(
+            "site_id", flat=True
+        )
+    )
+    return [site for site in Site.objects.order_by("hostname", "port") if site.pk not in ready]
+
+
+@register(Tags.database)
+def check_broadcast_templates(app_configs=None, **kwargs):
+    # Outside the 24-hour window Meta only delivers approved templates: without one, a broadcast reaches almost nobody.
+    if not conf.is_cloud_backend():
+        return []
+    try:
+        sites = _sites_without_approved_template()
+    except DatabaseError:
+        return []  # no tables yet (before `migrate`) or no database at all: nothing to say about templates
+    return [
+        Warning(
+            f"The site {site.hostname}:{site.port} has no approved broadcast template: its broadcasts only reach "
+            "citizens who wrote in the last 24 hours.",
+            hint="Get a template approved in WhatsApp Manager, run `python manage.py whatsapp_sync_templates` (the "
+            "consumer also syncs hourly) and choose it in Settings → WhatsApp → Broadcasting.",
+            id="wagtail_whatsapp.W004",
+        )
+        for site in sites
     ]

@@ -184,7 +184,29 @@ LOGGING = {
     "loggers": {"wagtail_whatsapp": {"handlers": ["console"], "level": os.environ.get("WHATSAPP_LOG_LEVEL", "INFO")}},
 }
 
+
+
+def env_seconds(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds.")
+    return int(value)
+
+
+# --- Production (DJANGO_DEBUG=0): HTTPS only. `manage.py check --deploy` then reports only security.W005 and
+# security.W021 (HSTS for subdomains and the browsers' preload list: a town's other subdomains are often run by other
+# suppliers, so both are left for the town to switch on) and, until a template is approved, wagtail_whatsapp.W004.
+# See docs/installation.md.
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # The documented deployment is gunicorn on 127.0.0.1 behind a proxy that terminates TLS and sets
+    # X-Forwarded-Proto (overwriting what the client sent). Without a proxy, DJANGO_BEHIND_HTTPS_PROXY=0.
+    if env_bool("DJANGO_BEHIND_HTTPS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_seconds("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
