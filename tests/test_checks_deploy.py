@@ -70,7 +70,7 @@ def test_check_deploy_reports_exactly_the_deliberate_warnings(production):
         "shell",
         "-c",
         "from wagtail.models import Site; from wagtail_whatsapp.models import MessageTemplate, WhatsAppSettings;"
-        "t = MessageTemplate.objects.create(waba_id='102290129340398', name='notizie', language='it', status='APPROVED');"
+        "t = MessageTemplate.objects.create(waba_id='1', name='notizie', language='it', status='APPROVED');"
         "w = WhatsAppSettings.for_site(Site.objects.get()); w.broadcast_template = t; w.save()",
     )
     assert deploy_check_ids(production, DJANGO_HSTS_INCLUDE_SUBDOMAINS="1", DJANGO_HSTS_PRELOAD="1") == set()

@@ -185,7 +185,6 @@ LOGGING = {
 }
 
 
-
 def env_seconds(name, default):
     value = os.environ.get(name, "").strip()
     if not value:
