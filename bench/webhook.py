@@ -1,6 +1,7 @@
 """Webhook benchmark: the example site under gunicorn on SQLite, hammered with signed POSTs.
 
     .venv/bin/python bench/webhook.py [--workers 2] [--threads 2] [--concurrency 4] [--messages 2000] [--batches 200]
+                                       [--port N]
 
 What it does: makes a throw-away var dir (EXAMPLE_SITE_VAR_DIR) with a migrated SQLite database and a SqliteHuey file
 queue, starts gunicorn on 127.0.0.1 (port 18300-18349), and sends from a bounded pool of client threads:
@@ -114,7 +115,8 @@ _local = threading.local()
 
 def post(port, payload):
     body = json.dumps(payload, separators=(",", ":")).encode()
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+    # X-Forwarded-Proto as the TLS-terminating proxy in front of gunicorn sets it (production settings redirect HTTP).
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body), "X-Forwarded-Proto": "https"}
     connection = getattr(_local, "connection", None)
     if connection is None:
         connection = _local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -180,12 +182,13 @@ def main():
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (bounded load)")
     parser.add_argument("--messages", type=int, default=2000, help="single-message POSTs")
     parser.add_argument("--batches", type=int, default=200, help="POSTs of 100 statuses")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: the first free in 18300-18349)")
     args = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="wagtail-whatsapp-bench-"))
     env = site_env(var_dir)
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=SITE_DIR, env=env, check=True)
-    port = free_port()
+    port = args.port or free_port()
     gunicorn = [
         PYTHON, "-m", "gunicorn", "esempio.wsgi",
         "--bind", f"127.0.0.1:{port}",
