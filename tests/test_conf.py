@@ -64,7 +64,8 @@ def test_complete_cloud_configuration_passes_the_checks(settings):
 
 
 @pytest.mark.parametrize("missing", ["ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN"])
-def test_cloud_without_a_secret_is_a_check_error_naming_it(settings, missing):
+def test_cloud_without_a_secret_is_a_check_error_naming_it(settings, missing, db):
+    # `db`: with the cloud backend `manage.py check` also reads the sites' broadcast templates (W004).
     settings.WAGTAIL_WHATSAPP = {**CLOUD_WITH_SECRETS, missing: ""}
     errors = [m for m in check_settings() if m.is_serious()]
     assert [e.id for e in errors] == ["wagtail_whatsapp.E002"]
