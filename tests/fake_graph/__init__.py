@@ -45,7 +45,8 @@ handler.py (HTTP), cli.py + __main__.py (standalone).
 
 Standalone, e.g. for a benchmark: ``python -m tests.fake_graph --port 18400 --latency 0.15 --rate-limit 80``
 prints ``FAKE_GRAPH_URL=http://127.0.0.1:18400`` and ``FAKE_GRAPH_TOKEN=...``; ``GET /_fake/stats`` answers the
-figures as JSON (messages_per_second, max_in_any_second, duplicates...), ``POST /_fake/reset`` clears them,
+figures as JSON (messages_per_second, max_in_any_second, duplicates...), ``GET /_fake/accepted`` every accepted
+message (to, at, wamid, body), ``POST /_fake/reset`` clears them,
 ``POST /_fake/config`` sets knobs; ``--stats-file`` writes the stats there on exit (SIGINT or SIGTERM).
 """
 

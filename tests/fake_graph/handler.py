@@ -67,6 +67,9 @@ class Handler(BaseHTTPRequestHandler):
     def _control(self, path, body):
         if path == "/_fake/stats":
             return self._answer(200, self.fake.stats())
+        if path == "/_fake/accepted":  # every accepted message, for checks from another process (scale tests)
+            accepted = list(self.fake.accepted)
+            return self._answer(200, [{"to": a.to, "at": a.at, "wamid": a.wamid, "body": a.body} for a in accepted])
         if path == "/_fake/reset" and self.command == "POST":
             self.fake.reset()
             return self._answer(200, {"ok": True})
