@@ -3,6 +3,7 @@
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
+from .ratelimit import RateLimitBucket
 from .sandbox import SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
@@ -14,6 +15,7 @@ __all__ = [
     "Delivery",
     "InboundMessage",
     "MessageTemplate",
+    "RateLimitBucket",
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",
