@@ -18,3 +18,33 @@ def site(db):
         site.hostname, site.port, site.root_page = "testserver", 80, home
         site.save()
     return site
+
+
+# --- Broadcast engine (issue 5, sending) ------------------------------------------------------------------------------
+@pytest.fixture
+def recording_backend(settings):
+    """Every backend the plugin builds is a RecordingBackend; the pace is high so tests do not wait."""
+    from tests.recording_backend import RecordingBackend
+
+    RecordingBackend.reset()
+    settings.WAGTAIL_WHATSAPP = {
+        **settings.WAGTAIL_WHATSAPP,
+        "BACKEND": "tests.recording_backend.RecordingBackend",
+        "MESSAGES_PER_SECOND": 5000,
+        "DELIVERY_STATUS_GRACE_SECONDS": 0,
+    }
+    yield RecordingBackend
+    RecordingBackend.reset()
+
+
+@pytest.fixture
+def broadcast_template(site, monkeypatch):
+    """An approved broadcast template chosen for the site (image header, two body parameters, a URL button)."""
+    from tests.broadcasting import approved_template
+    from wagtail_whatsapp import broadcasts
+    from wagtail_whatsapp.models import WhatsAppSettings
+
+    template = approved_template(site)
+    if not hasattr(WhatsAppSettings, "broadcast_template"):  # until the site settings of issue 7 are merged
+        monkeypatch.setattr(broadcasts, "broadcast_template", lambda site: template)
+    return template
