@@ -48,3 +48,18 @@ def broadcast_template(site, monkeypatch):
     if not hasattr(WhatsAppSettings, "broadcast_template"):  # until the site settings of issue 7 are merged
         monkeypatch.setattr(broadcasts, "broadcast_template", lambda site: template)
     return template
+
+
+@pytest.fixture(scope="session")
+def process_database_template(tmp_path_factory):
+    """A migrated file SQLite database for real subprocesses (tests/process_site.py); copy it per test."""
+    from tests.process_site import migrated_database
+
+    return migrated_database(tmp_path_factory.mktemp("process-db"))
+
+
+@pytest.fixture
+def process_database(process_database_template, tmp_path):
+    from tests.process_site import copy_database
+
+    return copy_database(process_database_template, tmp_path / "db.sqlite3")
