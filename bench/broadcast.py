@@ -28,9 +28,10 @@ PORT = 18500
 
 
 def fake_call(url, path, payload=None):
+    """The fake's control endpoints (``url`` is always our own http://127.0.0.1 server)."""
     data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(url + path, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
+    request = urllib.request.Request(url + path, data=data, headers={"Content-Type": "application/json"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
         return json.loads(answer.read() or b"{}")
 
 
@@ -94,8 +95,9 @@ def one_run(template_db, workdir, url, token, size, cap, workers):
     for connection in connections.all():
         connection.close()
     connections["default"].settings_dict["NAME"] = str(db_path)
-    from wagtail_whatsapp.broadcasts import start_broadcast
     from wagtail.models import Page
+
+    from wagtail_whatsapp.broadcasts import start_broadcast
 
     page = Page.objects.get(pk=prepare(db_path, size))
     broadcast = start_broadcast(page)  # queued: the consumer below sends it
@@ -171,8 +173,8 @@ def main():
     print(header)
     for row in rows:
         print(
-            f"{row['subscribers']:>11} {row['cap']:>6.0f} {row['messages_per_second']:>8.1f} {row['share_of_cap']:>6.1f}"
-            f" {row['max_in_any_second']:>7} {row['peak_rss_mib']:>9.1f}"
+            f"{row['subscribers']:>11} {row['cap']:>6.0f} {row['messages_per_second']:>8.1f}"
+            f" {row['share_of_cap']:>6.1f} {row['max_in_any_second']:>7} {row['peak_rss_mib']:>9.1f}"
             f" {row['messages_per_second'] / baseline:>7.1f} {row['duplicates']}"
         )
     by_size = {}

@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import composing, conf
+from . import claims, composing, conf
 from .backends import get_backend
 from .backends.base import ErrorKind, WhatsAppError
 from .broadcasts import fan_out, whatsapp_settings
@@ -55,6 +55,12 @@ def callback_data_for(delivery_pk):
     except ImportError:  # until the webhook branch is merged
         return f"wagtail_whatsapp:delivery:{delivery_pk}"
     return for_delivery(Delivery(pk=delivery_pk))
+
+
+def backoff(hint, attempts):
+    """Meta's suggested delay (or BACKOFF_BASE), doubled for each attempt already made, plus up to 25 % jitter."""
+    first = hint if hint is not None else BACKOFF_BASE
+    return min(BACKOFF_MAX, first * 2**attempts) * random.uniform(1.0, 1.25)
 
 
 def worker_count(per_second):
@@ -108,10 +114,7 @@ class BroadcastSender:
                 self._run_pool(workers)
         finally:
             self._flush_counts()
-            # Claimed but never sent (pause, cancel): back in the queue for a resume.
-            Delivery.objects.filter(
-                broadcast_id=self.broadcast_id, status=Delivery.Status.SENDING, claim_token=self.token
-            ).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
+            claims.release(self.broadcast_id, self.token)
         return self._finish_if_complete()
 
     def _run_inline(self):
@@ -151,19 +154,19 @@ class BroadcastSender:
                 last_reconcile = now
                 if not self._still_sending():
                     break
-                self._reconcile_in_doubt()
+                claims.reconcile_in_doubt(self.broadcast_id, self.token, self.grace)
             free = capacity()
             if free <= 0:
                 time.sleep(0.005)
                 continue
-            claimed = self._claim(min(free, CLAIM_BATCH))
+            claimed = claims.claim(self.broadcast_id, self.token, min(free, CLAIM_BATCH))
             for job in claimed:
                 submit(job)
             if claimed:
                 continue
             if idle():
                 self._flush_counts()
-                if not self._still_sending() or not self._outstanding():
+                if not self._still_sending() or not claims.outstanding(self.broadcast_id):
                     break
             time.sleep(IDLE_POLL)
 
@@ -173,47 +176,12 @@ class BroadcastSender:
             self.stop_event.set()
         return sending
 
-    def _outstanding(self):
-        return Delivery.objects.filter(
-            broadcast_id=self.broadcast_id, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
-        ).exists()
-
-    def _reconcile_in_doubt(self):
-        """Deliveries left "sending" by a dead sender or a timeout: their status webhook had its grace period."""
-        cutoff = timezone.now() - timedelta(seconds=self.grace)
-        Delivery.objects.filter(
-            broadcast_id=self.broadcast_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff
-        ).exclude(claim_token=self.token).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
-
-    def _claim(self, limit):
-        now = timezone.now()
-        ids = list(
-            Delivery.objects.filter(broadcast_id=self.broadcast_id, status=Delivery.Status.PENDING)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SENDING, claim_token=self.token, claimed_at=now
-        )
-        return list(
-            Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claim_token=self.token)
-            .order_by("pk")
-            .values_list("pk", "attempts")
-        )
-
     def _finish_if_complete(self):
-        if self._outstanding():
+        if claims.outstanding(self.broadcast_id):
             return False
         self._flush_counts()
-        any_sent = Delivery.objects.filter(
-            broadcast_id=self.broadcast_id,
-            status__in=[Delivery.Status.SENT, Delivery.Status.DELIVERED, Delivery.Status.READ],
-        ).exists()
-        any_failed = Delivery.objects.filter(broadcast_id=self.broadcast_id, status=Delivery.Status.FAILED).exists()
-        status = Broadcast.Status.FAILED if any_failed and not any_sent else Broadcast.Status.DONE
+        nothing_sent = claims.any_failed(self.broadcast_id) and not claims.any_sent(self.broadcast_id)
+        status = Broadcast.Status.FAILED if nothing_sent else Broadcast.Status.DONE
         return bool(
             Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
                 status=status, finished_at=timezone.now()
@@ -247,7 +215,7 @@ class BroadcastSender:
                 except WhatsAppError as error:
                     if not error.retryable or attempt == MAX_ATTEMPTS - 1:
                         raise
-                    time.sleep(error.retry_after or BACKOFF_BASE * 2**attempt)
+                    time.sleep(backoff(error.retry_after, attempt))
         except (WhatsAppError, composing.MediaProblem, OSError) as error:
             self._pause(_("The image or video could not be uploaded to WhatsApp: %(error)s") % {"error": error})
             return False
@@ -280,18 +248,7 @@ class BroadcastSender:
             if not self.limiter.acquire(should_stop=self.stop_event.is_set):
                 return
             # Read right before the call: a cancel, a pause or an unsubscribe committed before now is honoured.
-            row = (
-                Delivery.objects.filter(
-                    pk=pk, status=Delivery.Status.SENDING, claim_token=self.token, broadcast__status="sending"
-                )
-                .values_list(
-                    "subscriber__status",
-                    "subscriber__phone_number",
-                    "subscriber__wa_user_id",
-                    "subscriber__last_inbound_at",
-                )
-                .first()
-            )
+            row = claims.sendable(pk, self.token)
             if row is None:
                 self._still_sending()
                 return
@@ -315,46 +272,21 @@ class BroadcastSender:
             self._on_sent(pk, result, used_template)
 
     def _on_sent(self, pk, result, used_template):
-        moved = Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.SENT,
-            wamid=result.wamid,
-            sent_at=timezone.now(),
-            used_template=used_template,
-            attempts=F("attempts") + 1,
-            claim_token="",
-            error_code=None,
-            error_reason="",
-        )
-        if moved:
-            with self.lock:
-                self.counts["sent_count"] += 1
-        else:  # a status webhook got there first: keep its status, add what only we know
-            Delivery.objects.filter(pk=pk, wamid="").update(wamid=result.wamid, used_template=used_template)
+        if claims.mark_sent(pk, result.wamid, used_template):
+            self._count("sent_count")
 
     def _finish(self, pk, status, counter, **changes):
-        now = timezone.now()
-        if status == Delivery.Status.FAILED:
-            changes["failed_at"] = now
-        moved = Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
-            status=status, claim_token="", **changes
-        )
-        if moved:
-            with self.lock:
-                self.counts[counter] += 1
+        if claims.mark_final(pk, status, **changes):
+            self._count(counter)
 
-    def _retry_later(self, pk, delay, *, count_attempt=True):
-        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.PENDING,
-            claim_token="",
-            claimed_at=None,
-            next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
-            attempts=F("attempts") + (1 if count_attempt else 0),
-        )
+    def _count(self, counter):
+        with self.lock:
+            self.counts[counter] += 1
 
     def _on_error(self, pk, attempts, error):
         masked = {"error_code": error.code, "error_reason": str(error.message)[:500]}
         if error.kind == ErrorKind.FATAL:
-            self._retry_later(pk, 0, count_attempt=False)  # not this subscriber's fault: send it after the resume
+            claims.retry_later(pk, 0, count_attempt=False)  # not this subscriber's fault: send it after the resume
             with self.lock:
                 self.fatal_errors += 1
                 trip = self.fatal_errors >= FATAL_ERRORS_TO_PAUSE
@@ -368,19 +300,16 @@ class BroadcastSender:
             return
         if error.kind == ErrorKind.RATE_LIMITED:
             self.limiter.slow_down()
-            self._retry_later(pk, error.retry_after or BACKOFF_BASE * random.uniform(1, 2), count_attempt=False)
+            claims.retry_later(pk, backoff(error.retry_after, 0), count_attempt=False)
             return
         if attempts + 1 >= MAX_ATTEMPTS:
             self._finish(pk, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
             return
         if error.ambiguous:
             # It may have reached Meta: keep it "sending" (in doubt) so its status webhook can settle it first.
-            Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
-                claim_token="", claimed_at=timezone.now(), attempts=F("attempts") + 1
-            )
+            claims.keep_in_doubt(pk)
             return
-        delay = error.retry_after or min(BACKOFF_MAX, BACKOFF_BASE * 2**attempts) * random.uniform(0.5, 1.0)
-        self._retry_later(pk, delay)
+        claims.retry_later(pk, backoff(error.retry_after, attempts))
 
 
 def send_broadcast(broadcast_id, **options):
