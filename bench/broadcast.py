@@ -37,7 +37,7 @@ def fake_call(url, path, payload=None):
 
 def start_fake(latency):
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_graph", "--port", str(PORT), "--latency", str(latency)],
+        [sys.executable, "bench/fake_graph_arrivals.py", "--port", str(PORT), "--latency", str(latency)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -118,6 +118,8 @@ def one_run(template_db, workdir, url, token, size, cap, workers):
         "messages_per_second": stats["messages_per_second"],
         "share_of_cap": round(100 * stats["messages_per_second"] / cap, 1),
         "max_in_any_second": stats["max_in_any_second"],
+        "arrival_messages_per_second": stats["arrival_messages_per_second"],
+        "arrival_max_in_any_second": stats["arrival_max_in_any_second"],
         "consumer_seconds": round(consumer["seconds"], 1),
         "peak_rss_mib": round(consumer["peak_rss_kib"] / 1024, 1),
     }

@@ -59,7 +59,7 @@ def test_acquire_gives_up_when_told_to_stop():
     clock = Clock()
     limiter = SharedRateLimiter("messages:stop", per_second=1, clock=clock, sleep=clock.sleep)
     assert limiter.acquire()
-    assert limiter.acquire(should_stop=lambda: True) is False
+    assert limiter.acquire(should_stop=lambda: True) is None
 
 
 @pytest.mark.slow

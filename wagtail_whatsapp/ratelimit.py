@@ -71,7 +71,10 @@ class SharedRateLimiter:
         return next_slot_at - used
 
     def acquire(self, should_stop=None):
-        """Wait for a slot of our own. Returns False (without a slot) when ``should_stop()`` turns true meanwhile."""
+        """Wait for a slot of our own; returns its time, or None when ``should_stop()`` turned true meanwhile.
+
+        The caller should start its call within ``MAX_LATENESS`` of the slot (``is_late``), else acquire again.
+        """
         while True:
             slot = self.reserve()
             while True:
@@ -79,11 +82,14 @@ class SharedRateLimiter:
                 if wait <= 0:
                     break
                 if should_stop is not None and should_stop():
-                    return False
+                    return None
                 self.sleep(min(wait, 0.25))
-            if self.clock() - slot <= MAX_LATENESS:
-                return True
+            if not self.is_late(slot):
+                return slot
             # Woke up too late (or reserved under contention): this slot would bunch with the next ones.
+
+    def is_late(self, slot):
+        return self.clock() - slot > MAX_LATENESS
 
     def slow_down(self, seconds=SLOW_DOWN_SECONDS):
         """Meta said 130429 (too fast): every sender of this number slows down for a while."""
