@@ -13,10 +13,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import Delivery
+from .writelock import serialized
 
 SENT_STATUSES = (Delivery.Status.SENT, Delivery.Status.DELIVERED, Delivery.Status.READ)
 
 
+@serialized
 def claim(broadcast_id, token, limit):
     """Claim up to ``limit`` pending deliveries that are due; returns ``[(pk, attempts)]`` now ours."""
     now = timezone.now()
@@ -38,6 +40,7 @@ def claim(broadcast_id, token, limit):
     )
 
 
+@serialized
 def release(broadcast_id, token):
     """Claimed but never sent (the sender stopped): pending again, for a resume."""
     Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token=token).update(
@@ -45,6 +48,7 @@ def release(broadcast_id, token):
     )
 
 
+@serialized
 def reconcile_in_doubt(broadcast_id, token, grace_seconds):
     """Deliveries left "sending" by a dead sender or a timeout whose status webhook did not come in time: pending."""
     cutoff = timezone.now() - timedelta(seconds=grace_seconds)
@@ -79,6 +83,7 @@ def sendable(pk, token):
     )
 
 
+@serialized
 def mark_sent(pk, wamid, used_template):
     """True when it moved sending → sent (False: a status webhook got there first; its status is kept)."""
     moved = Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
@@ -96,6 +101,7 @@ def mark_sent(pk, wamid, used_template):
     return bool(moved)
 
 
+@serialized
 def mark_final(pk, status, **changes):
     """sending → failed or skipped; True when it moved."""
     if status == Delivery.Status.FAILED:
@@ -105,6 +111,7 @@ def mark_final(pk, status, **changes):
     )
 
 
+@serialized
 def retry_later(pk, delay, *, count_attempt=True):
     Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
         status=Delivery.Status.PENDING,
@@ -115,6 +122,7 @@ def retry_later(pk, delay, *, count_attempt=True):
     )
 
 
+@serialized
 def keep_in_doubt(pk):
     """The request may have reached Meta (a timeout): stay "sending", unowned, until its webhook or the grace period."""
     Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(

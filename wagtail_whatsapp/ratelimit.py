@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 
 from . import conf
 from .models import RateLimitBucket
+from .writelock import serialized_writes
 
 SAFETY = 0.97  # share of the cap actually used
 MAX_LATENESS = 0.02  # seconds a slot may be missed by before it is given up
@@ -64,7 +65,7 @@ class SharedRateLimiter:
         self._ensure_row()
         interval = 1.0 / (self._cap() * SAFETY)
         now = self.clock()
-        with connection.cursor() as cursor:
+        with serialized_writes(), connection.cursor() as cursor:
             cursor.execute(_reserve_sql(), [now, now, now, interval / SLOW_DOWN_FACTOR, interval, self.key])
             next_slot_at, slow_until = cursor.fetchone()
         used = interval / SLOW_DOWN_FACTOR if slow_until > now else interval

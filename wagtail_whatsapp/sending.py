@@ -34,6 +34,7 @@ from .models import Broadcast, Delivery, Subscriber
 from .models.subscribers import SERVICE_WINDOW
 from .progress import failure_reason
 from .ratelimit import limiter_for
+from .writelock import serialized_writes
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,8 @@ class BroadcastSender:
             if now - last_beat >= HEARTBEAT_EVERY:
                 last_beat = now
                 self._flush_counts()
-                Broadcast.objects.filter(pk=self.broadcast_id).update(heartbeat_at=timezone.now())
+                with serialized_writes():
+                    Broadcast.objects.filter(pk=self.broadcast_id).update(heartbeat_at=timezone.now())
             if now - last_reconcile >= RECONCILE_EVERY:
                 last_reconcile = now
                 if not self._still_sending():
@@ -192,7 +194,8 @@ class BroadcastSender:
         with self.lock:
             counts, self.counts = self.counts, Counter()
         if counts:
-            Broadcast.objects.filter(pk=self.broadcast_id).update(**{n: F(n) + c for n, c in counts.items()})
+            with serialized_writes():
+                Broadcast.objects.filter(pk=self.broadcast_id).update(**{n: F(n) + c for n, c in counts.items()})
 
     def _pause(self, reason):
         Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
