@@ -32,6 +32,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def fake_graph(settings):
+    """A fake Graph API on 127.0.0.1 (tests/fake_graph.py), with the cloud backend pointed at it."""
+    from tests.fake_graph import FakeGraph
+
+    fake = FakeGraph().start()
+    settings.WAGTAIL_WHATSAPP = {
+        **settings.WAGTAIL_WHATSAPP,
+        "BACKEND": "cloud",
+        "API_BASE_URL": fake.url,
+        "ACCESS_TOKEN": fake.token,
+        "CONNECT_TIMEOUT": 1.0,
+        "READ_TIMEOUT": 1.0,  # short, yet safe on a loaded CI machine
+    }
+    yield fake
+    fake.stop()
+
+
 # --- Broadcast engine (issue 5, sending) ------------------------------------------------------------------------------
 @pytest.fixture
 def recording_backend(settings):

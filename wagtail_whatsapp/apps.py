@@ -10,3 +10,7 @@ class WagtailWhatsAppConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .message_templates import apply_template_webhook
+        from .signals import change_received
+
+        change_received.connect(apply_template_webhook, dispatch_uid="wagtail_whatsapp.apply_template_webhook")

@@ -3,6 +3,18 @@
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
+from .media import MediaUpload
+from .pages import (
+    WhatsAppArchivePage,
+    WhatsAppArchivePageMixin,
+    WhatsAppDocumentPageMixin,
+    WhatsAppPolicyPage,
+    WhatsAppPolicyPageMixin,
+    WhatsAppPrivacyPage,
+    WhatsAppPrivacyPageMixin,
+    WhatsAppSubscribePage,
+    WhatsAppSubscribePageMixin,
+)
 from .ratelimit import RateLimitBucket
 from .sandbox import SandboxMessage
 from .settings import WhatsAppSettings
@@ -14,12 +26,22 @@ __all__ = [
     "ConsentRecord",
     "Delivery",
     "InboundMessage",
+    "MediaUpload",
     "MessageTemplate",
     "RateLimitBucket",
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",
+    "WhatsAppArchivePage",
+    "WhatsAppArchivePageMixin",
     "WhatsAppBroadcastMixin",
     "WhatsAppEventBroadcastMixin",
+    "WhatsAppDocumentPageMixin",
+    "WhatsAppPolicyPage",
+    "WhatsAppPolicyPageMixin",
+    "WhatsAppPrivacyPage",
+    "WhatsAppPrivacyPageMixin",
     "WhatsAppSettings",
+    "WhatsAppSubscribePage",
+    "WhatsAppSubscribePageMixin",
 ]
