@@ -2,6 +2,10 @@
 
 - ``send <broadcast_id>``: a consumer sending one broadcast (what the Huey task runs); prints its peak memory.
 - ``limiter <seconds> <threads> <output>``: threads taking slots of the shared pace; writes the slot times as JSON.
+- ``setup <subscribers> <pages>``: a site, published news pages and subscribers; one queued broadcast per page
+  (printed as a JSON list of ids).
+- ``relay <file>``: Meta's "sent" status webhooks for the accepted messages in ``file`` (JSON [[callback, wamid]]).
+- ``summary <broadcast_id>``: the broadcast's status and its deliveries counted by status, as JSON.
 """
 
 import json
@@ -51,7 +55,45 @@ def limiter(seconds, threads, output):
         json.dump(times, handle)
 
 
+def setup(subscriber_count, page_count):
+    from django.db import transaction
+    from wagtail.models import Page, Site
+
+    from tests.broadcasting import news_page, subscribers
+    from town.models import HomePage
+    from wagtail_whatsapp.broadcasts import start_broadcast
+
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="Comune di Esempio", slug="comune"))
+    Site.objects.all().delete()
+    site = Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True)
+    subscribers(site, int(subscriber_count), in_window=int(subscriber_count))
+    ids = []
+    for n in range(int(page_count)):
+        with transaction.atomic():
+            ids.append(start_broadcast(news_page(site, title=f"Notizia {n}")).pk)
+    print(json.dumps(ids))
+
+
+def relay(path):
+    from tests.status_relay import deliver_sent_statuses
+
+    with open(path) as handle:
+        deliver_sent_statuses([tuple(pair) for pair in json.load(handle)])
+
+
+def summary(broadcast_id):
+    from django.db.models import Count
+
+    from wagtail_whatsapp.models import Broadcast, Delivery
+
+    broadcast = Broadcast.objects.get(pk=int(broadcast_id))
+    counts = dict(Delivery.objects.filter(broadcast=broadcast).values_list("status").annotate(n=Count("pk")))
+    print(json.dumps({"status": broadcast.status, "reason": broadcast.status_reason, "deliveries": counts}))
+
+
 if __name__ == "__main__":
     _setup()
     command, *arguments = sys.argv[1:]
-    {"send": send, "limiter": limiter}[command](*arguments)
+    commands = {"send": send, "limiter": limiter, "setup": setup, "relay": relay, "summary": summary}
+    commands[command](*arguments)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import composing
+from .media import MediaRefused
 from .models import Broadcast, Delivery, MessageTemplate, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
 from .models.subscribers import SERVICE_WINDOW
 from .numbers import InvalidNumber, normalise_number
@@ -212,10 +213,7 @@ def send_test_message(page, number, *, user=None, site=None):
     in_window = subscriber is not None and subscriber.in_service_window()
     backend = get_backend(whatsapp_settings(plan.site).phone_number_id or None)
     try:
-        media_id = ""
-        if plan.media:
-            content, mime_type, filename = composing.media_content(plan.media)
-            media_id = backend.upload_media(content, mime_type, filename)
+        media_id = composing.upload_media(backend, plan.media) if plan.media else ""
         template = plan.template
         snapshot = composing.Snapshot(
             message=plan.message,
@@ -228,8 +226,8 @@ def send_test_message(page, number, *, user=None, site=None):
         return composing.send_broadcast_message(backend, snapshot, number.lstrip("+"), in_window=in_window)
     except WhatsAppError as error:
         raise BroadcastRefused(_("WhatsApp did not accept the test message: %(error)s") % {"error": error}) from None
-    except composing.MediaProblem as problem:
-        raise BroadcastRefused(str(problem)) from None
+    except MediaRefused as refused:
+        raise BroadcastRefused(" ".join(refused.errors)) from None
     finally:
         backend.close()
 

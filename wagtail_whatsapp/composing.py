@@ -9,11 +9,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-IMAGE_MIME_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
-VIDEO_MIME_TYPES = {"mp4": "video/mp4", "3gp": "video/3gpp", "3gpp": "video/3gpp"}
-IMAGE_LIMIT = 5 * 1024 * 1024
-VIDEO_LIMIT = 16 * 1024 * 1024
-# Sent as a JPEG rendition: always a format and a size WhatsApp accepts, whatever the editor uploaded.
+from . import media
+
+# Images go out as a JPEG rendition: always a type and a size WhatsApp accepts, whatever the editor uploaded.
 IMAGE_RENDITION = "max-1600x1600|format-jpeg|jpegquality-80"
 
 PLACEHOLDER = re.compile(r"{{\s*([A-Za-z0-9_]+)\s*}}")
@@ -21,59 +19,34 @@ PLACEHOLDER = re.compile(r"{{\s*([A-Za-z0-9_]+)\s*}}")
 DEFAULT_POSITIONAL_SOURCES = ("title", "summary", "url", "details")
 
 
-class MediaProblem(Exception):
-    pass
-
-
-def _extension(name):
-    return (name or "").rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
-
-
 def media_snapshot(page):
-    """``({"type", "source_id", "mime_type"} or {}, problems, warnings)`` for the page's image or video."""
-    problems, warnings = [], []
+    """``({"type", "source_id"} or {}, problems, warnings)`` for the page's image (preferred) or video."""
     image = page.get_whatsapp_image()
     if image is not None:
-        return {"type": "image", "source_id": image.pk, "mime_type": "image/jpeg"}, problems, warnings
+        return {"type": "image", "source_id": image.pk}, [], []
     video = page.get_whatsapp_video()
     if video is None:
-        return {}, problems, warnings
-    mime_type = VIDEO_MIME_TYPES.get(_extension(video.file.name))
-    if mime_type is None:
-        problems.append(_("The video must be an MP4 or 3GP file."))
-    try:
-        size = video.file.size
-    except (OSError, ValueError):
-        size = None
-        problems.append(_("The video file cannot be read."))
-    if size is not None and size > VIDEO_LIMIT:
-        problems.append(_("The video is larger than 16 MB, the most WhatsApp accepts."))
-    warnings.append(_("The video's codecs cannot be checked here: WhatsApp plays only H.264 video with AAC audio."))
-    return {"type": "video", "source_id": video.pk, "mime_type": mime_type or ""}, problems, warnings
+        return {}, [], []
+    check = media.check_media(video, expected="video")
+    return {"type": "video", "source_id": video.pk}, list(check.errors), list(check.warnings)
 
 
-def media_content(media):
-    """``(bytes, mime_type, filename)`` to upload for a media snapshot."""
-    if media.get("type") == "image":
+def upload_media(backend, snapshot):
+    """The media id of a snapshot's image or video for ``backend``'s number (uploaded once, then reused).
+
+    Raises ``media.MediaRefused`` (the file cannot be sent) or ``WhatsAppError`` (the upload failed).
+    """
+    if snapshot.get("type") == "image":
         from wagtail.images import get_image_model
 
-        image = get_image_model().objects.get(pk=media["source_id"])
-        rendition = image.get_rendition(IMAGE_RENDITION)
+        rendition = get_image_model().objects.get(pk=snapshot["source_id"]).get_rendition(IMAGE_RENDITION)
         with rendition.file.open("rb") as handle:
             content = handle.read()
-        if len(content) > IMAGE_LIMIT:
-            raise MediaProblem(_("The image is larger than 5 MB even as a JPEG."))
-        return content, "image/jpeg", "image.jpg"
-    if media.get("type") == "video":
-        from wagtail.documents import get_document_model
+        return media.media_id_for(backend, content, name="image.jpg", expected="image")
+    from wagtail.documents import get_document_model
 
-        video = get_document_model().objects.get(pk=media["source_id"])
-        with video.file.open("rb") as handle:
-            content = handle.read()
-        if len(content) > VIDEO_LIMIT:
-            raise MediaProblem(_("The video is larger than 16 MB, the most WhatsApp accepts."))
-        return content, media["mime_type"], video.file.name.rsplit("/", 1)[-1]
-    raise MediaProblem(_("Unknown media."))
+    video = get_document_model().objects.get(pk=snapshot["source_id"])
+    return media.media_id_for(backend, video, expected="video")
 
 
 def template_spec(template, page_values, mapping=None, media=None):

@@ -30,6 +30,7 @@ from . import claims, composing, conf
 from .backends import get_backend
 from .backends.base import ErrorKind, WhatsAppError
 from .broadcasts import fan_out, whatsapp_settings
+from .media import MediaRefused
 from .models import Broadcast, Delivery, Subscriber
 from .models.subscribers import SERVICE_WINDOW
 from .progress import failure_reason
@@ -70,7 +71,8 @@ def worker_count(per_second):
         return 1  # threads cannot share an in-memory database: send from the calling thread
     if configured:
         return configured
-    return max(2, min(128, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
+    # More threads than ~64 only add interpreter contention on a small machine (see bench/broadcast.py).
+    return max(2, min(64, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
 
 
 class BroadcastSender:
@@ -212,14 +214,13 @@ class BroadcastSender:
         try:
             for attempt in range(MAX_ATTEMPTS):
                 try:
-                    content, mime_type, filename = composing.media_content(media)
-                    media["id"] = backend.upload_media(content, mime_type, filename)
+                    media["id"] = composing.upload_media(backend, media)
                     break
                 except WhatsAppError as error:
                     if not error.retryable or attempt == MAX_ATTEMPTS - 1:
                         raise
                     time.sleep(backoff(error.retry_after, attempt))
-        except (WhatsAppError, composing.MediaProblem, OSError) as error:
+        except (WhatsAppError, MediaRefused, OSError) as error:
             self._pause(_("The image or video could not be uploaded to WhatsApp: %(error)s") % {"error": error})
             return False
         finally:
