@@ -5,9 +5,11 @@ Views and the management command call only these functions; the sending itself h
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -84,8 +86,10 @@ def parameter_mapping(site):
 def page_values(page, site):
     values = dict(page.get_whatsapp_template_parameters())
     values.setdefault("site_name", whatsapp_settings(site).get_service_name())
-    date = getattr(page, "date", None) or getattr(page, "start", None)
-    values.setdefault("date", str(date.date() if hasattr(date, "date") else date) if date else "")
+    when = getattr(page, "date", None) or getattr(page, "start", None)
+    if isinstance(when, datetime) and timezone.is_aware(when):
+        when = timezone.localtime(when)
+    values.setdefault("date", date_format(when, "j F Y") if when else "")
     return values
 
 
@@ -93,10 +97,10 @@ def plan_broadcast(page, site=None):
     page = page.specific
     site = site or page.get_site()
     plan = BroadcastPlan(site=site, page=page)
+    plan.previous_broadcasts = Broadcast.objects.filter(page=page).order_by("-created_at")
     if site is None:
         plan.problems.append(_("The page is not part of a site."))
         return plan
-    plan.previous_broadcasts = Broadcast.objects.filter(page=page).order_by("-created_at")
     if not isinstance(page, WhatsAppBroadcastMixin):
         plan.problems.append(_("Pages of this type cannot be sent via WhatsApp."))
         return plan

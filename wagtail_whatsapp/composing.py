@@ -67,8 +67,9 @@ def template_spec(template, page_values, mapping=None, media=None):
                 spec["header"] = header_format.lower()
                 if not media or media.get("type") != spec["header"]:
                     problems.append(
-                        _("The broadcast template needs a %(kind)s but the page has none.")
-                        % {"kind": _("an image") if spec["header"] == "image" else _("a video")}
+                        _("The broadcast template needs an image but the page has none.")
+                        if spec["header"] == "image"
+                        else _("The broadcast template needs a video but the page has none.")
                     )
             elif header_format == "TEXT" and PLACEHOLDER.search(component.get("text", "")):
                 spec["header_text"] = page_values.get("title", "")
