@@ -6,6 +6,7 @@ sender puts on the wire. Both figures are printed by bench/broadcast.py. Same co
 """
 
 import bisect
+import gc
 import sys
 from pathlib import Path
 
@@ -31,5 +32,8 @@ class ArrivalFakeGraph(fake_graph.FakeGraph):
 
 
 if __name__ == "__main__":
+    # The fake keeps every request in memory; a full garbage collection over 100,000 of them pauses it long enough
+    # to stamp a backlog of requests with the same arrival time. A measuring instrument must not do that.
+    gc.disable()
     fake_graph.FakeGraph = ArrivalFakeGraph
     fake_graph.main()

@@ -31,6 +31,7 @@ HUEY = {
     "immediate": False,
     "consumer": {"workers": 2, "worker_type": "thread"},
 }
+DEBUG = False  # as in production: with DEBUG every connection keeps its last 9,000 queries in memory
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LANGUAGE_CODE = "en"
 WAGTAILADMIN_BASE_URL = "http://testserver"
