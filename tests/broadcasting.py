@@ -45,7 +45,8 @@ def subscribers(site, count, *, in_window=0, start=0, status=Subscriber.Status.A
     return Subscriber.objects.bulk_create(rows)
 
 
-def approved_template(site, components=None, **fields):
+def approved_template(site, components=None, mapping="", **fields):
+    """An approved template chosen as the site's broadcast template, with ``mapping`` as its parameter mapping."""
     from wagtail_whatsapp.models import WhatsAppSettings
 
     template = MessageTemplate.objects.create(
@@ -58,7 +59,7 @@ def approved_template(site, components=None, **fields):
         **fields,
     )
     settings = WhatsAppSettings.for_site(site)
-    if hasattr(settings, "broadcast_template"):
-        settings.broadcast_template = template
-        settings.save()
+    settings.broadcast_template = template
+    settings.template_parameter_mapping = mapping
+    settings.save()
     return template

@@ -50,6 +50,74 @@ def fake_graph(settings):
     fake.stop()
 
 
+# --- webhook (issue 3) ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def webhook(client):
+    """Signed POSTs and handshakes against the real webhook view (see tests/signing.py)."""
+    from tests.signing import WebhookClient
+
+    return WebhookClient(client)
+
+
+@pytest.fixture
+def webhook_site_settings(site):
+    """The default site's WhatsApp settings, serving the test PHONE_NUMBER_ID."""
+    from wagtail_whatsapp.models import WhatsAppSettings
+
+    settings = WhatsAppSettings.for_site(site)
+    settings.service_name = "Esempio Informa"
+    settings.save()
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def _fresh_webhook_routes():
+    """The webhook caches phone_number_id → site per process; each test starts from its own database."""
+    from wagtail_whatsapp.ingest import clear_routes_cache
+
+    clear_routes_cache()
+    yield
+    clear_routes_cache()
+
+
+# --- Running the service (issue 7) -----------------------------------------------------------------------------------
+@pytest.fixture
+def whatsapp_user(db, django_user_model):
+    """``whatsapp_user("moderate_inbox", ...)``: a Wagtail admin user holding only the given plugin permissions."""
+    from django.contrib.auth.models import Permission
+
+    counter = {"n": 0}
+
+    def make(*codenames):
+        counter["n"] += 1
+        user = django_user_model.objects.create_user(
+            username=f"staff{counter['n']}", email=f"staff{counter['n']}@comune.example", password="pw"
+        )
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+        for codename in codenames:
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label="wagtail_whatsapp", codename=codename)
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def recording_backend(settings):
+    """Swap the sandbox backend for tests.fake_backends.RecordingBackend; yields its list of calls."""
+    from tests.fake_backends import RecordingBackend
+
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BACKEND": "tests.fake_backends.RecordingBackend"}
+    RecordingBackend.calls = []
+    RecordingBackend.fail_with = None
+    yield RecordingBackend.calls
+    RecordingBackend.calls = []
+    RecordingBackend.fail_with = None
+
+
 # --- Broadcast engine (issue 5, sending) ------------------------------------------------------------------------------
 @pytest.fixture
 def recording_backend(settings):
@@ -68,16 +136,11 @@ def recording_backend(settings):
 
 
 @pytest.fixture
-def broadcast_template(site, monkeypatch):
+def broadcast_template(site):
     """An approved broadcast template chosen for the site (image header, two body parameters, a URL button)."""
     from tests.broadcasting import approved_template
-    from wagtail_whatsapp import broadcasts
-    from wagtail_whatsapp.models import WhatsAppSettings
 
-    template = approved_template(site)
-    if not hasattr(WhatsAppSettings, "broadcast_template"):  # until the site settings of issue 7 are merged
-        monkeypatch.setattr(broadcasts, "broadcast_template", lambda site: template)
-    return template
+    return approved_template(site)
 
 
 @pytest.fixture(scope="session")

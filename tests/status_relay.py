@@ -6,9 +6,8 @@ doubt (a crash, a timeout) is found to be sent. Tests call this where Meta's web
 
 from django.utils import timezone
 
-from wagtail_whatsapp.models import Delivery
-
-CALLBACK_PREFIX = "wagtail_whatsapp:delivery:"
+from wagtail_whatsapp.deliveries import apply_status_update
+from wagtail_whatsapp.models import StatusUpdate
 
 
 def accepted_callbacks(fake, start=0):
@@ -17,23 +16,10 @@ def accepted_callbacks(fake, start=0):
 
 
 def deliver_sent_statuses(pairs):
-    try:
-        from wagtail_whatsapp.deliveries import apply_status_update
-    except ImportError:
-        apply_status_update = None
-    from wagtail_whatsapp.models import StatusUpdate
-
+    """Store and apply a "sent" StatusUpdate per ``(callback_data, wamid)``, as the webhook would."""
     for callback_data, wamid in pairs:
-        if apply_status_update is not None:
-            update, _created = StatusUpdate.objects.get_or_create(
-                wamid=wamid,
-                status="sent",
-                defaults={"timestamp": timezone.now(), "callback_data": callback_data},
-            )
+        update, created = StatusUpdate.objects.get_or_create(
+            wamid=wamid, status="sent", defaults={"timestamp": timezone.now(), "callback_data": callback_data}
+        )
+        if created:
             apply_status_update(update)
-        elif callback_data.startswith(CALLBACK_PREFIX):
-            # What deliveries.apply_status_update does for "sent" (until the webhook branch is merged).
-            Delivery.objects.filter(
-                pk=int(callback_data[len(CALLBACK_PREFIX) :]),
-                status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
-            ).update(status=Delivery.Status.SENT, wamid=wamid, sent_at=timezone.now())

@@ -44,3 +44,26 @@ def test_a_broadcast_where_every_message_fails_ends_as_failed(site, recording_ba
     assert send_broadcast(broadcast.pk)
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.FAILED and broadcast.failed_count == 2
+
+
+def test_no_broadcast_starts_in_quiet_hours(site, recording_backend, django_capture_on_commit_callbacks):
+    from huey.contrib.djhuey import HUEY
+
+    from wagtail_whatsapp.broadcasts import plan_broadcast
+    from wagtail_whatsapp.models import WhatsAppSettings
+
+    now = timezone.localtime()
+    settings = WhatsAppSettings.for_site(site)
+    settings.quiet_hours_start = (now - timedelta(hours=1)).time()
+    settings.quiet_hours_end = (now + timedelta(hours=2)).time()
+    settings.save()
+    subscribers(site, 2, in_window=2)
+    page = news_page(site)
+    assert "quiet hours" in str(plan_broadcast(page).warnings)
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcast = start_broadcast(page)
+    broadcast.refresh_from_db()
+    assert broadcast.status == Broadcast.Status.QUEUED and recording_backend.sent == []
+    [scheduled] = [task for task in HUEY.scheduled() if task.args == (broadcast.pk,)]
+    assert 7000 < (scheduled.eta - timezone.now().replace(tzinfo=None)).total_seconds() < 7300
+    HUEY.storage.flush_schedule()

@@ -18,6 +18,7 @@ from .media import MediaRefused
 from .models import Broadcast, Delivery, MessageTemplate, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
 from .models.subscribers import SERVICE_WINDOW
 from .numbers import InvalidNumber, normalise_number
+from .template_mapping import TemplateMappingError, parse_mapping
 
 FAN_OUT_BATCH = 1000
 LOG_ACTION = "wagtail_whatsapp.broadcast"
@@ -65,21 +66,15 @@ def whatsapp_settings(site):
 
 def broadcast_template(site):
     """The site's approved broadcast template (chosen in Settings → WhatsApp), or None."""
-    template = getattr(whatsapp_settings(site), "broadcast_template", None)
+    template = whatsapp_settings(site).broadcast_template
     return template if template is not None and template.is_approved else None
 
 
 def parameter_mapping(site):
-    text = getattr(whatsapp_settings(site), "template_parameter_mapping", "")
-    if not text:
-        return {}
+    """``{template parameter: page value}`` from the site settings; checked when saved, so errors mean none."""
     try:
-        from .template_mapping import parse_mapping
-    except ImportError:  # pragma: no cover - the mapping arrives with the settings of issue 7
-        return {}
-    try:
-        return parse_mapping(text)
-    except ValueError:
+        return parse_mapping(whatsapp_settings(site).template_parameter_mapping)
+    except TemplateMappingError:
         return {}
 
 
@@ -135,6 +130,12 @@ def plan_broadcast(page, site=None):
                 "template for them, and no approved broadcast template is chosen in Settings → WhatsApp."
             )
             % {"count": plan.template_recipients}
+        )
+    site_settings = whatsapp_settings(site)
+    if site_settings.in_quiet_hours(timezone.localtime().time()):
+        plan.warnings.append(
+            _("These are the site's quiet hours: the broadcast will start at %(time)s.")
+            % {"time": site_settings.quiet_hours_end.strftime("%H:%M")}
         )
     last = plan.previous_broadcasts.exclude(status=Broadcast.Status.CANCELLED).first()
     if last is not None:

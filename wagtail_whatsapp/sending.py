@@ -26,7 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import claims, composing, conf
+from . import claims, composing, conf, deliveries
 from .backends import get_backend
 from .backends.base import ErrorKind, WhatsAppError
 from .broadcasts import fan_out, whatsapp_settings
@@ -52,11 +52,7 @@ ASSUMED_CALL_SECONDS = 0.25  # Graph API round trip used to size the automatic p
 
 def callback_data_for(delivery_pk):
     """Meta echoes it in the delivery's status webhooks: how a delivery in doubt is found again."""
-    try:
-        from .deliveries import callback_data_for as for_delivery
-    except ImportError:  # until the webhook branch is merged
-        return f"wagtail_whatsapp:delivery:{delivery_pk}"
-    return for_delivery(Delivery(pk=delivery_pk))
+    return deliveries.callback_data_for(Delivery(pk=delivery_pk))
 
 
 def backoff(hint, attempts):
@@ -324,6 +320,26 @@ class BroadcastSender:
 def send_broadcast(broadcast_id, **options):
     """Send (or go on sending) a broadcast until it is done, paused or cancelled. True when it finished."""
     return BroadcastSender(broadcast_id, **options).run()
+
+
+def quiet_hours_delay(broadcast_id, now=None):
+    """Seconds until a queued, never started broadcast may start because of its site's quiet hours; 0: now."""
+    broadcast = (
+        Broadcast.objects.select_related("site")
+        .filter(pk=broadcast_id, status=Broadcast.Status.QUEUED, started_at__isnull=True)
+        .first()
+    )
+    if broadcast is None:
+        return 0
+    site_settings = whatsapp_settings(broadcast.site)
+    local = timezone.localtime(now)
+    if not site_settings.in_quiet_hours(local.time()):
+        return 0
+    end = site_settings.quiet_hours_end
+    start_at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if start_at <= local:
+        start_at += timedelta(days=1)
+    return (start_at - local).total_seconds()
 
 
 def stalled_broadcasts(older_than=None):

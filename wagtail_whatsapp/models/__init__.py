@@ -1,5 +1,6 @@
 """Models, one module per concept; everything is importable from ``wagtail_whatsapp.models``."""
 
+from .blocks import BlockedNumber
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
@@ -22,6 +23,7 @@ from .subscribers import Subscriber
 from .templates import MessageTemplate
 
 __all__ = [
+    "BlockedNumber",
     "Broadcast",
     "ConsentRecord",
     "Delivery",
