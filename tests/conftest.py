@@ -120,19 +120,19 @@ def recording_backend(settings):
 
 # --- Broadcast engine (issue 5, sending) ------------------------------------------------------------------------------
 @pytest.fixture
-def recording_backend(settings):
-    """Every backend the plugin builds is a RecordingBackend; the pace is high so tests do not wait."""
-    from tests.recording_backend import RecordingBackend
+def broadcast_backend(settings):
+    """Every backend the plugin builds is a SendingTestBackend; the pace is high so tests do not wait."""
+    from tests.sending_backend import SendingTestBackend
 
-    RecordingBackend.reset()
+    SendingTestBackend.reset()
     settings.WAGTAIL_WHATSAPP = {
         **settings.WAGTAIL_WHATSAPP,
-        "BACKEND": "tests.recording_backend.RecordingBackend",
+        "BACKEND": "tests.sending_backend.SendingTestBackend",
         "MESSAGES_PER_SECOND": 5000,
         "DELIVERY_STATUS_GRACE_SECONDS": 0,
     }
-    yield RecordingBackend
-    RecordingBackend.reset()
+    yield SendingTestBackend
+    SendingTestBackend.reset()
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_nobody_to_send_to_and_unpublished_pages_are_refused(site):
     assert "Only a published page" in str(plan_broadcast(page).problems)
 
 
-def test_a_page_sent_before_is_flagged(site, recording_backend, django_capture_on_commit_callbacks):
+def test_a_page_sent_before_is_flagged(site, broadcast_backend, django_capture_on_commit_callbacks):
     from wagtail_whatsapp.broadcasts import start_broadcast
 
     subscribers(site, 2, in_window=2)

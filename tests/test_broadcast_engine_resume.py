@@ -15,7 +15,7 @@ from wagtail_whatsapp.sending import send_broadcast
 pytestmark = pytest.mark.django_db
 
 
-def test_a_broadcast_whose_sender_stopped_beating_is_resumed(site, recording_backend):
+def test_a_broadcast_whose_sender_stopped_beating_is_resumed(site, broadcast_backend):
     subscribers(site, 4, in_window=4)
     stalled = start_broadcast(news_page(site))
     fan_out(stalled)
@@ -31,22 +31,22 @@ def test_a_broadcast_whose_sender_stopped_beating_is_resumed(site, recording_bac
 
     stalled.refresh_from_db()
     assert stalled.status == Broadcast.Status.DONE
-    assert len(recording_backend.sent) == 3  # the one sent before the crash is not sent again
+    assert len(broadcast_backend.sent) == 3  # the one sent before the crash is not sent again
     # A broadcast whose sender is alive (fresh heartbeat) is left to it.
     assert Broadcast.objects.get(pk=alive.pk).status == Broadcast.Status.SENDING
 
 
-def test_a_broadcast_where_every_message_fails_ends_as_failed(site, recording_backend):
+def test_a_broadcast_where_every_message_fails_ends_as_failed(site, broadcast_backend):
     subscribers(site, 2, in_window=2)
     broadcast = start_broadcast(news_page(site))
     for number in ("393330000000", "393330000001"):
-        recording_backend.faults[number] = [WhatsAppError("Undeliverable", kind=ErrorKind.RECIPIENT, code=131026)]
+        broadcast_backend.faults[number] = [WhatsAppError("Undeliverable", kind=ErrorKind.RECIPIENT, code=131026)]
     assert send_broadcast(broadcast.pk)
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.FAILED and broadcast.failed_count == 2
 
 
-def test_no_broadcast_starts_in_quiet_hours(site, recording_backend, django_capture_on_commit_callbacks):
+def test_no_broadcast_starts_in_quiet_hours(site, broadcast_backend, django_capture_on_commit_callbacks):
     from huey.contrib.djhuey import HUEY
 
     from wagtail_whatsapp.broadcasts import plan_broadcast
@@ -63,7 +63,7 @@ def test_no_broadcast_starts_in_quiet_hours(site, recording_backend, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         broadcast = start_broadcast(page)
     broadcast.refresh_from_db()
-    assert broadcast.status == Broadcast.Status.QUEUED and recording_backend.sent == []
+    assert broadcast.status == Broadcast.Status.QUEUED and broadcast_backend.sent == []
     [scheduled] = [task for task in HUEY.scheduled() if task.args == (broadcast.pk,)]
     assert 7000 < (scheduled.eta - timezone.now().replace(tzinfo=None)).total_seconds() < 7300
     HUEY.storage.flush_schedule()

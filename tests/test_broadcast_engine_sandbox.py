@@ -18,7 +18,7 @@ def test_a_sandbox_broadcast_is_sent_delivered_and_read(site, settings, django_c
         broadcast = start_broadcast(news_page(site))
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.DONE
-    assert SandboxMessage.objects.filter(direction="outgoing", message_type="text").count() == 3
+    assert SandboxMessage.objects.filter(direction=SandboxMessage.Direction.OUTGOING, message_type="text").count() == 3
     progress = broadcast_progress(broadcast)
     assert (progress["sent"], progress["delivered"], progress["read"]) == (3, 3, 3)
     assert (broadcast.sent_count, broadcast.delivered_count, broadcast.read_count) == (3, 3, 3)

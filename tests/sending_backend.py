@@ -6,8 +6,8 @@ import threading
 from wagtail_whatsapp.backends.base import BaseBackend, ErrorKind, SendResult, WhatsAppError
 
 
-class RecordingBackend(BaseBackend):
-    """Class-level state (reset by the ``recording_backend`` fixture), since the sender builds its own instances."""
+class SendingTestBackend(BaseBackend):
+    """Class-level state (reset by the ``broadcast_backend`` fixture), since the sender builds its own instances."""
 
     lock = threading.RLock()
     sent = []  # dicts: to, type, payload, callback_data, wamid
