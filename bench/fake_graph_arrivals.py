@@ -1,4 +1,4 @@
-"""The fake Graph API (tests/fake_graph.py) whose stats also count messages when their request *arrived*.
+"""The fake Graph API (tests/fake_graph/) whose stats also count messages when their request *arrived*.
 
 The fake stamps an accepted message after its artificial latency (150 ms here), so its per-second figures include the
 fake's own scheduling jitter. Meta counts requests as they reach it: the arrival time is the fair measure of what a
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import tests.fake_graph as fake_graph  # noqa: E402
+from tests.fake_graph import cli, server  # noqa: E402
 
 
 def max_in_any_window(times, seconds=1.0):
@@ -20,7 +20,7 @@ def max_in_any_window(times, seconds=1.0):
     return max((bisect.bisect_left(times, t + seconds) - i for i, t in enumerate(times)), default=0)
 
 
-class ArrivalFakeGraph(fake_graph.FakeGraph):
+class ArrivalFakeGraph(server.FakeGraph):
     def stats(self):
         stats = super().stats()
         arrived = {id(request.json): request.at for request in list(self.requests) if request.json is not None}
@@ -35,5 +35,5 @@ if __name__ == "__main__":
     # The fake keeps every request in memory; a full garbage collection over 100,000 of them pauses it long enough
     # to stamp a backlog of requests with the same arrival time. A measuring instrument must not do that.
     gc.disable()
-    fake_graph.FakeGraph = ArrivalFakeGraph
-    fake_graph.main()
+    cli.FakeGraph = ArrivalFakeGraph
+    cli.main()

@@ -165,3 +165,50 @@ def test_backend_without_download_is_a_clear_404(client, moderator, site, settin
     settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BACKEND": "tests.fake_backends.NoMediaBackend"}
     message = make_message(site, "", message_type="image", media_id="m1", media_mime_type="image/jpeg")
     assert client.get(url("inbox_media", message)).status_code == 404
+
+
+# The real backends behind the media view (download_media)
+
+
+def test_sandbox_shows_a_placeholder_for_a_simulated_citizens_image(client, moderator, site):
+    from PIL import Image
+
+    message = make_message(site, "", message_type="image", media_id="4490709327384033", media_mime_type="image/jpeg")
+    assert f'<img src="{url("inbox_media", message)}"' in client.get(url("inbox_detail", message)).content.decode()
+    response = client.get(url("inbox_media", message))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(response.content)).size == (480, 320)
+
+
+def test_a_citizens_image_is_fetched_from_the_cloud_api(client, moderator, site, fake_graph):
+    from tests.media_files import jpeg
+
+    photo = jpeg((40, 30))
+    fake_graph.add_media("1479537139650973", photo, "image/jpeg")
+    message = make_message(site, "", message_type="image", media_id="1479537139650973", media_mime_type="image/jpeg")
+    response = client.get(url("inbox_media", message))
+    assert response.status_code == 200 and response.content == photo
+    assert response["Content-Type"] == "image/jpeg" and "no-store" in response["Cache-Control"]
+    bundle = zipfile.ZipFile(io.BytesIO(client.post(url("inbox_report", message)).content))
+    assert bundle.read("media.jpeg") == photo
+
+
+def test_media_the_cloud_api_does_not_know_is_a_clear_404(client, moderator, site, fake_graph):
+    message = make_message(site, "", message_type="image", media_id="31337", media_mime_type="image/jpeg")
+    response = client.get(url("inbox_media", message))
+    assert response.status_code == 404 and "no longer available" in response.content.decode()
+
+
+def test_a_simulated_citizens_photo_shows_in_the_inbox_offline(client, moderator, webhook_site_settings, tmp_path):
+    from django.core.management import call_command
+
+    from tests.media_files import jpeg
+
+    photo_file = tmp_path / "buca.jpg"
+    photo_file.write_bytes(jpeg((24, 24)))
+    call_command("whatsapp_simulate_inbound", "+393331234567", "Buca in via Roma", image=str(photo_file))
+    call_command("whatsapp_simulate_inbound", "+393331234567", "", image="")
+    with_file, placeholder = InboundMessage.objects.filter(message_type="image").order_by("pk")
+    assert with_file.text == "Buca in via Roma" and with_file.media_mime_type == "image/jpeg"
+    assert client.get(url("inbox_media", with_file)).content == photo_file.read_bytes()
+    assert client.get(url("inbox_media", placeholder))["Content-Type"] == "image/png"

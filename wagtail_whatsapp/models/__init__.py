@@ -17,7 +17,7 @@ from .pages import (
     WhatsAppSubscribePageMixin,
 )
 from .ratelimit import RateLimitBucket
-from .sandbox import SandboxMessage
+from .sandbox import SandboxMedia, SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
 from .templates import MessageTemplate
@@ -31,6 +31,7 @@ __all__ = [
     "MediaUpload",
     "MessageTemplate",
     "RateLimitBucket",
+    "SandboxMedia",
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",
