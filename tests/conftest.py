@@ -18,3 +18,37 @@ def site(db):
         site.hostname, site.port, site.root_page = "testserver", 80, home
         site.save()
     return site
+
+
+# --- Editor side of broadcasts (tests/test_broadcast_admin_*.py); helpers in tests/broadcast_admin.py ---
+
+
+@pytest.fixture
+def broadcast_engine(monkeypatch):
+    """The broadcasts engine the admin talks to (a stand-in keeping its contract until the real one is merged)."""
+    from tests.broadcast_admin import install_fake_engine
+
+    return install_fake_engine(monkeypatch)
+
+
+@pytest.fixture
+def news_page(site):
+    from tests.broadcast_admin import make_news_page
+
+    return make_news_page(site)
+
+
+@pytest.fixture
+def sender(django_user_model, site):
+    """An editor with the send_broadcast permission."""
+    from tests.broadcast_admin import make_user
+
+    return make_user(django_user_model, site, "sender", ["send_broadcast"])
+
+
+@pytest.fixture
+def plain_editor(django_user_model, site):
+    """An editor who may edit and publish pages but not send them via WhatsApp."""
+    from tests.broadcast_admin import make_user
+
+    return make_user(django_user_model, site, "editor")

@@ -9,4 +9,9 @@ class WagtailWhatsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from wagtail.signals import page_published
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .publishing import queue_broadcast_on_publish
+
+        page_published.connect(queue_broadcast_on_publish, dispatch_uid="wagtail_whatsapp_queue_broadcast_on_publish")
