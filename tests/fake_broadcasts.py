@@ -94,63 +94,77 @@ def send_test_message(page, number, *, user=None, site=None):
     try:
         number = normalise_number(number)
     except InvalidNumber as error:
-        raise BroadcastRefused("This is not a valid phone number.") from error
+        raise BroadcastRefused(f"“{number}” is not a valid phone number.") from error
     test_messages.append((number, page.get_whatsapp_message()))
     return SendResult(wamid=f"wamid.test{len(test_messages)}")
 
 
 def _set_status(broadcast, status, allowed, reason=""):
-    if broadcast.status not in allowed:
-        raise BroadcastRefused(f"A broadcast that is {broadcast.status} cannot be changed.")
-    broadcast.status, broadcast.status_reason = status, reason
-    broadcast.save(update_fields=["status", "status_reason"])
+    """Like the engine: False (and no change) when the current status does not allow it."""
+    moved = Broadcast.objects.filter(pk=broadcast.pk, status__in=allowed).update(status=status, status_reason=reason)
+    broadcast.refresh_from_db()
+    return bool(moved)
 
 
 def pause_broadcast(broadcast, user=None, reason=""):
-    _set_status(broadcast, Broadcast.Status.PAUSED, (Broadcast.Status.QUEUED, Broadcast.Status.SENDING), reason)
+    return _set_status(broadcast, Broadcast.Status.PAUSED, (Broadcast.Status.QUEUED, Broadcast.Status.SENDING), reason)
 
 
 def resume_broadcast(broadcast, user=None):
-    _set_status(broadcast, Broadcast.Status.SENDING, (Broadcast.Status.PAUSED,))
+    return _set_status(broadcast, Broadcast.Status.QUEUED, (Broadcast.Status.PAUSED,))
 
 
 def cancel_broadcast(broadcast, user=None):
-    _set_status(
+    return _set_status(
         broadcast,
         Broadcast.Status.CANCELLED,
         (Broadcast.Status.QUEUED, Broadcast.Status.SENDING, Broadcast.Status.PAUSED),
+        "Cancelled.",
     )
 
 
+FAILURE_REASONS = {131026: "The number cannot receive WhatsApp messages (not on WhatsApp or an old app)."}
+
+
+def _rate(part, whole):
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
 def broadcast_progress(broadcast):
+    """The engine's shape: flat counts, percent_done, *_rate in percent, failures grouped by plain reason."""
+    broadcast.refresh_from_db()
     by_status = dict(
         Delivery.objects.filter(broadcast=broadcast).values_list("status").annotate(n=Count("pk")).order_by()
     )
     read = by_status.get("read", 0)
     delivered = by_status.get("delivered", 0) + read
     sent = by_status.get("sent", 0) + delivered
-    failures = (
-        Delivery.objects.filter(broadcast=broadcast, status=Delivery.Status.FAILED)
-        .values("error_code", "error_reason")
-        .annotate(count=Count("pk"))
-        .order_by("-count")
-    )
-    total = sum(by_status.values())
-    pending = by_status.get("pending", 0) + by_status.get("sending", 0)
+    failed, skipped = by_status.get("failed", 0), by_status.get("skipped", 0)
+    total = sum(by_status.values()) or broadcast.recipients_count
+    failures = {}
+    rows = Delivery.objects.filter(broadcast=broadcast, status="failed").values_list("error_code")
+    for code, count in rows.annotate(n=Count("pk")).order_by():
+        reason = FAILURE_REASONS.get(code, "Another error (see the code).")
+        entry = failures.setdefault(reason, {"reason": reason, "codes": [], "count": 0})
+        entry["count"] += count
+        entry["codes"].append(code)
     return {
         "status": broadcast.status,
-        "counts": {
-            "recipients": total,
-            "sent": sent,
-            "delivered": delivered,
-            "read": read,
-            "failed": by_status.get("failed", 0),
-            "skipped": by_status.get("skipped", 0),
-            "pending": pending,
-        },
-        "percent": round(100 * (total - pending) / total) if total else 0,
-        "failures": [
-            {"code": row["error_code"], "reason": row["error_reason"], "count": row["count"]} for row in failures
-        ],
-        "checked_at": timezone.now().isoformat(),
+        "status_label": str(Broadcast.Status(broadcast.status).label),
+        "status_reason": broadcast.status_reason,
+        "total": total,
+        "pending": by_status.get("pending", 0),
+        "sending": by_status.get("sending", 0),
+        "sent": sent,
+        "delivered": delivered,
+        "read": read,
+        "failed": failed,
+        "skipped": skipped,
+        "percent_done": _rate(sent + failed + skipped, total),
+        "delivery_rate": _rate(delivered, sent),
+        "read_rate": _rate(read, delivered),
+        "failure_rate": _rate(failed, total),
+        "failures": sorted(failures.values(), key=lambda entry: -entry["count"]),
+        "started_at": broadcast.started_at,
+        "finished_at": timezone.now() if broadcast.status == "done" else None,
     }

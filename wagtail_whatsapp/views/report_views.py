@@ -188,9 +188,21 @@ class BroadcastControlView(View):
 
     http_method_names = ["post"]
     actions = {
-        "pause": ("pause_broadcast", _("The broadcast is paused. Nobody else receives it until you resume it.")),
-        "resume": ("resume_broadcast", _("The broadcast resumes where it stopped.")),
-        "cancel": ("cancel_broadcast", _("The broadcast is cancelled. Nobody else will receive it.")),
+        "pause": (
+            "pause_broadcast",
+            _("The broadcast is paused. Nobody else receives it until you resume it."),
+            _("Only a queued or sending broadcast can be paused; this one is “%(status)s”."),
+        ),
+        "resume": (
+            "resume_broadcast",
+            _("The broadcast resumes where it stopped."),
+            _("Only a paused broadcast can be resumed; this one is “%(status)s”."),
+        ),
+        "cancel": (
+            "cancel_broadcast",
+            _("The broadcast is cancelled. Nobody else will receive it."),
+            _("This broadcast is “%(status)s” and can no longer be cancelled."),
+        ),
     }
 
     def post(self, request, pk, action):
@@ -201,11 +213,16 @@ class BroadcastControlView(View):
         broadcast = get_object_or_404(Broadcast, pk=pk)
         from .. import broadcasts as engine
 
-        function_name, done_message = self.actions[action]
+        function_name, done_message, refused_message = self.actions[action]
         try:
-            getattr(engine, function_name)(broadcast, user=request.user)
+            # The engine answers False when the broadcast's status does not allow the change (e.g. already done).
+            changed = getattr(engine, function_name)(broadcast, user=request.user)
         except engine.BroadcastRefused as refused:
             messages.error(request, refused.reason)
         else:
-            messages.success(request, done_message)
+            if changed is False:
+                broadcast.refresh_from_db()
+                messages.warning(request, refused_message % {"status": broadcast.get_status_display()})
+            else:
+                messages.success(request, done_message)
         return redirect("wagtail_whatsapp_admin:broadcast_report", pk=broadcast.pk)
