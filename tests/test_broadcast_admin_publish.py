@@ -101,3 +101,34 @@ def test_a_refused_broadcast_is_told_and_logged_but_the_page_is_published(client
     assert entry.data["reason"]
     history = client.get(reverse("wagtailadmin_pages:history", args=[news_page.pk])).content.decode()
     assert "WhatsApp broadcast not sent" in history
+
+
+def test_a_copy_starts_unticked_and_publishing_the_copy_sends_nothing(client, sender, news_page, ready):
+    client.force_login(sender)
+    publish_in_editor(client, news_page)
+    assert Broadcast.objects.count() == 1
+    response = client.post(
+        reverse("wagtailadmin_pages:copy", args=[news_page.pk]),
+        {
+            "new_title": "Copia",
+            "new_slug": "copia",
+            "new_parent_page": news_page.get_parent().pk,
+            "copy_subpages": False,
+            "publish_copies": True,
+        },
+    )
+    assert response.status_code == 302
+    copy = type(news_page).objects.get(slug="copia")
+    assert copy.live
+    assert not copy.whatsapp_send_on_publish
+    assert Broadcast.objects.count() == 1
+
+
+def test_an_alias_does_not_send(sender, news_page, ready):
+    news_page.whatsapp_send_on_publish = True
+    news_page.save_revision(user=sender).publish(user=sender)
+    assert Broadcast.objects.count() == 1
+    alias = news_page.create_alias(update_slug="alias-copia")
+    news_page.save_revision(user=sender).publish(user=sender)  # updates the alias too (page_published, alias=True)
+    assert Broadcast.objects.filter(page=alias).count() == 0
+    assert Broadcast.objects.count() == 2
