@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 MANAGE := $(PY) example_site/manage.py
 
-.PHONY: demo test lint test-python messages clean
+.PHONY: demo test test-scale lint messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(VENV)/.installed-test
 test: lint
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# PostgreSQL and Redis, installed from Debian's packages when missing and started on localhost for the run.
+test-scale: $(VENV)/.installed-test
+	bash tests/services/run-scale.sh $(CURDIR)/$(VENV)/bin/pytest
 
 messages: $(VENV)/.installed-test
 	cd wagtail_whatsapp && ../$(PY) ../example_site/manage.py makemessages -l it --no-obsolete

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from wagtail.models import Page, Site
 
@@ -18,6 +20,16 @@ def site(db):
         site.hostname, site.port, site.root_page = "testserver", 80, home
         site.save()
     return site
+
+
+def pytest_collection_modifyitems(config, items):
+    # Scale tests need the Redis and PostgreSQL servers that `make test-scale` starts.
+    if os.environ.get("HUEY_REDIS_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs HUEY_REDIS_URL (run `make test-scale`)")
+    for item in items:
+        if "scale" in item.keywords:
+            item.add_marker(skip)
 
 
 # --- Editor side of broadcasts (tests/test_broadcast_admin_*.py); helpers in tests/broadcast_admin.py ---

@@ -44,3 +44,47 @@ def check_settings(app_configs=None, **kwargs):
         except ImproperlyConfigured as exc:
             messages.append(Error(str(exc), id="wagtail_whatsapp.E003"))
     return messages
+
+
+def _huey_is_immediate():
+    from django.conf import settings
+
+    huey_settings = getattr(settings, "HUEY", None)
+    if isinstance(huey_settings, dict):
+        return bool(huey_settings.get("immediate", settings.DEBUG))
+    return bool(getattr(huey_settings, "immediate", False))
+
+
+@register(Tags.compatibility)
+def check_queue(app_configs=None, **kwargs):
+    # Inline tasks would make the webhook wait for replies and a broadcast run inside the editor's request.
+    if conf.is_cloud_backend() and _huey_is_immediate():
+        return [
+            Warning(
+                "Huey runs tasks immediately (inline) while the cloud backend sends real messages.",
+                hint="Set HUEY['immediate'] = False and run a consumer: python manage.py run_huey.",
+                id="wagtail_whatsapp.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_webhook_https(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    if not conf.is_cloud_backend():
+        return []
+    base_url = str(getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "")
+    behind_https = getattr(settings, "SECURE_SSL_REDIRECT", False) or getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if base_url.startswith("https://") and behind_https:
+        return []
+    return [
+        Warning(
+            "The WhatsApp webhook may be served without HTTPS: Meta only calls https:// URLs, and the verify token "
+            "travels in the handshake's query string.",
+            hint="Serve the site over HTTPS: set WAGTAILADMIN_BASE_URL to its https:// address and SECURE_SSL_REDIRECT "
+            "(or SECURE_PROXY_SSL_HEADER behind a proxy).",
+            id="wagtail_whatsapp.W003",
+        )
+    ]

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The scale path: the whole suite on PostgreSQL, then the tests marked `scale` (several Huey consumers on RedisHuey).
+# Servers are started on 127.0.0.1 (installed from Debian's packages when missing) and stopped at the end.
+set -euo pipefail
+PYTEST=${1:?usage: run-scale.sh PATH_TO_PYTEST}
+STATE=${SCALE_STATE_DIR:-$(mktemp -d /tmp/wagtail-whatsapp-scale.XXXXXX)}
+HERE=$(cd "$(dirname "$0")" && pwd)
+trap 'bash "$HERE/stop.sh" "$STATE"' EXIT
+eval "$(bash "$HERE/start.sh" "$STATE")"
+echo "PostgreSQL: $DATABASE_URL  Redis: $HUEY_REDIS_URL"
+"$PYTEST" -m "not scale" --ignore=tests/test_packaging.py
+"$PYTEST" -m scale

@@ -1,0 +1,133 @@
+"""The example site: demo content, the town's pages, the admin, and configuration from the environment."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from wagtail.models import Page, Site
+
+from town.models import EventPage, HomePage, NewsPage
+
+REPO = Path(__file__).resolve().parent.parent
+MANAGE = REPO / "example_site" / "manage.py"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo_content", stdout=io.StringIO())
+
+
+def test_demo_content_builds_a_town_site(demo, client):
+    site = Site.objects.get(is_default_site=True)
+    assert isinstance(site.root_page.specific, HomePage)
+    response = client.get("/", HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="it">' in html
+    assert "Chiusura di via Roma" in html  # latest news
+    assert "Mercatino di Natale" in html  # upcoming event
+    assert 'href="/notizie/"' in html  # the news index is in the menu
+
+
+def test_demo_content_is_idempotent(demo):
+    counts = (Page.objects.count(), NewsPage.objects.count(), EventPage.objects.count(), Site.objects.count())
+    call_command("load_demo_content", stdout=io.StringIO())
+    assert (Page.objects.count(), NewsPage.objects.count(), EventPage.objects.count(), Site.objects.count()) == counts
+
+
+def test_news_and_events_pages_render(demo, client):
+    news = NewsPage.objects.get(slug="chiusura-via-roma")
+    assert news.image is not None
+    response = client.get(news.url, HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == 200
+    assert "acquedotto" in response.content.decode()
+    event = EventPage.objects.get(slug="mercatino-di-natale")
+    response = client.get(event.url, HTTP_HOST="127.0.0.1:8000")
+    assert "Piazza Municipio" in response.content.decode()
+    listing = client.get("/eventi/", HTTP_HOST="127.0.0.1:8000")
+    assert "Consiglio comunale" in listing.content.decode()
+
+
+def test_demo_admin_login_works(demo, client):
+    assert client.get("/admin/login/").status_code == 200
+    response = client.post("/admin/login/", {"username": "admin", "password": "admin"})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_event_message_says_when_and_where(demo):
+    message = EventPage.objects.get(slug="mercatino-di-natale").get_whatsapp_message()
+    assert message.startswith("*Mercatino di Natale in piazza*")
+    assert "Piazza Municipio" in message
+    assert "09:00" in message and "19:00" in message
+    assert message.rstrip().endswith("/eventi/mercatino-di-natale/")
+
+
+def example_settings(**env):
+    """Read the example site's settings in a fresh interpreter with ``env`` (settings are read at import time)."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "print(json.dumps({'backend': s.WAGTAIL_WHATSAPP['BACKEND'], 'token': s.WAGTAIL_WHATSAPP['ACCESS_TOKEN'],"
+        "'secret': s.WAGTAIL_WHATSAPP['APP_SECRET'], 'rate': s.WAGTAIL_WHATSAPP['MESSAGES_PER_SECOND'],"
+        "'db': s.DATABASES['default']['ENGINE'], 'db_name': str(s.DATABASES['default']['NAME']),"
+        "'huey': s.HUEY['huey_class'], 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "HUEY_", "DJANGO_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "esempio.settings", "PYTHONPATH": str(REPO / "example_site"), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_example_settings_default_to_sandbox_sqlite_and_sqlite_huey(tmp_path):
+    values = example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path))
+    assert values["backend"] == "sandbox"
+    assert values["db"] == "django.db.backends.sqlite3" and values["db_name"].startswith(str(tmp_path))
+    assert values["huey"] == "huey.SqliteHuey"
+    assert values["debug"] is True
+
+
+def test_example_settings_from_the_environment(tmp_path):
+    values = example_settings(
+        EXAMPLE_SITE_VAR_DIR=str(tmp_path),
+        WHATSAPP_BACKEND="cloud",
+        WHATSAPP_ACCESS_TOKEN="tok",
+        WHATSAPP_APP_SECRET="new,old",
+        WHATSAPP_MESSAGES_PER_SECOND="1000",
+        DATABASE_URL="postgres://town:pw@db.example:5432/town",
+        HUEY_REDIS_URL="redis://127.0.0.1:6379/0",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k" * 50,
+        DJANGO_ALLOWED_HOSTS="www.comune.esempio.it, comune.esempio.it",
+    )
+    assert values["backend"] == "cloud" and values["token"] == "tok"
+    assert values["secret"] == ["new", "old"]
+    assert values["rate"] == 1000
+    assert values["db"] == "django.db.backends.postgresql"
+    assert values["huey"] == "huey.RedisHuey"
+    assert values["debug"] is False
+    assert values["hosts"] == ["www.comune.esempio.it", "comune.esempio.it"]
+
+
+def test_cloud_mode_without_secrets_fails_the_check_naming_the_setting(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "DJANGO_SETTINGS"))}
+    result = subprocess.run(
+        [sys.executable, str(MANAGE), "check"],
+        env={**clean, "EXAMPLE_SITE_VAR_DIR": str(tmp_path), "WHATSAPP_BACKEND": "cloud"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "WAGTAIL_WHATSAPP['ACCESS_TOKEN'] is required by the cloud backend" in result.stderr
+    assert "Traceback" not in result.stderr
