@@ -61,7 +61,7 @@ def test_blocking_problems_disable_the_button_and_say_why(client, sender, site, 
     html = response.content.decode()
     assert "This page cannot be sent yet" in html
     assert "No approved broadcast template" in html
-    assert 'class="button" disabled' in " ".join(html.split())
+    assert 'class="button bicolor button--icon" disabled>' in " ".join(html.split())
     # Posting anyway does not start anything.
     response = client.post(confirm_url(news_page))
     assert response.status_code == 400

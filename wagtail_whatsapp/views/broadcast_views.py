@@ -35,6 +35,13 @@ def _count(value):
     return len(value)
 
 
+def service_name(site):
+    """The name citizens see as the sender (the site's WhatsApp settings), for the phone preview."""
+    from ..models import WhatsAppSettings
+
+    return WhatsAppSettings.for_site(site).get_service_name() if site else ""
+
+
 def refused_response(request, status, reason):
     """An admin page saying plainly why the action is not possible, with a 4xx status."""
     context = {"page_title": gettext("Not possible"), "header_icon": "warning", "reason": reason}
@@ -82,6 +89,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
         context = self.get_context_data(
             page=self.page,
             plan=plan,
+            sender_name=service_name(plan.site),
             recipients_count=_count(plan.recipients),
             template_count=_count(plan.template_recipients),
             freeform_count=_count(plan.freeform_recipients),

@@ -22,7 +22,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from ..models import Broadcast, Delivery
 from ..numbers import mask_number
 from ..page_actions import SEND_PERMISSION
-from .broadcast_views import refused_response
+from .broadcast_views import refused_response, service_name
 from .progress import ACTIVE_STATUSES, progress_summary
 
 REPORT_PERMISSIONS = ("wagtail_whatsapp.view_reports", SEND_PERMISSION)
@@ -89,6 +89,7 @@ class BroadcastReportView(ReportPermissionMixin, WagtailAdminTemplateMixin, View
         context = self.get_context_data(
             broadcast=self.broadcast,
             progress=progress,
+            sender_name=service_name(self.broadcast.site),
             is_active=progress["status"] in ACTIVE_STATUSES,
             can_control=request.user.has_perm(SEND_PERMISSION),
             shows_full_numbers=request.user.has_perm(NUMBERS_PERMISSION),

@@ -1,7 +1,15 @@
-// Refreshes a broadcast report while it sends: polls the JSON progress endpoint and updates the marked elements.
+// The broadcast report: refreshes it while it sends (polls the JSON progress endpoint, updates the marked elements)
+// and asks before cancelling.
 // Without JavaScript the page still works: a <noscript> refresh reloads it every 10 seconds.
 (function () {
   'use strict';
+  // Forms marked data-confirm (cancelling a broadcast) ask before they submit.
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
   var report = document.querySelector('[data-broadcast-report]');
   if (!report || report.dataset.active !== 'true') return;
   var url = report.dataset.progressUrl;
