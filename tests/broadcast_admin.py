@@ -73,9 +73,21 @@ def make_subscribers(site, outside_window=3, inside_window=2, start=3481000000):
     return subscribers
 
 
+TEMPLATE_COMPONENTS = [
+    {"type": "BODY", "text": "Novità dal Comune: *{{1}}*\n{{2}}"},
+    {"type": "FOOTER", "text": "Scrivi CANCELLAMI per non ricevere più messaggi"},
+    {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Leggi", "url": "http://testserver/{{1}}"}]},
+]
+
+
 def approved_template(name="notizia_comune"):
     from wagtail_whatsapp.models import MessageTemplate
 
     return MessageTemplate.objects.create(
-        waba_id="102290129340398", name=name, language="it", category="MARKETING", status="APPROVED"
+        waba_id="102290129340398",
+        name=name,
+        language="it",
+        category="MARKETING",
+        status="APPROVED",
+        components=TEMPLATE_COMPONENTS,
     )

@@ -37,6 +37,7 @@ class BroadcastPlan:
     problems: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     previous_broadcasts: list = field(default_factory=list)
+    template_spec: dict = field(default_factory=dict)
 
 
 def plan_broadcast(page, site=None):
@@ -61,7 +62,20 @@ def plan_broadcast(page, site=None):
         template=template,
         problems=problems,
         previous_broadcasts=list(Broadcast.objects.filter(page=page)),
+        template_spec=_template_spec(page) if template else {},
     )
+
+
+def _template_spec(page):
+    """Positional parameters as the engine fills them by default: {{1}} title, {{2}} summary; URL button suffix."""
+    values = page.get_whatsapp_template_parameters()
+    return {
+        "header": "",
+        "header_text": None,
+        "named": False,
+        "body": [{"name": "1", "text": values["title"]}, {"name": "2", "text": values["summary"]}],
+        "buttons": [{"index": "0", "text": values["url_path"]}],
+    }
 
 
 def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revision=False):

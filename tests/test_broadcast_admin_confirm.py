@@ -42,6 +42,25 @@ def test_shows_the_message_counts_and_template(client, sender, news_page, ready)
     assert "data-problems" not in html
 
 
+def test_shows_the_template_version_filled_with_the_page(client, sender, news_page, ready):
+    client.force_login(sender)
+    html = client.get(confirm_url(news_page)).content.decode()
+    preview = html[html.index("data-template-preview") :]
+    assert "Novità dal Comune: <strong>Chiusura di via Roma</strong><br>Lavori in corso da lunedì." in preview
+    assert "Scrivi CANCELLAMI" in preview
+    # The URL button: the template's base URL completed with the page's path.
+    assert f'<a href="{news_page.full_url}" target="_blank" rel="noopener noreferrer">Leggi</a>' in preview
+
+
+def test_no_template_version_when_everyone_wrote_lately(client, sender, site, news_page, broadcast_engine):
+    make_subscribers(site, outside_window=0, inside_window=2)
+    approved_template()
+    client.force_login(sender)
+    html = client.get(confirm_url(news_page)).content.decode()
+    assert "data-template-preview" not in html
+    assert 'data-freeform-count="2"' in html
+
+
 def test_shows_the_image_in_the_bubble(client, sender, site, ready):
     from wagtail.images.models import Image
     from wagtail.images.tests.utils import get_test_image_file

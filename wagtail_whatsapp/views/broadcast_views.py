@@ -16,6 +16,7 @@ from wagtail.models import Page
 from ..backends.base import WhatsAppError
 from ..broadcast_forms import ConfirmBroadcastForm, TestSendForm
 from ..page_actions import SEND_PERMISSION, is_opted_in
+from ..previews import template_preview
 
 
 def _engine():
@@ -90,6 +91,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             page=self.page,
             plan=plan,
             sender_name=service_name(plan.site),
+            template_preview=template_preview(plan.template, getattr(plan, "template_spec", None)),
             recipients_count=_count(plan.recipients),
             template_count=_count(plan.template_recipients),
             freeform_count=_count(plan.freeform_recipients),
