@@ -218,3 +218,14 @@ def test_anonymous_is_sent_to_login(client, broadcast):
     response = client.get(url("broadcast_report", broadcast))
     assert response.status_code == 302
     assert reverse("wagtailadmin_login") in response["Location"]
+
+
+def test_a_broadcast_paused_by_the_engine_says_why(client, reader, broadcast, broadcast_engine):
+    broadcast_engine.pause_broadcast(broadcast, reason="The access token is not valid or has expired.")
+    client.force_login(reader)
+    html = client.get(url("broadcast_report", broadcast)).content.decode()
+    assert "<strong>Paused:</strong> The access token is not valid or has expired." in html
+    assert "press “Resume”" in html
+    # Not sending any more: no polling, no automatic reload.
+    assert '<noscript><meta http-equiv="refresh"' not in html
+    assert client.get(url("broadcast_progress", broadcast)).json()["active"] is False
