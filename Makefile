@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 MANAGE := $(PY) example_site/manage.py
 
-.PHONY: demo test test-scale lint messages clean
+.PHONY: demo test test-scale lint messages clean browser screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,22 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+test: lint browser
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
 # PostgreSQL and Redis, installed from Debian's packages when missing and started on localhost for the run.
 test-scale: $(VENV)/.installed-test
 	bash tests/services/run-scale.sh $(CURDIR)/$(VENV)/bin/pytest
+# The browser tests drive Debian's chromium (never a browser downloaded by Playwright). CI runs as root on a clean
+# machine, so the package is installed here when missing.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y chromium)
+
+# Refresh the screenshots of the public pages kept in docs/screenshots/ for the editor guide.
+screenshots: $(VENV)/.installed-test browser
+	WHATSAPP_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest -m browser -q
 
 messages: $(VENV)/.installed-test
 	cd wagtail_whatsapp && ../$(PY) ../example_site/manage.py makemessages -l it --no-obsolete

@@ -32,6 +32,54 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def fake_graph(settings):
+    """A fake Graph API on 127.0.0.1 (tests/fake_graph.py), with the cloud backend pointed at it."""
+    from tests.fake_graph import FakeGraph
+
+    fake = FakeGraph().start()
+    settings.WAGTAIL_WHATSAPP = {
+        **settings.WAGTAIL_WHATSAPP,
+        "BACKEND": "cloud",
+        "API_BASE_URL": fake.url,
+        "ACCESS_TOKEN": fake.token,
+        "CONNECT_TIMEOUT": 1.0,
+        "READ_TIMEOUT": 1.0,  # short, yet safe on a loaded CI machine
+    }
+    yield fake
+    fake.stop()
+
+
+# --- webhook (issue 3) ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def webhook(client):
+    """Signed POSTs and handshakes against the real webhook view (see tests/signing.py)."""
+    from tests.signing import WebhookClient
+
+    return WebhookClient(client)
+
+
+@pytest.fixture
+def webhook_site_settings(site):
+    """The default site's WhatsApp settings, serving the test PHONE_NUMBER_ID."""
+    from wagtail_whatsapp.models import WhatsAppSettings
+
+    settings = WhatsAppSettings.for_site(site)
+    settings.service_name = "Esempio Informa"
+    settings.save()
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def _fresh_webhook_routes():
+    """The webhook caches phone_number_id → site per process; each test starts from its own database."""
+    from wagtail_whatsapp.ingest import clear_routes_cache
+
+    clear_routes_cache()
+    yield
+    clear_routes_cache()
+
+
 # --- Editor side of broadcasts (tests/test_broadcast_admin_*.py); helpers in tests/broadcast_admin.py ---
 
 

@@ -13,7 +13,7 @@ LABEL = "Send via WhatsApp"
 
 
 def send_url(page):
-    return reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[page.pk])
+    return reverse("wagtail_whatsapp_broadcasts:broadcast_confirm", args=[page.pk])
 
 
 def editor_html(client, page):

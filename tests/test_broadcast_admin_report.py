@@ -46,12 +46,12 @@ def manager(django_user_model, site):
 
 
 def url(name, broadcast, *args):
-    return reverse(f"wagtail_whatsapp_admin:{name}", args=[broadcast.pk, *args])
+    return reverse(f"wagtail_whatsapp_broadcasts:{name}", args=[broadcast.pk, *args])
 
 
 def test_index_lists_broadcasts(client, reader, broadcast):
     client.force_login(reader)
-    response = client.get(reverse("wagtail_whatsapp_admin:broadcast_index"))
+    response = client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_index"))
     assert response.status_code == 200
     html = response.content.decode()
     assert f'data-broadcast="{broadcast.pk}"' in html
@@ -61,7 +61,7 @@ def test_index_lists_broadcasts(client, reader, broadcast):
 
 def test_index_filters_by_page(client, reader, broadcast):
     client.force_login(reader)
-    other = reverse("wagtail_whatsapp_admin:broadcast_index") + f"?page_id={broadcast.page_id + 1000}"
+    other = reverse("wagtail_whatsapp_broadcasts:broadcast_index") + f"?page_id={broadcast.page_id + 1000}"
     assert f'data-broadcast="{broadcast.pk}"' not in client.get(other).content.decode()
 
 
@@ -203,7 +203,7 @@ def test_controls_are_refused_without_send_permission(client, reader, broadcast)
 
 def test_every_report_view_is_refused_without_permission(client, plain_editor, broadcast):
     client.force_login(plain_editor)
-    assert client.get(reverse("wagtail_whatsapp_admin:broadcast_index")).status_code == 403
+    assert client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_index")).status_code == 403
     for name in ("broadcast_report", "broadcast_progress", "broadcast_deliveries_csv"):
         assert client.get(url(name, broadcast)).status_code == 403, name
 

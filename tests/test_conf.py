@@ -23,6 +23,7 @@ def test_defaults_apply_when_nothing_is_set(settings):
     assert conf.get("API_BASE_URL") == "https://graph.facebook.com"
     assert conf.get("API_VERSION") == "v25.0"
     assert conf.messages_per_second() == 80
+    assert conf.send_concurrency() == 32
     assert conf.backend_path() == "wagtail_whatsapp.backends.cloud.CloudBackend"
     assert conf.timeouts().as_requests_timeout() == (5.0, 30.0)
     assert conf.get("WEBHOOK_MAX_BODY_BYTES") == 3 * 1024 * 1024
@@ -79,7 +80,14 @@ def test_sandbox_needs_no_access_token(settings):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("MESSAGES_PER_SECOND", 0), ("MESSAGES_PER_SECOND", "fast"), ("READ_TIMEOUT", -1), ("CONNECT_TIMEOUT", True)],
+    [
+        ("MESSAGES_PER_SECOND", 0),
+        ("MESSAGES_PER_SECOND", "fast"),
+        ("READ_TIMEOUT", -1),
+        ("CONNECT_TIMEOUT", True),
+        ("SEND_CONCURRENCY", 0),
+        ("SEND_CONCURRENCY", 2.5),
+    ],
 )
 def test_bad_numbers_are_check_errors(settings, name, value):
     settings.WAGTAIL_WHATSAPP = {**CLOUD_WITH_SECRETS, name: value}

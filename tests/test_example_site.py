@@ -71,11 +71,13 @@ def test_event_message_says_when_and_where(demo):
 def example_settings(**env):
     """Read the example site's settings in a fresh interpreter with ``env`` (settings are read at import time)."""
     code = (
-        "import json, django; django.setup(); from django.conf import settings as s;"
+        "import json, django, huey; django.setup(); from django.conf import settings as s;"
+        "from django.utils.module_loading import import_string;"
         "print(json.dumps({'backend': s.WAGTAIL_WHATSAPP['BACKEND'], 'token': s.WAGTAIL_WHATSAPP['ACCESS_TOKEN'],"
         "'secret': s.WAGTAIL_WHATSAPP['APP_SECRET'], 'rate': s.WAGTAIL_WHATSAPP['MESSAGES_PER_SECOND'],"
         "'db': s.DATABASES['default']['ENGINE'], 'db_name': str(s.DATABASES['default']['NAME']),"
-        "'huey': s.HUEY['huey_class'], 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS}))"
+        "'huey': s.HUEY['huey_class'], 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS,"
+        "'huey_sqlite': issubclass(import_string(s.HUEY['huey_class']), huey.SqliteHuey)}))"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "HUEY_", "DJANGO_", "DATABASE_"))}
     result = subprocess.run(
@@ -93,7 +95,7 @@ def test_example_settings_default_to_sandbox_sqlite_and_sqlite_huey(tmp_path):
     values = example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path))
     assert values["backend"] == "sandbox"
     assert values["db"] == "django.db.backends.sqlite3" and values["db_name"].startswith(str(tmp_path))
-    assert values["huey"] == "huey.SqliteHuey"
+    assert values["huey_sqlite"] is True
     assert values["debug"] is True
 
 

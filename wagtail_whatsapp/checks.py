@@ -38,7 +38,7 @@ def check_settings(app_configs=None, **kwargs):
                 )
             )
 
-    for getter in (conf.messages_per_second, conf.timeouts):
+    for getter in (conf.messages_per_second, conf.timeouts, conf.send_concurrency):
         try:
             getter()
         except ImproperlyConfigured as exc:

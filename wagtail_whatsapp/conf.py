@@ -27,6 +27,7 @@ DEFAULTS = {
     "API_BASE_URL": "https://graph.facebook.com",
     "API_VERSION": "v25.0",
     "MESSAGES_PER_SECOND": 80,
+    "SEND_CONCURRENCY": 32,  # parallel requests to the Graph API (and pooled connections) per backend
     "CONNECT_TIMEOUT": 5.0,
     "READ_TIMEOUT": 30.0,
     "STORE_PROFILE_NAMES": True,
@@ -103,6 +104,13 @@ def messages_per_second():
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ImproperlyConfigured("WAGTAIL_WHATSAPP['MESSAGES_PER_SECOND'] must be a positive number.")
     return float(value)
+
+
+def send_concurrency():
+    value = get("SEND_CONCURRENCY")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ImproperlyConfigured("WAGTAIL_WHATSAPP['SEND_CONCURRENCY'] must be a positive whole number.")
+    return value
 
 
 @dataclass(frozen=True)

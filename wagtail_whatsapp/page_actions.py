@@ -26,7 +26,7 @@ def can_send_via_whatsapp(page, user):
 
 
 def send_url(page):
-    return reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[page.pk])
+    return reverse("wagtail_whatsapp_broadcasts:broadcast_confirm", args=[page.pk])
 
 
 class SendViaWhatsAppMenuItem(ActionMenuItem):

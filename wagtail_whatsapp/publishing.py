@@ -64,7 +64,7 @@ def report_publish_outcome(request, page):
                 '{} <a href="{}">{}</a>',
                 gettext("The page is being sent via WhatsApp to %(count)s subscribers.")
                 % {"count": broadcast.recipients_count},
-                reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk]),
+                reverse("wagtail_whatsapp_broadcasts:broadcast_report", args=[broadcast.pk]),
                 gettext("See the report"),
             ),
         )

@@ -10,6 +10,31 @@ def register_permissions():
     return Permission.objects.filter(content_type__app_label="wagtail_whatsapp", codename__in=PLUGIN_PERMISSIONS)
 
 
+# --- sandbox chat (issue 3/4): staff only, only with the sandbox backend ------------------------------------------
+from django.urls import include, path, reverse  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+from wagtail.admin.menu import MenuItem  # noqa: E402
+
+from . import conf, sandbox_chat  # noqa: E402
+
+
+class SandboxChatMenuItem(MenuItem):
+    def is_shown(self, request):
+        return conf.is_sandbox_backend() and request.user.is_staff
+
+
+@hooks.register("register_admin_urls")
+def register_sandbox_chat_urls():
+    return [path("whatsapp/sandbox/", include(sandbox_chat, namespace="wagtail_whatsapp_sandbox"))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_sandbox_chat_menu_item():
+    return SandboxChatMenuItem(
+        _("WhatsApp sandbox"), reverse("wagtail_whatsapp_sandbox:chat"), icon_name="mobile-alt", order=10000
+    )
+
+
 # --- Sending a page via WhatsApp (editor side): menu items, admin views, page history, publish feedback ---
 
 
@@ -36,11 +61,9 @@ def send_via_whatsapp_listing_button(page, user, next_url=None):
 
 @hooks.register("register_admin_urls")
 def register_broadcast_admin_urls():
-    from django.urls import include, path
+    from . import broadcast_admin_urls
 
-    from . import admin_urls
-
-    return [path("whatsapp/", include(admin_urls, namespace="wagtail_whatsapp_admin"))]
+    return [path("whatsapp/", include(broadcast_admin_urls, namespace=broadcast_admin_urls.app_name))]
 
 
 @hooks.register("register_log_actions")

@@ -95,6 +95,14 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the webhook's writers and the Huey consumer's readers work side by side; IMMEDIATE transactions wait
+    # for the write lock up front instead of failing half-way with "database is locked" (see bench/webhook.py).
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []
@@ -167,7 +175,7 @@ HUEY = {
 if HUEY_REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": HUEY_REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
+    HUEY.update({"huey_class": "esempio.queue.FastSqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
 
 LOGGING = {
     "version": 1,

@@ -15,7 +15,16 @@ class HomePage(Page):
     intro = RichTextField("introduzione", blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    subpage_types = ["town.NewsIndexPage", "town.EventIndexPage", "wagtailcore.Page"]
+    subpage_types = [
+        "town.NewsIndexPage",
+        "town.EventIndexPage",
+        "wagtailcore.Page",
+        # The WhatsApp service's public pages (made by `whatsapp_setup`; editors may add others by hand).
+        "wagtail_whatsapp.WhatsAppPolicyPage",
+        "wagtail_whatsapp.WhatsAppPrivacyPage",
+        "wagtail_whatsapp.WhatsAppSubscribePage",
+        "wagtail_whatsapp.WhatsAppArchivePage",
+    ]
 
     class Meta:
         verbose_name = "home page"

@@ -82,6 +82,20 @@ class PhoneNumberInfo:
 
 
 @dataclass(frozen=True)
+class TemplateParameters:
+    """What fills an approved template, without Meta's JSON: backends turn it into the ``components`` they need.
+
+    ``body`` is a list of values for positional templates ({{1}}, {{2}}...) or a dict for named ones ({{town}}...).
+    ``url_button_suffixes`` holds the variable end of each URL button, in button order (not yet percent-encoded).
+    """
+
+    header_media_type: str = ""  # "image" or "video", or "" for a template without a media header
+    header_media_id: str = ""
+    body: object = ()
+    url_button_suffixes: tuple = ()
+
+
+@dataclass(frozen=True)
 class BlockResult:
     added: list = field(default_factory=list)  # users blocked (or unblocked)
     failed: dict = field(default_factory=dict)  # user → WhatsAppError
@@ -102,6 +116,7 @@ class BaseBackend:
         raise NotImplementedError
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):
+        """``components`` is a TemplateParameters, or a list of Meta-shaped component dicts passed through as-is."""
         raise NotImplementedError
 
     def upload_media(self, content, mime_type, filename="upload"):
@@ -112,6 +127,7 @@ class BaseBackend:
         raise NotImplementedError
 
     def block_users(self, users):
+        """Block numbers (E.164) at Meta: a BlockResult with the blocked ones and a WhatsAppError per failure."""
         raise NotImplementedError
 
     def unblock_users(self, users):

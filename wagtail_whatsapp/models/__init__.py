@@ -3,6 +3,18 @@
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
+from .media import MediaUpload
+from .pages import (
+    WhatsAppArchivePage,
+    WhatsAppArchivePageMixin,
+    WhatsAppDocumentPageMixin,
+    WhatsAppPolicyPage,
+    WhatsAppPolicyPageMixin,
+    WhatsAppPrivacyPage,
+    WhatsAppPrivacyPageMixin,
+    WhatsAppSubscribePage,
+    WhatsAppSubscribePageMixin,
+)
 from .sandbox import SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
@@ -13,11 +25,21 @@ __all__ = [
     "ConsentRecord",
     "Delivery",
     "InboundMessage",
+    "MediaUpload",
     "MessageTemplate",
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",
+    "WhatsAppArchivePage",
+    "WhatsAppArchivePageMixin",
     "WhatsAppBroadcastMixin",
     "WhatsAppEventBroadcastMixin",
+    "WhatsAppDocumentPageMixin",
+    "WhatsAppPolicyPage",
+    "WhatsAppPolicyPageMixin",
+    "WhatsAppPrivacyPage",
+    "WhatsAppPrivacyPageMixin",
     "WhatsAppSettings",
+    "WhatsAppSubscribePage",
+    "WhatsAppSubscribePageMixin",
 ]

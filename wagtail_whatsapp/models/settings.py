@@ -93,6 +93,29 @@ class WhatsAppSettings(BaseSiteSetting):
         related_name="+",
     )
 
+    # --- Public pages (issue 6): the town and its other channels, shown on the policy, privacy and subscribe pages
+    # and used by `whatsapp_setup` to fill the default texts. All optional: a page leaves out what is empty.
+    town_name = models.CharField(
+        _("town"),
+        max_length=100,
+        blank=True,
+        help_text=_("The data controller as citizens know it, e.g. “Comune di Sovere”. Defaults to the site name."),
+    )
+    town_address = models.CharField(_("town hall address"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("town phone"), max_length=50, blank=True)
+    contact_email = models.EmailField(_("town e-mail"), blank=True)
+    contact_pec = models.EmailField(_("town certified e-mail (PEC)"), blank=True)
+    contact_page_url = models.URLField(
+        _("contacts page"), blank=True, help_text=_("The page of the town's website listing its offices and contacts.")
+    )
+    dpo_contact = models.CharField(
+        _("data protection officer (DPO)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Name and e-mail of the DPO, as in the town's other privacy notices."),
+    )
+    # --- end of the public pages block
+
     panels = [
         MultiFieldPanel(
             [FieldPanel("service_name"), FieldPanel("display_number"), FieldPanel("phone_number_id")],
@@ -117,6 +140,19 @@ class WhatsAppSettings(BaseSiteSetting):
             [PageChooserPanel("policy_page"), PageChooserPanel("privacy_page")],
             heading=_("Policy and privacy"),
         ),
+        # Public pages (issue 6).
+        MultiFieldPanel(
+            [
+                FieldPanel("town_name"),
+                FieldPanel("town_address"),
+                FieldPanel("contact_phone"),
+                FieldPanel("contact_email"),
+                FieldPanel("contact_pec"),
+                FieldPanel("contact_page_url"),
+                FieldPanel("dpo_contact"),
+            ],
+            heading=_("Town and contacts"),
+        ),
     ]
 
     class Meta:
@@ -131,3 +167,6 @@ class WhatsAppSettings(BaseSiteSetting):
 
     def get_service_name(self):
         return self.service_name or self.site.site_name or self.site.hostname
+
+    def get_town_name(self):
+        return self.town_name or self.site.site_name or self.site.hostname

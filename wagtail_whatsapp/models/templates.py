@@ -11,6 +11,7 @@ class MessageTemplate(models.Model):
         REJECTED = "REJECTED", _("Rejected")
         PAUSED = "PAUSED", _("Paused")
         DISABLED = "DISABLED", _("Disabled")
+        DELETED = "DELETED", _("Deleted at Meta")  # kept (not removed) so past broadcasts still name their template
 
     waba_id = models.CharField(_("WhatsApp Business Account ID"), max_length=64)
     template_id = models.CharField(_("template ID"), max_length=64, blank=True)
@@ -18,6 +19,8 @@ class MessageTemplate(models.Model):
     language = models.CharField(_("language"), max_length=16)
     category = models.CharField(_("category"), max_length=32, blank=True)
     status = models.CharField(_("status"), max_length=32)
+    status_reason = models.CharField(_("status reason"), max_length=512, blank=True)
+    quality_score = models.CharField(_("quality"), max_length=16, blank=True)
     parameter_format = models.CharField(_("parameter format"), max_length=16, blank=True)
     components = models.JSONField(_("components"), default=list, blank=True)
     synced_at = models.DateTimeField(_("synced at"), auto_now=True)

@@ -121,13 +121,13 @@ class ConfirmBroadcastView(PageBroadcastView):
             return self.render_confirmation(confirm_form=form)
         if broadcast is None:  # only with once_per_revision; kept for safety
             messages.info(request, gettext("This version of the page was already sent via WhatsApp."))
-            return redirect("wagtail_whatsapp_admin:broadcast_index")
+            return redirect("wagtail_whatsapp_broadcasts:broadcast_index")
         messages.success(
             request,
             gettext("“%(title)s” is being sent via WhatsApp to %(count)s subscribers.")
             % {"title": self.page.title, "count": broadcast.recipients_count},
         )
-        return redirect("wagtail_whatsapp_admin:broadcast_report", pk=broadcast.pk)
+        return redirect("wagtail_whatsapp_broadcasts:broadcast_report", pk=broadcast.pk)
 
 
 class TestSendView(PageBroadcastView):
@@ -152,5 +152,5 @@ class TestSendView(PageBroadcastView):
                     gettext("Test message sent to %(number)s. Check that phone before sending to everyone.")
                     % {"number": form.cleaned_data["number"]},
                 )
-                return redirect("wagtail_whatsapp_admin:broadcast_confirm", page_id=self.page.pk)
+                return redirect("wagtail_whatsapp_broadcasts:broadcast_confirm", page_id=self.page.pk)
         return self.render_confirmation(test_form=form)

@@ -79,7 +79,7 @@ class BroadcastReportView(ReportPermissionMixin, WagtailAdminTemplateMixin, View
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse("wagtail_whatsapp_admin:broadcast_index"), "label": gettext("WhatsApp broadcasts")},
+            {"url": reverse("wagtail_whatsapp_broadcasts:broadcast_index"), "label": gettext("WhatsApp broadcasts")},
             {"url": "", "label": self.broadcast.title},
         ]
 
@@ -226,4 +226,4 @@ class BroadcastControlView(View):
                 messages.warning(request, refused_message % {"status": broadcast.get_status_display()})
             else:
                 messages.success(request, done_message)
-        return redirect("wagtail_whatsapp_admin:broadcast_report", pk=broadcast.pk)
+        return redirect("wagtail_whatsapp_broadcasts:broadcast_report", pk=broadcast.pk)

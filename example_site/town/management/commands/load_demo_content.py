@@ -14,6 +14,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from town.models import EventIndexPage, EventPage, HomePage, NewsIndexPage, NewsPage
+from wagtail_whatsapp.models import WhatsAppSettings
+from wagtail_whatsapp.page_setup import ensure_pages
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # noqa: S105 (the demo's documented login)
@@ -75,6 +77,19 @@ EVENTS = [
 ]
 
 
+WHATSAPP_DEMO_SETTINGS = {
+    "service_name": "Esempio Informa",
+    "display_number": "+39 035 000 0000",
+    "town_name": "Comune di Esempio",
+    "town_address": "Piazza Municipio 1, 24000 Esempio (BG)",
+    "contact_phone": "035 000 0000",
+    "contact_email": "protocollo@comune.esempio.it",
+    "contact_pec": "comune.esempio@pec.esempio.it",
+    "contact_page_url": "https://www.comune.esempio.it/contatti/",
+    "dpo_contact": "Avv. Maria Rossi, dpo@comune.esempio.it",
+}
+
+
 def demo_image(title):
     canvas = PILImage.new("RGB", (1200, 630), (10, 77, 140))
     draw = ImageDraw.Draw(canvas)
@@ -93,6 +108,7 @@ class Command(BaseCommand):
         home = self.home_page()
         self.news(home)
         self.events(home)
+        self.whatsapp(home)
         self.admin_user()
         self.stdout.write(self.style.SUCCESS("Contenuti di esempio pronti."))
         self.stdout.write(f"Admin: http://127.0.0.1:8000/admin/  utente: {ADMIN_USERNAME}  password: {ADMIN_PASSWORD}")
@@ -165,6 +181,20 @@ class Command(BaseCommand):
             )
             index.add_child(instance=page)
             page.save_revision().publish()
+
+    def whatsapp(self, home):
+        # Fill only empty fields, so that what a tester changed in the admin survives a second run.
+        site = Site.objects.get(root_page=home)
+        settings = WhatsAppSettings.for_site(site)
+        changed = False
+        for name, value in WHATSAPP_DEMO_SETTINGS.items():
+            if not getattr(settings, name):
+                setattr(settings, name, value)
+                changed = True
+        if changed:
+            settings.save()
+        # The policy, privacy, subscribe and archive pages, as `manage.py whatsapp_setup` creates them.
+        ensure_pages(site)
 
     def image(self, title):
         image_model = get_image_model()

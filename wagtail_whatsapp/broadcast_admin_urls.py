@@ -1,10 +1,12 @@
-"""Admin URLs for sending pages and reading broadcast reports, mounted by wagtail_hooks at ``admin/whatsapp/``."""
+"""Admin URLs for sending pages via WhatsApp and reading broadcast reports, mounted at ``/admin/whatsapp/``.
+
+Their own namespace (``wagtail_whatsapp_broadcasts``) keeps them apart from the other admin URLs of the plugin."""
 
 from django.urls import path
 
 from .views import broadcast_views, report_views
 
-app_name = "wagtail_whatsapp_admin"
+app_name = "wagtail_whatsapp_broadcasts"
 
 urlpatterns = [
     path("pages/<int:page_id>/send/", broadcast_views.ConfirmBroadcastView.as_view(), name="broadcast_confirm"),

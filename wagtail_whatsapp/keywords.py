@@ -1,0 +1,57 @@
+"""Keyword matching: is this message ISCRIVIMI, CANCELLAMI, or just a message?
+
+Citizens type on phones: "Iscrivimi!", " iscrivimi ", "ISCRÌVIMI." must all work, while a sentence that merely
+contains the word ("iscrivimi per favore") is not a keyword and goes to the inbox for a person to read.
+"""
+
+import re
+import unicodedata
+
+SUBSCRIBE = "subscribe"
+UNSUBSCRIBE = "unsubscribe"
+
+# Anything that is neither a letter nor a digit, at either end of the text (spaces, punctuation, emoji).
+_EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
+_INNER_SPACES = re.compile(r"\s+")
+
+
+def normalise(text):
+    """Fold ``text`` for comparison: no accents, upper case, no surrounding spaces or punctuation."""
+    if not isinstance(text, str):
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = without_accents.casefold().upper()
+    folded = _EDGE_NOISE.sub("", folded)
+    return _INNER_SPACES.sub(" ", folded)
+
+
+def parse_keyword_list(text):
+    """A settings field (one keyword per line; commas also accepted) → the set of normalised keywords."""
+    if not isinstance(text, str):
+        return set()
+    items = re.split(r"[\n,;]+", text)
+    return {folded for folded in (normalise(item) for item in items) if folded}
+
+
+def first_keyword(text):
+    """The first keyword of a settings field as written by the town (for the replies: "scrivi CANCELLAMI")."""
+    for item in re.split(r"[\n,;]+", text or ""):
+        if item.strip():
+            return item.strip()
+    return ""
+
+
+def match(text, subscribe_keywords, unsubscribe_keywords):
+    """``SUBSCRIBE``, ``UNSUBSCRIBE`` or ``None`` for ``text``; the keyword fields are the raw settings texts.
+
+    Unsubscribing wins when a town lists the same word in both fields: honouring an opt-out is the safe side.
+    """
+    folded = normalise(text)
+    if not folded:
+        return None
+    if folded in parse_keyword_list(unsubscribe_keywords):
+        return UNSUBSCRIBE
+    if folded in parse_keyword_list(subscribe_keywords):
+        return SUBSCRIBE
+    return None
