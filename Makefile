@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 MANAGE := $(PY) example_site/manage.py
 
-.PHONY: demo test test-scale lint messages clean browser screenshots
+.PHONY: demo test test-scale lint messages clean browser screenshots system-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,18 +33,21 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint browser
+test: lint system-packages
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
 # PostgreSQL and Redis, installed from Debian's packages when missing and started on localhost for the run.
 test-scale: $(VENV)/.installed-test
 	bash tests/services/run-scale.sh $(CURDIR)/$(VENV)/bin/pytest
-# The browser tests drive Debian's chromium (never a browser downloaded by Playwright). CI runs as root on a clean
-# machine, so the package is installed here when missing.
-CHROMIUM := /usr/bin/chromium
-browser:
-	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y chromium)
+
+# What the tests need from Debian: chromium for the browser tests (never a browser downloaded by Playwright) and
+# gettext for the translation checks. CI runs as root on a clean machine, so they are installed here when missing.
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/msgfmt /usr/bin/xgettext
+system-packages:
+	@for tool in $(SYSTEM_TOOLS); do test -x $$tool || missing=1; done; \
+	if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium gettext; fi
+browser: system-packages
 
 # Refresh the screenshots of the public pages kept in docs/screenshots/ for the editor guide.
 screenshots: $(VENV)/.installed-test browser

@@ -1,4 +1,4 @@
-"""Load check of tests/fake_graph.py: N concurrent clients sending through CloudBackend to a standalone fake.
+"""Load check of tests/fake_graph: N concurrent clients sending through CloudBackend to a standalone fake.
 
     .venv/bin/python bench/fake_graph_load.py --port 18400 --clients 300 --messages 3000 --latency 0.15 --rate-limit 0
 

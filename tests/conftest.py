@@ -80,6 +80,44 @@ def _fresh_webhook_routes():
     clear_routes_cache()
 
 
+# --- Running the service (issue 7) -----------------------------------------------------------------------------------
+@pytest.fixture
+def whatsapp_user(db, django_user_model):
+    """``whatsapp_user("moderate_inbox", ...)``: a Wagtail admin user holding only the given plugin permissions."""
+    from django.contrib.auth.models import Permission
+
+    counter = {"n": 0}
+
+    def make(*codenames):
+        counter["n"] += 1
+        user = django_user_model.objects.create_user(
+            username=f"staff{counter['n']}", email=f"staff{counter['n']}@comune.example", password="pw"
+        )
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+        for codename in codenames:
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label="wagtail_whatsapp", codename=codename)
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def recording_backend(settings):
+    """Swap the sandbox backend for tests.fake_backends.RecordingBackend; yields its list of calls."""
+    from tests.fake_backends import RecordingBackend
+
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BACKEND": "tests.fake_backends.RecordingBackend"}
+    RecordingBackend.calls = []
+    RecordingBackend.fail_with = None
+    yield RecordingBackend.calls
+    RecordingBackend.calls = []
+    RecordingBackend.fail_with = None
+
+
 # --- Editor side of broadcasts (tests/test_broadcast_admin_*.py); helpers in tests/broadcast_admin.py ---
 
 

@@ -151,6 +151,18 @@ def test_blocked_number_gets_nothing_and_cannot_resubscribe(webhook, webhook_sit
     assert InboundMessage.objects.count() == 3  # still kept for moderation
 
 
+def test_blocked_number_erased_under_gdpr_still_cannot_resubscribe(webhook, webhook_site_settings):
+    from wagtail_whatsapp.gdpr import erase_number
+
+    Subscriber.objects.create(site=webhook_site_settings.site, phone_number=CITIZEN, status="blocked")
+    erase_number(webhook_site_settings.site, CITIZEN)
+    assert not Subscriber.objects.exists()  # only a hash of the number is left
+    write(webhook, "ISCRIVIMI", wamid="wamid.after-erase")
+    assert not Subscriber.objects.exists()
+    assert answers() == []
+    assert list(ConsentRecord.objects.values_list("action", flat=True)) == ["erase"]
+
+
 def test_other_messages_are_stored_and_not_answered(webhook, webhook_site_settings):
     write(webhook, "iscrivimi per favore")
     assert InboundMessage.objects.get().keyword_action == ""

@@ -3,20 +3,22 @@
 Meta's envelope is ``object → entry[] → changes[] → value``; one POST may carry many messages, statuses and errors.
 Anything from outside may be type-confused (a number where a string should be, a list where an object should be): a
 wrong envelope raises ``PayloadError`` with a reason (the view answers 400); a bad element deep inside is skipped with
-a reason, so its good neighbours are still processed. Nothing here touches the database.
+a reason, so its good neighbours are still processed. Nothing here touches the database. Reading single values
+(strings, timestamps, error objects, each message type's content) is in webhook_values.py.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from .numbers import try_normalise_number
+from .webhook_values import MEDIA_TYPES, TEXT_TYPES, parse_timestamp  # noqa: F401 (TEXT_TYPES: imported from here)
+from .webhook_values import as_dict as _dict
+from .webhook_values import as_list as _list
+from .webhook_values import error_code as _error_code
+from .webhook_values import message_content as _message_content
+from .webhook_values import text as _str
 
 OBJECT = "whatsapp_business_account"
-# Message types whose text can be a keyword (a quick-reply button "CANCELLAMI" unsubscribes too).
-TEXT_TYPES = {"text", "button", "interactive"}
-MEDIA_TYPES = {"image", "video", "audio", "document", "sticker"}
-# A sane window for Unix timestamps: Meta's are seconds; anything outside is garbage, not a date.
-_MIN_TIMESTAMP, _MAX_TIMESTAMP = 946684800, 4102444800  # 2000-01-01 .. 2100-01-01
 
 
 class PayloadError(ValueError):
@@ -94,66 +96,6 @@ class ParsedPayload:
 
     def of_type(self, kind):
         return [event for event in self.events if isinstance(event, kind)]
-
-
-def _str(value, max_length=None, strip=True):
-    """``value`` if it is a string (cut to ``max_length``), else ``""``: never a number, list or None."""
-    if not isinstance(value, str):
-        return ""
-    value = value.strip() if strip else value
-    return value[:max_length] if max_length else value
-
-
-def _dict(value):
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value):
-    return value if isinstance(value, list) else []
-
-
-def parse_timestamp(value):
-    """Meta sends Unix seconds as a string (or, in newer fields, a number). ``None`` when it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
-        value = int(value.strip())
-    if not isinstance(value, (int, float)) or value != value:  # NaN
-        return None
-    if not _MIN_TIMESTAMP <= value <= _MAX_TIMESTAMP:
-        return None
-    return datetime.datetime.fromtimestamp(int(value), tz=datetime.UTC)
-
-
-def _error_code(errors):
-    first = _dict(_list(errors)[0]) if _list(errors) else {}
-    code = first.get("code")
-    if isinstance(code, bool) or not isinstance(code, int):
-        code = None
-    title = _str(first.get("title"), 512) or _str(first.get("message"), 512)
-    return code, title, _str(_dict(first.get("error_data")).get("details"), 1000)
-
-
-def _message_content(message, message_type):
-    """(text, media_id, mime_type) of a message, whatever its type; empty strings when absent."""
-    body = _dict(message.get(message_type))
-    if message_type == "text":
-        return _str(body.get("body"), strip=False), "", ""  # as typed: the consent log keeps the exact text
-    if message_type in MEDIA_TYPES:
-        return _str(body.get("caption")), _str(body.get("id"), 128), _str(body.get("mime_type"), 128)
-    if message_type == "button":
-        return _str(body.get("text")) or _str(body.get("payload")), "", ""
-    if message_type == "interactive":
-        reply = _dict(body.get("button_reply")) or _dict(body.get("list_reply"))
-        return _str(reply.get("title")), "", ""
-    if message_type == "reaction":
-        return _str(body.get("emoji")), "", ""
-    if message_type == "system":
-        return _str(body.get("body")), "", ""
-    if message_type == "location":
-        parts = [_str(body.get("name")), _str(body.get("address"))]
-        return ", ".join(part for part in parts if part), "", ""
-    return "", "", ""
 
 
 def _contacts_by_id(value):

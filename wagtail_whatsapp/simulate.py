@@ -37,24 +37,38 @@ def envelope(phone_number_id, value_fields, *, field="messages", display_phone_n
 
 
 def text_message_payload(
-    number, text, *, phone_number_id, profile_name="", user_id="", wamid=None, timestamp=None, display_phone_number=""
+    number,
+    text,
+    *,
+    phone_number_id,
+    profile_name="",
+    user_id="",
+    wamid=None,
+    timestamp=None,
+    display_phone_number="",
+    image=None,
 ):
-    """A citizen's text message, as Meta sends it. ``number`` may be empty when only ``user_id`` is known."""
+    """A citizen's text message, as Meta sends it. ``number`` may be empty when only ``user_id`` is known.
+
+    With ``image`` (``{"id", "mime_type"}``) it is an image message instead, ``text`` its caption."""
     wa_id = normalise_number(number).lstrip("+") if number else ""
     contact = {"profile": {"name": profile_name}} if profile_name else {}
     message = {
         "id": wamid or new_wamid(),
         "timestamp": str(int(timestamp if timestamp is not None else time.time())),
-        "type": "text",
-        "text": {"body": text},
+        "type": "image" if image else "text",
     }
+    if image:
+        message["image"] = {**image, **({"caption": text} if text else {})}
+    else:
+        message["text"] = {"body": text}
     if wa_id:
         contact["wa_id"] = wa_id
         message["from"] = wa_id
     if user_id:
         contact["user_id"] = user_id
         message["from_user_id"] = user_id
-    order = ("from", "from_user_id", "id", "timestamp", "type", "text")  # Meta's own key order
+    order = ("from", "from_user_id", "id", "timestamp", "type", "text", "image")  # Meta's own key order
     message = {key: message[key] for key in order if key in message}
     return envelope(
         phone_number_id, {"contacts": [contact], "messages": [message]}, display_phone_number=display_phone_number
@@ -101,15 +115,22 @@ def phone_number_id_for_site(site=None):
     return conf.get("PHONE_NUMBER_ID")
 
 
-def simulate_inbound_text(number, text, *, site=None, profile_name="", user_id=""):
-    """Play a citizen writing ``text`` to the site's number. Returns (response, wamid, E.164 number or "")."""
+def simulate_inbound_text(number, text, *, site=None, profile_name="", user_id="", image=None):
+    """Play a citizen writing ``text`` (or sending an ``image``, see text_message_payload) to the site's number.
+    Returns (response, wamid, E.164 number or "")."""
     from .models import SandboxMessage
 
     phone_number_id = phone_number_id_for_site(site)
     e164 = normalise_number(number) if number else ""
     wamid = new_wamid()
     payload = text_message_payload(
-        e164, text, phone_number_id=phone_number_id, profile_name=profile_name, user_id=user_id, wamid=wamid
+        e164,
+        text,
+        phone_number_id=phone_number_id,
+        profile_name=profile_name,
+        user_id=user_id,
+        wamid=wamid,
+        image=image,
     )
     # Written before delivering: with an immediate queue the welcome is stored during deliver(), and the chat
     # must show the citizen's message first.
@@ -118,7 +139,7 @@ def simulate_inbound_text(number, text, *, site=None, profile_name="", user_id="
         phone_number_id=phone_number_id,
         recipient=e164 or user_id,
         wamid=wamid,
-        message_type="text",
+        message_type="image" if image else "text",
         body=payload["entry"][0]["changes"][0]["value"]["messages"][0],
         status="received",
     )

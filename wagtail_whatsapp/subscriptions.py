@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import conf, keywords, replies, signals
+from .blocking import is_number_blocked
 from .events import TEXT_TYPES
 from .models import ConsentRecord, InboundMessage, Subscriber, WhatsAppSettings
 from .notify import send_signal
@@ -127,10 +128,17 @@ def _recipient(subscriber, message):
     return message.phone_number.lstrip("+") if message.phone_number else message.wa_user_id
 
 
+def is_blocked(settings, message, subscriber):
+    """Blocked senders get nothing: a blocked subscriber, or a number erased (GDPR) while blocked, kept as a hash."""
+    if subscriber is not None and subscriber.status == Subscriber.Status.BLOCKED:
+        return True
+    return bool(message.phone_number) and is_number_blocked(settings.site, message.phone_number)
+
+
 def subscribe(settings, message, subscriber):
     """ISCRIVIMI: create or reactivate the subscriber and welcome them; returns the subscriber."""
-    if subscriber is not None and subscriber.status == Subscriber.Status.BLOCKED:
-        logger.info("WhatsApp: blocked %s tried to subscribe; no answer", subscriber.masked_number)
+    if is_blocked(settings, message, subscriber):
+        logger.info("WhatsApp: a blocked number tried to subscribe; no answer (%s)", message.wamid)
         return subscriber
     if subscriber is not None and subscriber.status == Subscriber.Status.ACTIVE:
         _answer_already_subscribed(settings, message, subscriber)
@@ -179,7 +187,7 @@ def _answer_already_subscribed(settings, message, subscriber):
 
 def unsubscribe(settings, message, subscriber):
     """CANCELLAMI: unsubscribe at once and confirm. Someone not subscribed still gets the confirmation."""
-    if subscriber is not None and subscriber.status == Subscriber.Status.BLOCKED:
+    if is_blocked(settings, message, subscriber):
         return
     if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
         replies.send_reply(settings, _recipient(subscriber, message), settings.goodbye_message)
@@ -197,7 +205,7 @@ def maybe_send_notice(settings, message, subscriber):
     """The optional "this number does not answer" notice, at most once every N days per sender."""
     if not settings.notice_enabled or not settings.notice_message.strip():
         return
-    if subscriber is not None and subscriber.status == Subscriber.Status.BLOCKED:
+    if is_blocked(settings, message, subscriber):
         return
     interval = datetime.timedelta(days=max(settings.notice_interval_days, 1))
     if subscriber is not None:

@@ -101,4 +101,12 @@ def sync_templates_periodically():
     return None
 
 
-# --- end of message templates --------------------------------------------------------------------------------------
+# --- Retention (retention.py) --------------------------------------------------------------------------------------
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def apply_retention_task():
+    """Every night: delete inbox messages and unlink delivery numbers older than each site's retention settings."""
+    from .retention import apply_retention
+
+    apply_retention()

@@ -1,7 +1,19 @@
+"""Everything the plugin adds to Wagtail's admin: permissions, menus, admin URLs, audit-log actions, home panel."""
+
 from django.contrib.auth.models import Permission
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail_modeladmin.options import modeladmin_register
+
+from . import admin_urls, conf, sandbox_chat
+from .admin import WhatsAppGroup
+from .dashboard import homepage_panel_for
 
 PLUGIN_PERMISSIONS = ("send_broadcast", "moderate_inbox", "manage_subscribers", "view_reports")
+
+modeladmin_register(WhatsAppGroup)
 
 
 @hooks.register("register_permissions")
@@ -10,22 +22,18 @@ def register_permissions():
     return Permission.objects.filter(content_type__app_label="wagtail_whatsapp", codename__in=PLUGIN_PERMISSIONS)
 
 
-# --- sandbox chat (issue 3/4): staff only, only with the sandbox backend ------------------------------------------
-from django.urls import include, path, reverse  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-from wagtail.admin.menu import MenuItem  # noqa: E402
+@hooks.register("register_admin_urls")
+def register_whatsapp_admin_urls():
+    return [
+        path("whatsapp/sandbox/", include(sandbox_chat, namespace="wagtail_whatsapp_sandbox")),
+        path("whatsapp/", include((admin_urls.urlpatterns, admin_urls.app_name), namespace=admin_urls.app_name)),
+    ]
 
-from . import conf, sandbox_chat  # noqa: E402
 
-
+# The sandbox chat: staff only, and only while the sandbox backend stands in for Meta.
 class SandboxChatMenuItem(MenuItem):
     def is_shown(self, request):
         return conf.is_sandbox_backend() and request.user.is_staff
-
-
-@hooks.register("register_admin_urls")
-def register_sandbox_chat_urls():
-    return [path("whatsapp/sandbox/", include(sandbox_chat, namespace="wagtail_whatsapp_sandbox"))]
 
 
 @hooks.register("register_admin_menu_item")
@@ -33,6 +41,33 @@ def register_sandbox_chat_menu_item():
     return SandboxChatMenuItem(
         _("WhatsApp sandbox"), reverse("wagtail_whatsapp_sandbox:chat"), icon_name="mobile-alt", order=10000
     )
+
+
+# Every moderation and subscriber action is written to Wagtail's audit log (Reports → Site history) with its user.
+AUDIT_ACTIONS = {
+    "wagtail_whatsapp.message.review": (_("Review WhatsApp message"), _("WhatsApp message marked as reviewed")),
+    "wagtail_whatsapp.message.delete": (_("Delete WhatsApp message"), _("WhatsApp message deleted")),
+    "wagtail_whatsapp.message.report": (_("Report WhatsApp message"), _("WhatsApp message reported")),
+    "wagtail_whatsapp.block": (_("Block WhatsApp number"), _("WhatsApp number blocked")),
+    "wagtail_whatsapp.unblock": (_("Unblock WhatsApp number"), _("WhatsApp number unblocked")),
+    "wagtail_whatsapp.import": (_("Import WhatsApp subscribers"), _("WhatsApp subscribers imported")),
+    "wagtail_whatsapp.export": (_("Export WhatsApp subscribers"), _("WhatsApp subscribers exported")),
+    "wagtail_whatsapp.gdpr_export": (_("Export a number's data"), _("Data of a WhatsApp number exported")),
+    "wagtail_whatsapp.erase": (_("Erase a number's data"), _("Data of a WhatsApp number erased")),
+}
+
+
+@hooks.register("register_log_actions")
+def register_whatsapp_log_actions(actions):
+    for action, (label, message) in AUDIT_ACTIONS.items():
+        actions.register_action(action, label, message)
+
+
+@hooks.register("construct_homepage_panels")
+def add_whatsapp_homepage_panel(request, panels):
+    panel = homepage_panel_for(request)
+    if panel is not None:
+        panels.append(panel)
 
 
 # --- Sending a page via WhatsApp (editor side): menu items, admin views, page history, publish feedback ---

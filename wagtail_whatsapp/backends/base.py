@@ -123,6 +123,11 @@ class BaseBackend:
         """Upload bytes; returns the media id, valid for 30 days."""
         raise NotImplementedError
 
+    def download_media(self, media_id):
+        """Fetch media a citizen sent: returns ``(content_bytes, mime_type)``. Meta's download URL lives about five
+        minutes, so the admin asks for it each time it shows the media (views/inbox.py)."""
+        raise NotImplementedError
+
     def mark_as_read(self, wamid):
         raise NotImplementedError
 

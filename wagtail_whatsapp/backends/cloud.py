@@ -24,6 +24,7 @@ from .base import (
     TemplateParameters,
     WhatsAppError,
 )
+from .download import MAX_DOWNLOAD_BYTES, check_sha256, read_capped, too_large
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class CloudBackend(BaseBackend):
         *,
         concurrency=None,
         access_token=None,
+        max_download_bytes=MAX_DOWNLOAD_BYTES,
         base_url=None,
         api_version=None,
         timeouts=None,
@@ -52,6 +54,7 @@ class CloudBackend(BaseBackend):
         self.base_url = (base_url or conf.get("API_BASE_URL")).rstrip("/")
         self.api_version = (api_version or conf.get("API_VERSION")).strip("/")
         self.timeout = (timeouts or conf.timeouts()).as_requests_timeout()
+        self.max_download_bytes = max_download_bytes
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency, max_retries=0)
         self.session.mount("https://", adapter)
@@ -129,6 +132,30 @@ class CloudBackend(BaseBackend):
         if not isinstance(media_id, str) or not media_id:
             raise errors.invalid_answer("The Graph API accepted the upload but returned no media id.")
         return media_id
+
+    def download_media(self, media_id):
+        """``GET /<media-id>`` gives a download URL valid five minutes, which answers the bytes to the same token.
+        Media over ``max_download_bytes`` is refused (RECIPIENT) without reading more than that."""
+        if not isinstance(media_id, str) or not media_id.strip():
+            raise WhatsAppError("No media id to download.", kind=ErrorKind.RECIPIENT)
+        what, limit = f"Media {media_id.strip()}", self.max_download_bytes
+        answer = self._request("GET", self._url(media_id.strip()))
+        url, stated_size = answer.get("url"), answer.get("file_size")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise errors.invalid_answer("The Graph API answered the media lookup without a download URL.")
+        if str(stated_size).isdigit() and int(stated_size) > limit:
+            raise too_large(what, int(stated_size), limit)
+        response = self._raw_request("GET", url, stream=True)
+        try:
+            if not response.ok:
+                raise errors.error_from_response(response, secrets=self._secrets())
+            content, content_type = read_capped(response, limit, what)
+        except requests.RequestException as exc:
+            raise errors.error_from_transport(exc, secrets=self._secrets()) from None
+        finally:
+            response.close()
+        check_sha256(content, answer.get("sha256"), what)
+        return content, str(answer.get("mime_type") or "") or content_type
 
     # Blocking
 

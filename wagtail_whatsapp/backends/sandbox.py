@@ -2,7 +2,8 @@
 
 Every send stores a ``SandboxMessage`` with a generated wamid, then a Huey task feeds ``sent``, ``delivered`` and
 ``read`` back through ``ingest_payload`` (Meta-shaped, with the callback data echoed), so deliveries, reports and
-signals move exactly as they would with the cloud backend. Never touches the network.
+signals move exactly as they would with the cloud backend. Never touches the network. Uploaded media is kept and
+given back by ``download_media``; other media ids get a placeholder PNG (backends/sandbox_media.py).
 """
 
 import logging
@@ -22,6 +23,7 @@ from .base import (
     WhatsAppError,
 )
 from .cloud import template_components
+from .sandbox_media import keep_upload, kept_upload, placeholder_png
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +139,16 @@ class SandboxBackend(BaseBackend):
     def upload_media(self, content, mime_type, filename="upload"):
         if not content:
             raise _bad_parameter("Media file is empty.")
-        return str(uuid.uuid4().int)[:16]
+        media_id = str(uuid.uuid4().int)[:16]
+        keep_upload(media_id, content, mime_type)
+        return media_id
+
+    def download_media(self, media_id):
+        """What was uploaded through the sandbox under this id; otherwise (a simulated citizen's media: nothing real
+        was sent) a placeholder PNG, so that the moderation inbox works offline."""
+        if not isinstance(media_id, str) or not media_id.strip():
+            raise _bad_parameter("Media id is missing.")
+        return kept_upload(media_id.strip()) or (placeholder_png(media_id.strip()), "image/png")
 
     def mark_as_read(self, wamid):
         from ..models import SandboxMessage

@@ -1,5 +1,6 @@
 """Models, one module per concept; everything is importable from ``wagtail_whatsapp.models``."""
 
+from .blocks import BlockedNumber
 from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
 from .consent import ConsentRecord
 from .inbox import InboundMessage, StatusUpdate
@@ -15,18 +16,20 @@ from .pages import (
     WhatsAppSubscribePage,
     WhatsAppSubscribePageMixin,
 )
-from .sandbox import SandboxMessage
+from .sandbox import SandboxMedia, SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
 from .templates import MessageTemplate
 
 __all__ = [
+    "BlockedNumber",
     "Broadcast",
     "ConsentRecord",
     "Delivery",
     "InboundMessage",
     "MediaUpload",
     "MessageTemplate",
+    "SandboxMedia",
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,21 @@ class InboundMessage(models.Model):
     )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True)
 
+    # Moderation (moderation.py). ``flags`` is a list of {"category": ..., "reason": ...} set on arrival.
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    flagged = models.BooleanField(_("flagged"), default=False, db_index=True)
+    # Who acted last, when and why: for a deleted message this is the tombstone that outlives the wiped content.
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
+    moderation_note = models.TextField(_("moderation note"), blank=True)
+
     class Meta:
         verbose_name = _("received message")
         verbose_name_plural = _("inbox")
@@ -49,6 +65,16 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.message_type} {self.wamid}"
+
+    @property
+    def masked_sender(self):
+        from ..numbers import mask_number
+
+        return mask_number(self.phone_number) if self.phone_number else (self.wa_user_id or "?")
+
+    @property
+    def flag_reasons(self):
+        return "; ".join(str(flag.get("reason", "")) for flag in self.flags if isinstance(flag, dict))
 
 
 class StatusUpdate(models.Model):

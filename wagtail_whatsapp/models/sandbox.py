@@ -34,3 +34,23 @@ class SandboxMessage(models.Model):
         if not isinstance(kind, dict):
             return ""
         return kind.get("body") or kind.get("caption") or kind.get("name") or ""
+
+
+class SandboxMedia(models.Model):
+    """Bytes uploaded through the sandbox backend, so that ``download_media`` gives them back as Meta would.
+
+    Kept like Meta keeps uploads (30 days, pruned on the next upload) and only up to WhatsApp's 16 MB video size:
+    the sandbox is a demo, not a media library.
+    """
+
+    media_id = models.CharField(_("media ID"), max_length=64, unique=True)
+    mime_type = models.CharField(_("MIME type"), max_length=128)
+    content = models.BinaryField(_("content"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sandbox media")
+        verbose_name_plural = _("sandbox media")
+
+    def __str__(self):
+        return f"{self.media_id} {self.mime_type}"

@@ -1,6 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, PageChooserPanel, TabbedInterface
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 DEFAULT_SUBSCRIBE_KEYWORDS = "ISCRIVIMI\nISCRIVITI\nISCRIZIONE"
@@ -21,6 +22,109 @@ DEFAULT_GOODBYE = (
 DEFAULT_ALREADY_SUBSCRIBED = (
     "Sei già iscritto al servizio WhatsApp di {service_name}. Per cancellarti scrivi {unsubscribe_keyword}."
 )
+# --- issue 7 (running the service): defaults of the moderation word lists -------------------------------------------
+# One word per line; a trailing * matches any ending ("stronz*"). Matching ignores case, accents and l33t spelling.
+DEFAULT_OFFENSIVE_WORDS = "\n".join(
+    [
+        "cazz*",
+        "vaffanculo",
+        "fanculo",
+        "stronz*",
+        "merd*",
+        "puttan*",
+        "troia",
+        "bastard*",
+        "coglion*",
+        "minchi*",
+        "porco dio",
+        "porcodio",
+        "dio cane",
+        "diocane",
+        "idiota",
+        "idioti",
+        "imbecill*",
+        "deficient*",
+        "cretin*",
+        "ti ammazzo",
+        "vi ammazzo",
+        "ammazzo",
+        "ti uccido",
+        "vi uccido",
+        "ti spacco",
+        "la pagherai",
+        "te la faccio pagare",
+        "truffator*",
+        "delinquent*",
+        "negr*",
+        "froci*",
+        "zingar*",
+        "terron*",
+        "ebreo di merda",
+        "islamici di merda",
+        "comunisti di merda",
+        "fascisti di merda",
+    ]
+)
+DEFAULT_PROMOTION_WORDS = "\n".join(
+    [
+        "vendo",
+        "vendesi",
+        "compro oro",
+        "offerta imperdibile",
+        "offerta speciale",
+        "sconto",
+        "sconti",
+        "promo",
+        "promozione",
+        "coupon",
+        "guadagna*",
+        "guadagno facile",
+        "lavora da casa",
+        "investi ora",
+        "investimento garantito",
+        "bitcoin",
+        "crypto",
+        "trading",
+        "iscriviti al mio canale",
+        "seguimi",
+        "visita il mio",
+        "prezzo speciale",
+        "spedizione gratuita",
+        "votate",
+        "vota per",
+        "votami",
+        "il nostro partito",
+        "tessera del partito",
+        "iscriviti al partito",
+        "film gratis",
+        "streaming gratis",
+        "iptv",
+        "pezzotto",
+        "replica originale",
+        "imitazione",
+        "tarocc*",
+        "cocaina",
+        "armi in vendita",
+        "documenti falsi",
+    ]
+)
+DEFAULT_FUNDRAISING_WORDS = "\n".join(
+    [
+        "raccolta fondi",
+        "dona ora",
+        "donate",
+        "fate una donazione",
+        "gofundme",
+        "colletta",
+        "postepay",
+        "paypal",
+        "contributo volontario",
+        "sostienici",
+        "crowdfunding",
+    ]
+)
+# --- end of issue 7 block ------------------------------------------------------------------------------------------
+
 DEFAULT_NOTICE = "Questo numero non risponde ai messaggi. Per contattare il Comune usa i recapiti sul sito: {site_url}"
 
 
@@ -115,45 +219,149 @@ class WhatsAppSettings(BaseSiteSetting):
         help_text=_("Name and e-mail of the DPO, as in the town's other privacy notices."),
     )
     # --- end of the public pages block
+    # --- issue 7 (running the service): account, broadcast template, retention, moderation, quiet hours -------------
+    # No secret here: the access token, app secret and verify token stay in Django settings (conf.py).
+    waba_id = models.CharField(
+        _("WhatsApp Business Account ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("Meta's ID of the account that owns the number and its templates. Not a secret."),
+    )
+    broadcast_template = models.ForeignKey(
+        "wagtail_whatsapp.MessageTemplate",
+        verbose_name=_("broadcast template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"status": "APPROVED"},
+        help_text=_("Approved template used to reach subscribers outside the 24-hour window."),
+    )
+    template_parameter_mapping = models.TextField(
+        _("template parameters"),
+        blank=True,
+        help_text=_("One line per template parameter: “1 = title”. Page fields: title, summary, url, date, site_name."),
+    )
+    inbox_retention_days = models.PositiveSmallIntegerField(
+        _("keep received messages for (days)"),
+        default=30,
+        help_text=_("Messages citizens sent are deleted after this many days."),
+    )
+    delivery_retention_days = models.PositiveSmallIntegerField(
+        _("keep delivery numbers for (days)"),
+        default=90,
+        help_text=_("After this many days deliveries keep their status for statistics but no longer the number."),
+    )
+    moderation_offensive_words = models.TextField(
+        _("offensive words"),
+        default=DEFAULT_OFFENSIVE_WORDS,
+        blank=True,
+        help_text=_("One per line; a trailing * matches any ending. Messages containing them are flagged."),
+    )
+    moderation_promotion_words = models.TextField(
+        _("promotion words"),
+        default=DEFAULT_PROMOTION_WORDS,
+        blank=True,
+        help_text=_("Products, services, political organisations, illegal offers. One per line."),
+    )
+    moderation_fundraising_words = models.TextField(
+        _("fundraising words"), default=DEFAULT_FUNDRAISING_WORDS, blank=True, help_text=_("One per line.")
+    )
+    moderation_allowed_domains = models.TextField(
+        _("allowed link domains"),
+        blank=True,
+        help_text=_("Links to these domains (one per line) are not flagged; the site's own domain is always allowed."),
+    )
+    quiet_hours_start = models.TimeField(
+        _("quiet hours start"), null=True, blank=True, help_text=_("No broadcast starts between start and end.")
+    )
+    quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    # --- end of issue 7 block ----------------------------------------------------------------------------------------
 
-    panels = [
-        MultiFieldPanel(
-            [FieldPanel("service_name"), FieldPanel("display_number"), FieldPanel("phone_number_id")],
-            heading=_("Number"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("subscribe_keywords"), FieldPanel("unsubscribe_keywords")],
-            heading=_("Keywords"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("welcome_message"),
-                FieldPanel("goodbye_message"),
-                FieldPanel("already_subscribed_message"),
-                FieldPanel("notice_enabled"),
-                FieldPanel("notice_message"),
-                FieldPanel("notice_interval_days"),
-            ],
-            heading=_("Replies"),
-        ),
-        MultiFieldPanel(
-            [PageChooserPanel("policy_page"), PageChooserPanel("privacy_page")],
-            heading=_("Policy and privacy"),
-        ),
-        # Public pages (issue 6).
-        MultiFieldPanel(
-            [
-                FieldPanel("town_name"),
-                FieldPanel("town_address"),
-                FieldPanel("contact_phone"),
-                FieldPanel("contact_email"),
-                FieldPanel("contact_pec"),
-                FieldPanel("contact_page_url"),
-                FieldPanel("dpo_contact"),
-            ],
-            heading=_("Town and contacts"),
-        ),
-    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    MultiFieldPanel(
+                        [FieldPanel("service_name"), FieldPanel("display_number"), FieldPanel("phone_number_id")],
+                        heading=_("Number"),
+                    ),
+                    MultiFieldPanel(
+                        [FieldPanel("subscribe_keywords"), FieldPanel("unsubscribe_keywords")],
+                        heading=_("Keywords"),
+                    ),
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("welcome_message"),
+                            FieldPanel("goodbye_message"),
+                            FieldPanel("already_subscribed_message"),
+                            FieldPanel("notice_enabled"),
+                            FieldPanel("notice_message"),
+                            FieldPanel("notice_interval_days"),
+                        ],
+                        heading=_("Replies"),
+                    ),
+                ],
+                heading=_("Number and replies"),
+            ),
+            ObjectList(
+                [
+                    MultiFieldPanel(
+                        [PageChooserPanel("policy_page"), PageChooserPanel("privacy_page")],
+                        heading=_("Policy and privacy"),
+                    ),
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("town_name"),
+                            FieldPanel("town_address"),
+                            FieldPanel("contact_phone"),
+                            FieldPanel("contact_email"),
+                            FieldPanel("contact_pec"),
+                            FieldPanel("contact_page_url"),
+                            FieldPanel("dpo_contact"),
+                        ],
+                        heading=_("Town and contacts"),
+                    ),
+                ],
+                heading=_("Pages and town"),
+            ),
+            ObjectList(
+                [
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("waba_id"),
+                            FieldPanel("broadcast_template"),
+                            FieldPanel("template_parameter_mapping"),
+                        ],
+                        heading=_("Account and broadcast template"),
+                    ),
+                    MultiFieldPanel(
+                        [FieldPanel("quiet_hours_start"), FieldPanel("quiet_hours_end")],
+                        heading=_("Quiet hours"),
+                    ),
+                ],
+                heading=_("Broadcasting"),
+            ),
+            ObjectList(
+                [
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("moderation_offensive_words"),
+                            FieldPanel("moderation_promotion_words"),
+                            FieldPanel("moderation_fundraising_words"),
+                            FieldPanel("moderation_allowed_domains"),
+                        ],
+                        heading=_("Moderation"),
+                    ),
+                    MultiFieldPanel(
+                        [FieldPanel("inbox_retention_days"), FieldPanel("delivery_retention_days")],
+                        heading=_("Retention"),
+                    ),
+                ],
+                heading=_("Moderation and retention"),
+            ),
+        ]
+    )
 
     class Meta:
         verbose_name = _("WhatsApp")
@@ -170,3 +378,39 @@ class WhatsAppSettings(BaseSiteSetting):
 
     def get_town_name(self):
         return self.town_name or self.site.site_name or self.site.hostname
+
+    # --- issue 7 ------------------------------------------------------------------------------------------------
+    def clean(self):
+        from ..template_mapping import TemplateMappingError, parse_mapping, validate_mapping
+
+        super().clean()
+        errors = {}
+        if self.broadcast_template_id and not self.broadcast_template.is_approved:
+            errors["broadcast_template"] = _("Only an approved template can be used.")
+        try:
+            mapping = parse_mapping(self.template_parameter_mapping)
+            if self.broadcast_template_id:
+                validate_mapping(mapping, self.broadcast_template)
+        except TemplateMappingError as exc:
+            errors["template_parameter_mapping"] = str(exc)
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            errors["quiet_hours_end"] = _("Give both the start and the end of the quiet hours, or neither.")
+        if self.inbox_retention_days == 0:
+            errors["inbox_retention_days"] = _("Keep messages at least one day, so moderators can see them.")
+        if errors:
+            raise ValidationError(errors)
+
+    def in_quiet_hours(self, local_time):
+        """True when ``local_time`` (a ``datetime.time``) falls in the quiet hours; they may run past midnight."""
+        start, end = self.quiet_hours_start, self.quiet_hours_end
+        if start is None or end is None or start == end:
+            return False
+        if start < end:
+            return start <= local_time < end
+        return local_time >= start or local_time < end
+
+    @staticmethod
+    def word_list(text):
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+    # --- end of issue 7 block ----------------------------------------------------------------------------------------

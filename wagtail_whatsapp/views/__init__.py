@@ -1,0 +1,1 @@
+"""Admin views: thin wrappers that check a permission, read a form and call the plain functions of the plugin."""

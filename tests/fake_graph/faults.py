@@ -1,0 +1,72 @@
+"""The fault knobs of the fake (5xx, timeouts, rate limit, failing recipients) and the draws behind them.
+
+Every draw happens under ``FakeGraph.lock``, in the order requests arrive, so a seeded run is repeatable in share.
+"""
+
+import random
+import time
+from collections import deque
+
+from .validation import digits, meta_error
+
+
+class FaultKnobs:
+    def _init_faults(self):
+        self.latency = 0.0
+        self.error_5xx_rate = 0.0
+        self.error_5xx_style = "json"
+        self.timeout_rate = 0.0
+        self.timeout_mode = "hold"
+        self.timeout_accepts = True
+        self.hold_seconds = 2.0
+        self.rate_limit_per_second = None
+        self.recipient_errors = {}
+        self.block_failures = {}
+        self.token_fails_after = None
+
+    def _reset_faults(self):
+        self.rng = random.Random(self.seed)
+        self._recent = deque()  # accepted times in the last second, for the rate limit
+
+    def _draw(self, rate):
+        return rate > 0 and self.rng.random() < rate
+
+    def _server_error(self):
+        """A drawn 5xx answer ``(status, payload)``, or None. Call with the lock held."""
+        if not self._draw(self.error_5xx_rate):
+            return None
+        self.errors[2] += 1
+        if self.error_5xx_style == "html":
+            return 502, "<html><body><h1>502 Bad Gateway</h1></body></html>"
+        return 500, meta_error(2)
+
+    def _recipient_error(self, to):
+        """The error answer configured for this recipient, or None. Call with the lock held."""
+        code = self.recipient_errors.get(to) or self.recipient_errors.get(digits(to))
+        if code is None:
+            code = {digits(k): v for k, v in self.recipient_errors.items()}.get(digits(to))
+        if not code:
+            return None
+        self.errors[code] += 1
+        return 400, meta_error(code)
+
+    def _rate_limited(self, now):
+        """True when one more accepted send now would exceed ``rate_limit_per_second``. Call with the lock held."""
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        if self.rate_limit_per_second is not None and len(self._recent) >= self.rate_limit_per_second:
+            self.errors[130429] += 1
+            return True
+        return False
+
+    def _block_failure(self, user):
+        return self.block_failures.get(user) or {digits(k): v for k, v in self.block_failures.items()}.get(digits(user))
+
+    def _token_expired(self):
+        with self.lock:
+            self.api_calls += 1
+            return self.token_fails_after is not None and self.api_calls > self.token_fails_after
+
+    def _wait_latency(self):
+        if self.latency:
+            time.sleep(self.latency)

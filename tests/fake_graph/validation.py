@@ -1,0 +1,104 @@
+"""What the fake refuses, and how: Meta's error shape and codes, and the checks on message bodies and uploads."""
+
+import email.parser
+import email.policy
+
+MESSAGE_TYPES = {"text", "image", "video", "audio", "document", "sticker", "template", "interactive", "location"}
+UPLOAD_TYPES = ("image/jpeg", "image/png", "video/mp4", "video/3gpp")
+ERROR_TITLES = {
+    1: "An unknown error occurred",
+    2: "Service temporarily unavailable",
+    100: "Invalid parameter",
+    130429: "Rate limit hit",
+    131026: "Message undeliverable",
+    131047: "Re-engagement message",
+    131049: "This message was not delivered to maintain healthy ecosystem engagement.",
+    131050: "User has stopped marketing messages",
+    131056: "(Business Account, Consumer Account) pair rate limit hit",
+    132001: "Template name does not exist in the translation",
+    139100: "Failed to block/unblock users",
+    190: "Error validating access token: Session has expired",
+}
+
+
+def digits(number):
+    return "".join(ch for ch in str(number) if ch.isdigit())
+
+
+def meta_error(code, details="", message=None):
+    return {
+        "error": {
+            "message": f"({code}) {message or ERROR_TITLES.get(code, 'Error')}",
+            "type": "OAuthException",
+            "code": code,
+            "error_data": {"messaging_product": "whatsapp", "details": details or ERROR_TITLES.get(code, "")},
+            "fbtrace_id": "AFakeTrace" + str(code),
+        }
+    }
+
+
+class Refusal(Exception):
+    def __init__(self, code, details="", status=400, message=None):
+        super().__init__(code)
+        self.code, self.details, self.status, self.message = code, details, status, message
+
+
+def validate_message(body):
+    """The message type of a valid ``POST .../messages`` body; raises Refusal like Meta for an invalid one."""
+    if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+        raise Refusal(100, "The parameter messaging_product is required.")
+    to, kind = body.get("to"), body.get("type", "text")
+    if not to or not digits(to):
+        raise Refusal(100, "The parameter to is required.")
+    if kind not in MESSAGE_TYPES or not isinstance(body.get(kind), dict):
+        raise Refusal(100, f"Param type must be one of {sorted(MESSAGE_TYPES)} with a matching object.")
+    validate_content(kind, body[kind])
+    return kind
+
+
+def validate_content(kind, content):
+    if kind == "text":
+        text = content.get("body")
+        if not isinstance(text, str) or not text:
+            raise Refusal(100, "The parameter text['body'] is required.")
+        if len(text) > 4096:
+            raise Refusal(100, "Param text['body'] must be at most 4096 characters long.")
+    elif kind in ("image", "video", "audio", "document", "sticker"):
+        if not content.get("id") and not content.get("link"):
+            raise Refusal(100, f"Param {kind} must have an id or a link.")
+        if len(str(content.get("caption", ""))) > 1024:
+            raise Refusal(100, f"Param {kind}['caption'] must be at most 1024 characters long.")
+    elif kind == "template":
+        if not content.get("name"):
+            raise Refusal(100, "The parameter template['name'] is required.")
+        language = content.get("language")
+        if not isinstance(language, dict) or not language.get("code"):
+            raise Refusal(100, "The parameter template['language']['code'] is required.")
+        components = content.get("components", [])
+        if not isinstance(components, list) or not all(isinstance(c, dict) and c.get("type") for c in components):
+            raise Refusal(100, "Param template['components'] must be a list of components with a type.")
+        for component in components:
+            if component["type"] == "button" and (component.get("sub_type") != "url" or "index" not in component):
+                raise Refusal(100, "A button component needs sub_type and index.")
+
+
+def parse_upload(headers, body):
+    """``(content, mime_type, filename)`` of a ``POST .../media`` multipart body; raises Refusal like Meta."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + headers.get("content-type", "").encode() + b"\r\n\r\n" + body
+    )
+    fields, upload = {}, None
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if name == "file":
+            upload = part
+        elif name:
+            fields[name] = part.get_content().strip() if part.get_content_maintype() == "text" else ""
+    if fields.get("messaging_product") != "whatsapp":
+        raise Refusal(100, "The parameter messaging_product is required.")
+    if upload is None:
+        raise Refusal(100, "The parameter file is required.")
+    mime_type = upload.get_content_type()
+    if mime_type not in UPLOAD_TYPES:
+        raise Refusal(131053, f"Unsupported media type {mime_type}")
+    return upload.get_payload(decode=True) or b"", mime_type, upload.get_filename()

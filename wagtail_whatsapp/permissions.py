@@ -1,0 +1,53 @@
+"""The plugin's four permissions (declared on Subscriber.Meta) and the checks every admin view makes.
+
+Views are wrapped in ``@required(...)``, which answers 403 to anyone else, so a hidden button is never the only
+protection. (Wagtail turns a raised PermissionDenied into a redirect to the dashboard; an explicit 403 response
+tells the browser, scripts and tests the truth.)
+``show_number`` decides between the full number and its masked form everywhere in the admin.
+"""
+
+from functools import wraps
+
+from django.template.response import TemplateResponse
+
+from .numbers import mask_number
+
+SEND_BROADCAST = "send_broadcast"
+MODERATE_INBOX = "moderate_inbox"
+MANAGE_SUBSCRIBERS = "manage_subscribers"
+VIEW_REPORTS = "view_reports"
+ALL = (SEND_BROADCAST, MODERATE_INBOX, MANAGE_SUBSCRIBERS, VIEW_REPORTS)
+
+
+def has(user, *codenames):
+    """True when ``user`` holds at least one of ``codenames``."""
+    return any(user.has_perm(f"wagtail_whatsapp.{codename}") for codename in codenames)
+
+
+def forbidden(request):
+    return TemplateResponse(request, "wagtail_whatsapp/admin/403.html", status=403)
+
+
+def required(*codenames):
+    """View decorator: the view runs only for users holding one of ``codenames``; others get a 403 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has(request.user, *codenames):
+                return forbidden(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def can_see_numbers(user):
+    return has(user, MANAGE_SUBSCRIBERS)
+
+
+def show_number(user, number, fallback=""):
+    if not number:
+        return fallback
+    return number if can_see_numbers(user) else mask_number(number)
