@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.action_menu import ActionMenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
+from . import permissions as perms
 from .models import WhatsAppBroadcastMixin
 
-SEND_PERMISSION = "wagtail_whatsapp.send_broadcast"
 ICON = "mail"
 
 
@@ -22,7 +22,7 @@ def can_send_via_whatsapp(page, user):
     """Shown only for live pages of opted-in types, and only to users allowed to send broadcasts."""
     if page is None or user is None or not user.is_authenticated:
         return False
-    return bool(page.live) and is_opted_in(page) and user.has_perm(SEND_PERMISSION)
+    return bool(page.live) and is_opted_in(page) and perms.has(user, perms.SEND_BROADCAST)
 
 
 def send_url(page):

@@ -13,9 +13,10 @@ from django.views import View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
+from .. import permissions as perms
 from ..backends.base import WhatsAppError
 from ..broadcast_forms import ConfirmBroadcastForm, TestSendForm
-from ..page_actions import SEND_PERMISSION, is_opted_in
+from ..page_actions import is_opted_in
 from ..previews import template_preview
 
 
@@ -56,7 +57,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
     template_name = "wagtail_whatsapp/broadcasts/confirm.html"
 
     def dispatch(self, request, page_id):
-        if not request.user.has_perm(SEND_PERMISSION):
+        if not perms.has(request.user, perms.SEND_BROADCAST):
             # A real 403 (Wagtail's own PermissionDenied handling would redirect to the dashboard).
             return refused_response(request, 403, gettext("You do not have permission to send pages via WhatsApp."))
         self.page = get_object_or_404(Page, pk=page_id).specific

@@ -19,19 +19,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from .. import permissions as perms
 from ..models import Broadcast, Delivery
 from ..numbers import mask_number
-from ..page_actions import SEND_PERMISSION
 from .broadcast_views import refused_response, service_name
 from .progress import ACTIVE_STATUSES, progress_summary
 
-REPORT_PERMISSIONS = ("wagtail_whatsapp.view_reports", SEND_PERMISSION)
-NUMBERS_PERMISSION = "wagtail_whatsapp.manage_subscribers"
 E164_RE = re.compile(r"^\+\d{6,15}$")
 
 
 def can_view_reports(user):
-    return any(user.has_perm(permission) for permission in REPORT_PERMISSIONS)
+    return perms.has(user, perms.VIEW_REPORTS, perms.SEND_BROADCAST)
 
 
 def _forbidden(request):
@@ -91,8 +89,8 @@ class BroadcastReportView(ReportPermissionMixin, WagtailAdminTemplateMixin, View
             progress=progress,
             sender_name=service_name(self.broadcast.site),
             is_active=progress["status"] in ACTIVE_STATUSES,
-            can_control=request.user.has_perm(SEND_PERMISSION),
-            shows_full_numbers=request.user.has_perm(NUMBERS_PERMISSION),
+            can_control=perms.has(request.user, perms.SEND_BROADCAST),
+            shows_full_numbers=perms.can_see_numbers(request.user),
         )
         return TemplateResponse(request, self.template_name, context)
 
@@ -131,7 +129,7 @@ def deliveries_csv(request, pk):
     if not can_view_reports(request.user):
         return _forbidden(request)
     broadcast = get_object_or_404(Broadcast, pk=pk)
-    full_numbers = request.user.has_perm(NUMBERS_PERMISSION)
+    full_numbers = perms.can_see_numbers(request.user)
     header = [
         gettext("Number"),
         gettext("Status"),
@@ -209,7 +207,7 @@ class BroadcastControlView(View):
     def post(self, request, pk, action):
         if action not in self.actions:
             raise Http404
-        if not request.user.has_perm(SEND_PERMISSION):
+        if not perms.has(request.user, perms.SEND_BROADCAST):
             return refused_response(request, 403, gettext("You do not have permission to control WhatsApp broadcasts."))
         broadcast = get_object_or_404(Broadcast, pk=pk)
         from .. import broadcasts as engine
