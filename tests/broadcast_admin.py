@@ -1,7 +1,6 @@
 """Helpers for the tests of the editor's side of broadcasts: pages, users with just the right permissions,
-subscribers, and the engine stand-in."""
+subscribers, an approved template chosen for the site."""
 
-import sys
 from datetime import timedelta
 
 from django.contrib.auth.models import Group, Permission
@@ -9,16 +8,6 @@ from django.utils import timezone
 from wagtail.models import GroupPagePermission
 
 PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
-
-
-def install_fake_engine(monkeypatch):
-    import wagtail_whatsapp
-    from tests import fake_broadcasts
-
-    fake_broadcasts.test_messages.clear()
-    monkeypatch.setitem(sys.modules, "wagtail_whatsapp.broadcasts", fake_broadcasts)
-    monkeypatch.setattr(wagtail_whatsapp, "broadcasts", fake_broadcasts, raising=False)
-    return fake_broadcasts
 
 
 def make_news_page(site, title="Chiusura di via Roma", live=True, **fields):
@@ -80,10 +69,10 @@ TEMPLATE_COMPONENTS = [
 ]
 
 
-def approved_template(name="notizia_comune"):
-    from wagtail_whatsapp.models import MessageTemplate
+def approved_template(site=None, name="notizia_comune"):
+    from wagtail_whatsapp.models import MessageTemplate, WhatsAppSettings
 
-    return MessageTemplate.objects.create(
+    template = MessageTemplate.objects.create(
         waba_id="102290129340398",
         name=name,
         language="it",
@@ -91,3 +80,8 @@ def approved_template(name="notizia_comune"):
         status="APPROVED",
         components=TEMPLATE_COMPONENTS,
     )
+    if site is not None:  # chosen as the site's broadcast template (Settings → WhatsApp)
+        settings = WhatsAppSettings.for_site(site)
+        settings.broadcast_template = template
+        settings.save()
+    return template

@@ -118,15 +118,55 @@ def recording_backend(settings):
     RecordingBackend.fail_with = None
 
 
+# --- Broadcast engine (issue 5, sending) ------------------------------------------------------------------------------
+@pytest.fixture
+def broadcast_backend(settings):
+    """Every backend the plugin builds is a SendingTestBackend; the pace is high so tests do not wait."""
+    from tests.sending_backend import SendingTestBackend
+
+    SendingTestBackend.reset()
+    settings.WAGTAIL_WHATSAPP = {
+        **settings.WAGTAIL_WHATSAPP,
+        "BACKEND": "tests.sending_backend.SendingTestBackend",
+        "MESSAGES_PER_SECOND": 5000,
+        "DELIVERY_STATUS_GRACE_SECONDS": 0,
+    }
+    yield SendingTestBackend
+    SendingTestBackend.reset()
+
+
+@pytest.fixture
+def broadcast_template(site):
+    """An approved broadcast template chosen for the site (image header, two body parameters, a URL button)."""
+    from tests.broadcasting import approved_template
+
+    return approved_template(site)
+
+
+@pytest.fixture(scope="session")
+def process_database_template(tmp_path_factory):
+    """A migrated file SQLite database for real subprocesses (tests/process_site.py); copy it per test."""
+    from tests.process_site import migrated_database
+
+    return migrated_database(tmp_path_factory.mktemp("process-db"))
+
+
+@pytest.fixture
+def process_database(process_database_template, tmp_path):
+    from tests.process_site import copy_database
+
+    return copy_database(process_database_template, tmp_path / "db.sqlite3")
+
+
 # --- Editor side of broadcasts (tests/test_broadcast_admin_*.py); helpers in tests/broadcast_admin.py ---
 
 
 @pytest.fixture
-def broadcast_engine(monkeypatch):
-    """The broadcasts engine the admin talks to (a stand-in keeping its contract until the real one is merged)."""
-    from tests.broadcast_admin import install_fake_engine
+def broadcast_engine():
+    """The sending engine the admin calls (sandbox backend in tests)."""
+    from wagtail_whatsapp import broadcasts
 
-    return install_fake_engine(monkeypatch)
+    return broadcasts
 
 
 @pytest.fixture

@@ -24,4 +24,6 @@ WAGTAIL_WHATSAPP = {
     "VERIFY_TOKEN": "test-verify-token",
     "PHONE_NUMBER_ID": "106540352242922",
     "WABA_ID": "102290129340398",
+    # Tests run inside a transaction that sender threads could not see (on PostgreSQL): send from the calling thread.
+    "BROADCAST_WORKERS": 1,
 }

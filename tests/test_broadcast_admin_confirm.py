@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.broadcast_admin import approved_template, make_news_page, make_subscribers
-from wagtail_whatsapp.models import Broadcast
+from wagtail_whatsapp.models import Broadcast, SandboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_url_is_under_admin_whatsapp(news_page):
 def ready(site, broadcast_engine):
     """Three subscribers outside the 24-hour window, two inside it, and an approved template."""
     make_subscribers(site, outside_window=3, inside_window=2)
-    return approved_template()
+    return approved_template(site)
 
 
 def test_shows_the_message_counts_and_template(client, sender, news_page, ready):
@@ -54,7 +54,7 @@ def test_shows_the_template_version_filled_with_the_page(client, sender, news_pa
 
 def test_no_template_version_when_everyone_wrote_lately(client, sender, site, news_page, broadcast_engine):
     make_subscribers(site, outside_window=0, inside_window=2)
-    approved_template()
+    approved_template(site)
     client.force_login(sender)
     html = client.get(confirm_url(news_page)).content.decode()
     assert "data-template-preview" not in html
@@ -79,7 +79,7 @@ def test_blocking_problems_disable_the_button_and_say_why(client, sender, site, 
     response = client.get(confirm_url(news_page))
     html = response.content.decode()
     assert "This page cannot be sent yet" in html
-    assert "No approved broadcast template" in html
+    assert "no approved broadcast template is chosen" in html
     assert 'class="button bicolor button--icon" disabled>' in " ".join(html.split())
     # Posting anyway does not start anything.
     response = client.post(confirm_url(news_page))
@@ -140,7 +140,10 @@ def test_test_send_to_a_good_number(client, sender, news_page, ready, broadcast_
     response = client.post(url, {"number": "348 123 4567"}, follow=True)
     assert response.redirect_chain[-1][0] == confirm_url(news_page)
     assert "Test message sent to 348 123 4567" in response.content.decode()
-    assert broadcast_engine.test_messages == [("+393481234567", news_page.get_whatsapp_message())]
+    # Not a subscriber, so outside the 24-hour window: the test goes out as the template, like for most citizens.
+    message = SandboxMessage.objects.get()
+    assert (message.recipient, message.message_type) == ("+393481234567", "template")
+    assert message.body["template"]["name"] == "notizia_comune"
     assert not Broadcast.objects.exists()  # a test is not a broadcast
 
 
@@ -150,7 +153,7 @@ def test_test_send_to_a_bad_number_is_a_form_error(client, sender, news_page, re
     response = client.post(url, {"number": "12ab"})
     assert response.status_code == 200
     assert "is not a valid phone number" in response.content.decode()
-    assert broadcast_engine.test_messages == []
+    assert not SandboxMessage.objects.exists()
 
     response = client.post(url, {"number": ""})
     assert "This field is required." in response.content.decode()

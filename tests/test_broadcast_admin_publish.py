@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ready(site, broadcast_engine):
     make_subscribers(site, outside_window=3, inside_window=2)
-    return approved_template()
+    return approved_template(site)
 
 
 def edit_form(page, **changes):
@@ -53,6 +53,11 @@ def test_publishing_with_the_tick_sends_once(client, sender, news_page, ready):
     assert broadcast.revision_id == news_page.live_revision_id
     assert broadcast.created_by == sender
     assert "being sent via WhatsApp to 5 subscribers" in response.content.decode()
+    # The page's history says who sent it and to how many.
+    entry = PageLogEntry.objects.get(page=news_page, action="wagtail_whatsapp.broadcast")
+    assert entry.user == sender
+    history = client.get(reverse("wagtailadmin_pages:history", args=[news_page.pk])).content.decode()
+    assert "Sent via WhatsApp to 5 subscribers" in history
 
 
 def test_publishing_without_the_tick_sends_nothing(client, sender, news_page, ready):
@@ -132,3 +137,22 @@ def test_an_alias_does_not_send(sender, news_page, ready):
     news_page.save_revision(user=sender).publish(user=sender)  # updates the alias too (page_published, alias=True)
     assert Broadcast.objects.filter(page=alias).count() == 0
     assert Broadcast.objects.count() == 2
+
+
+def test_end_to_end_publish_sends_to_every_subscriber_and_the_report_follows(
+    client, sender, news_page, ready, django_capture_on_commit_callbacks
+):
+    """Through the queue (Huey runs tasks inline in tests) to the sandbox's outbox, then the report."""
+    from wagtail_whatsapp.models import SandboxMessage
+
+    client.force_login(sender)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_in_editor(client, news_page)
+    broadcast = Broadcast.objects.get()
+    outbox = SandboxMessage.objects.filter(direction="out")
+    assert sorted(outbox.values_list("message_type", flat=True)) == ["template"] * 3 + ["text"] * 2
+    assert outbox.values("recipient").distinct().count() == 5
+
+    progress = client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_progress", args=[broadcast.pk])).json()
+    assert progress["status"] == "done" and progress["active"] is False
+    assert (progress["recipients"], progress["sent"], progress["pending"], progress["percent"]) == (5, 5, 0, 100)

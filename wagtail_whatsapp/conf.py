@@ -32,6 +32,10 @@ DEFAULTS = {
     "READ_TIMEOUT": 30.0,
     "STORE_PROFILE_NAMES": True,
     "WEBHOOK_MAX_BODY_BYTES": 3 * 1024 * 1024,
+    # Sending threads per consumer; 0 picks enough to keep MESSAGES_PER_SECOND busy (see docs/broadcasting.md).
+    "BROADCAST_WORKERS": 0,
+    # How long a message left in flight by a crash (or a timeout) waits for its status webhook before a retry.
+    "DELIVERY_STATUS_GRACE_SECONDS": 120,
 }
 
 SECRET_NAMES = ("ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN")
@@ -128,3 +132,17 @@ def timeouts():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ImproperlyConfigured(f"WAGTAIL_WHATSAPP['{name}'] must be a positive number of seconds.")
     return Timeouts(float(connect), float(read))
+
+
+def broadcast_workers():
+    value = get("BROADCAST_WORKERS")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ImproperlyConfigured("WAGTAIL_WHATSAPP['BROADCAST_WORKERS'] must be 0 (automatic) or a positive integer.")
+    return value
+
+
+def delivery_status_grace_seconds():
+    value = get("DELIVERY_STATUS_GRACE_SECONDS")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ImproperlyConfigured("WAGTAIL_WHATSAPP['DELIVERY_STATUS_GRACE_SECONDS'] must be a number of seconds.")
+    return float(value)

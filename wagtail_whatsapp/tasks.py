@@ -10,7 +10,7 @@ import datetime
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from .backends.sandbox import feed_sandbox_statuses  # noqa: F401  (registers the sandbox's task with the consumer)
 
@@ -110,3 +110,44 @@ def apply_retention_task():
     from .retention import apply_retention
 
     apply_retention()
+
+
+# --- Broadcasts (sending.py) ------------------------------------------------------------------------------------------
+
+
+@db_task()
+def send_broadcast_task(broadcast_id):
+    from .sending import quiet_hours_delay, send_broadcast
+
+    delay = quiet_hours_delay(broadcast_id)
+    if delay:  # no broadcast starts in the site's quiet hours: come back when they end
+        send_broadcast_task.schedule(args=(broadcast_id,), delay=delay)
+        return
+    send_broadcast(broadcast_id)
+
+
+def resume_stalled():
+    """Queue again every broadcast whose sender died (SIGKILL, reboot): it goes on where it stopped."""
+    from .sending import stalled_broadcasts
+
+    for broadcast_id in stalled_broadcasts().values_list("pk", flat=True):
+        send_broadcast_task(broadcast_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_stalled_broadcasts_task():
+    resume_stalled()
+
+
+@on_startup()
+def resume_stalled_broadcasts_on_startup():
+    # A consumer that starts after a crash need not wait for the minute: resume what was cut short.
+    from django.db import close_old_connections
+
+    try:
+        resume_stalled()
+    finally:
+        close_old_connections()
+
+
+# --- end of broadcasts ------------------------------------------------------------------------------------------------

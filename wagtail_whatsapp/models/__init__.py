@@ -16,6 +16,7 @@ from .pages import (
     WhatsAppSubscribePage,
     WhatsAppSubscribePageMixin,
 )
+from .ratelimit import RateLimitBucket
 from .sandbox import SandboxMedia, SandboxMessage
 from .settings import WhatsAppSettings
 from .subscribers import Subscriber
@@ -29,6 +30,7 @@ __all__ = [
     "InboundMessage",
     "MediaUpload",
     "MessageTemplate",
+    "RateLimitBucket",
     "SandboxMedia",
     "SandboxMessage",
     "StatusUpdate",

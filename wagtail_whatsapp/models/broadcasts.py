@@ -186,14 +186,31 @@ class Broadcast(models.Model):
     read_count = models.PositiveIntegerField(_("read"), default=0)
     failed_count = models.PositiveIntegerField(_("failed"), default=0)
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    # Set on the publish path: the database then refuses a second broadcast of the same revision.
+    once_per_revision = models.BooleanField(default=False, editable=False)
+    # Deliveries exist for every recipient once this is set; a resumed broadcast does not fan out again.
+    fanned_out_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A running sender touches this every few seconds; a "sending" broadcast with an old heartbeat lost its consumer.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("broadcast")
         verbose_name_plural = _("broadcasts")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision"],
+                condition=models.Q(once_per_revision=True),
+                name="wagtail_whatsapp_broadcast_once_per_revision",
+            ),
+        ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_active(self):
+        return self.status in (self.Status.QUEUED, self.Status.SENDING)
 
 
 class Delivery(models.Model):
@@ -223,6 +240,11 @@ class Delivery(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    # Claiming (pending → sending) is one conditional UPDATE, so two senders never send the same delivery.
+    # ``claim_token`` names the sender run; a delivery left "sending" by a dead run is reconciled, never resent blindly.
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("delivery")

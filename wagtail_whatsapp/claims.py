@@ -1,0 +1,130 @@
+"""A delivery's life on the sending side, one conditional UPDATE per step, so no two senders ever send it twice.
+
+pending ──claim──▶ sending ──▶ sent        (a status webhook may get there first: it wins)
+   ▲                  │  └───▶ failed / skipped
+   └── retry later ◀──┤
+                      └──▶ in doubt (still "sending", no token): its status webhook settles it, or after the
+                           grace period it is pending again
+"""
+
+from datetime import timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Delivery
+from .writelock import serialized
+
+SENT_STATUSES = (Delivery.Status.SENT, Delivery.Status.DELIVERED, Delivery.Status.READ)
+
+
+@serialized
+def claim(broadcast_id, token, limit):
+    """Claim up to ``limit`` pending deliveries that are due; returns ``[(pk, attempts)]`` now ours."""
+    now = timezone.now()
+    ids = list(
+        Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return []
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SENDING, claim_token=token, claimed_at=now
+    )
+    return list(
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claim_token=token)
+        .order_by("pk")
+        .values_list("pk", "attempts")
+    )
+
+
+@serialized
+def release(broadcast_id, token):
+    """Claimed but never sent (the sender stopped): pending again, for a resume."""
+    Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token=token).update(
+        status=Delivery.Status.PENDING, claim_token="", claimed_at=None
+    )
+
+
+@serialized
+def reconcile_in_doubt(broadcast_id, token, grace_seconds):
+    """Deliveries left "sending" by a dead sender or a timeout whose status webhook did not come in time: pending."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff).exclude(
+        claim_token=token
+    ).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
+
+
+def outstanding(broadcast_id):
+    return Delivery.objects.filter(
+        broadcast_id=broadcast_id, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+    ).exists()
+
+
+def any_sent(broadcast_id):
+    return Delivery.objects.filter(broadcast_id=broadcast_id, status__in=SENT_STATUSES).exists()
+
+
+def any_failed(broadcast_id):
+    return Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.FAILED).exists()
+
+
+def sendable(pk, token):
+    """Read right before the call: ``(subscriber status, number, user id, last inbound)`` or None when the delivery
+    is no longer ours or its broadcast no longer sending (paused, cancelled)."""
+    return (
+        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token, broadcast__status="sending")
+        .values_list(
+            "subscriber__status", "subscriber__phone_number", "subscriber__wa_user_id", "subscriber__last_inbound_at"
+        )
+        .first()
+    )
+
+
+@serialized
+def mark_sent(pk, wamid, used_template):
+    """True when it moved sending → sent (False: a status webhook got there first; its status is kept)."""
+    moved = Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.SENT,
+        wamid=wamid,
+        sent_at=timezone.now(),
+        used_template=used_template,
+        attempts=F("attempts") + 1,
+        claim_token="",
+        error_code=None,
+        error_reason="",
+    )
+    if not moved:
+        Delivery.objects.filter(pk=pk, wamid="").update(wamid=wamid, used_template=used_template)
+    return bool(moved)
+
+
+@serialized
+def mark_final(pk, status, **changes):
+    """sending → failed or skipped; True when it moved."""
+    if status == Delivery.Status.FAILED:
+        changes["failed_at"] = timezone.now()
+    return bool(
+        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(status=status, claim_token="", **changes)
+    )
+
+
+@serialized
+def retry_later(pk, delay, *, count_attempt=True):
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING,
+        claim_token="",
+        claimed_at=None,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
+        attempts=F("attempts") + (1 if count_attempt else 0),
+    )
+
+
+@serialized
+def keep_in_doubt(pk):
+    """The request may have reached Meta (a timeout): stay "sending", unowned, until its webhook or the grace period."""
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+        claim_token="", claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )

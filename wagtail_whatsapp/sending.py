@@ -1,0 +1,351 @@
+"""Sending one broadcast: a dispatcher claims deliveries, a pool of threads sends them at the shared pace.
+
+Guarantees (see docs/broadcasting.md):
+- nobody gets it twice: a delivery is claimed (pending → sending, one conditional UPDATE) before its send, and a
+  delivery left "sending" by a crash or a timeout waits ``DELIVERY_STATUS_GRACE_SECONDS`` for its status webhook
+  (which moves it to sent) before it is tried again;
+- nobody unsubscribed, and nothing after a pause or cancel: the subscriber's and the broadcast's status are read in
+  the same query right before every call;
+- the pace is the database-backed limiter shared by every consumer (``ratelimit.py``);
+- retryable errors back off, 130429 slows every sender down, and an error fatal for the broadcast (token, template,
+  policy) pauses it after ``FATAL_ERRORS_TO_PAUSE`` failed calls with the reason for the editor.
+"""
+
+import logging
+import math
+import queue
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import claims, composing, conf, deliveries
+from .backends import get_backend
+from .backends.base import ErrorKind, WhatsAppError
+from .broadcasts import fan_out, whatsapp_settings
+from .media import MediaRefused
+from .models import Broadcast, Delivery, Subscriber
+from .models.subscribers import SERVICE_WINDOW
+from .progress import failure_reason
+from .ratelimit import limiter_for
+from .writelock import serialized_writes
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each attempt
+BACKOFF_MAX = 300.0
+FATAL_ERRORS_TO_PAUSE = 3
+IDLE_POLL = 0.2
+HEARTBEAT_EVERY = 5.0
+RECONCILE_EVERY = 2.0
+CLAIM_BATCH = 200
+ASSUMED_CALL_SECONDS = 0.25  # Graph API round trip used to size the automatic pool
+
+
+def callback_data_for(delivery_pk):
+    """Meta echoes it in the delivery's status webhooks: how a delivery in doubt is found again."""
+    return deliveries.callback_data_for(Delivery(pk=delivery_pk))
+
+
+def backoff(hint, attempts):
+    """Meta's suggested delay (or BACKOFF_BASE), doubled for each attempt already made, plus up to 25 % jitter."""
+    first = hint if hint is not None else BACKOFF_BASE
+    return min(BACKOFF_MAX, first * 2**attempts) * random.uniform(1.0, 1.25)
+
+
+def worker_count(per_second):
+    configured = conf.broadcast_workers()
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return 1  # threads cannot share an in-memory database: send from the calling thread
+    if configured:
+        return configured
+    # More threads than ~64 only add interpreter contention on a small machine (see bench/broadcast.py).
+    return max(2, min(64, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
+
+
+class BroadcastSender:
+    def __init__(self, broadcast_id, *, workers=None, backend_factory=None, limiter=None, grace_seconds=None):
+        self.broadcast_id = broadcast_id
+        self.token = uuid.uuid4().hex
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.counts = Counter()  # counter increments not yet written to the Broadcast row
+        self.fatal_errors = 0
+        self.workers = workers
+        self.backend_factory = backend_factory
+        self.limiter = limiter
+        self.grace = conf.delivery_status_grace_seconds() if grace_seconds is None else grace_seconds
+        self.snapshot = None
+
+    # --- the dispatcher ---------------------------------------------------------------------------------------------
+    def run(self):
+        now = timezone.now()
+        started = Broadcast.objects.filter(
+            pk=self.broadcast_id, status__in=[Broadcast.Status.QUEUED, Broadcast.Status.SENDING]
+        ).update(status=Broadcast.Status.SENDING, heartbeat_at=now)
+        if not started:
+            return False
+        broadcast = Broadcast.objects.select_related("site").get(pk=self.broadcast_id)
+        Broadcast.objects.filter(pk=broadcast.pk, started_at__isnull=True).update(started_at=now)
+        phone_number_id = whatsapp_settings(broadcast.site).phone_number_id or conf.get("PHONE_NUMBER_ID")
+        if self.backend_factory is None:
+            self.backend_factory = lambda: get_backend(phone_number_id)
+        if self.limiter is None:
+            self.limiter = limiter_for(phone_number_id)
+        if broadcast.fanned_out_at is None:
+            fan_out(broadcast)
+        if not self._prepare_media(broadcast):
+            return False
+        self.snapshot = composing.Snapshot.of(broadcast)
+        workers = self.workers or worker_count(self.limiter.per_second or conf.messages_per_second())
+        try:
+            if workers <= 1:
+                self._run_inline()
+            else:
+                self._run_pool(workers)
+        finally:
+            self._flush_counts()
+            claims.release(self.broadcast_id, self.token)
+        return self._finish_if_complete()
+
+    def _run_inline(self):
+        backend = self.backend_factory()
+        try:
+            self._dispatch(lambda job: self._send_one(backend, job), capacity=lambda: CLAIM_BATCH, idle=lambda: True)
+        finally:
+            backend.close()
+
+    def _run_pool(self, workers):
+        jobs = queue.Queue(maxsize=workers)
+        threads = [threading.Thread(target=self._worker, args=(jobs,), daemon=True) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        try:
+            self._dispatch(
+                jobs.put,
+                capacity=lambda: workers * 2 - jobs.unfinished_tasks if jobs.unfinished_tasks <= workers else 0,
+                idle=lambda: jobs.unfinished_tasks == 0,
+            )
+        finally:
+            self.stop_event.set()
+            for _thread in threads:
+                jobs.put(None)
+            for thread in threads:
+                thread.join()
+
+    def _dispatch(self, submit, capacity, idle):
+        last_beat = last_reconcile = 0.0
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            if now - last_beat >= HEARTBEAT_EVERY:
+                last_beat = now
+                self._flush_counts()
+                with serialized_writes():
+                    Broadcast.objects.filter(pk=self.broadcast_id).update(heartbeat_at=timezone.now())
+            if now - last_reconcile >= RECONCILE_EVERY:
+                last_reconcile = now
+                if not self._still_sending():
+                    break
+                claims.reconcile_in_doubt(self.broadcast_id, self.token, self.grace)
+            free = capacity()
+            if free <= 0:
+                time.sleep(0.005)
+                continue
+            claimed = claims.claim(self.broadcast_id, self.token, min(free, CLAIM_BATCH))
+            for job in claimed:
+                submit(job)
+            if claimed:
+                continue
+            if idle():
+                self._flush_counts()
+                if not self._still_sending() or not claims.outstanding(self.broadcast_id):
+                    break
+            time.sleep(IDLE_POLL)
+
+    def _still_sending(self):
+        sending = Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).exists()
+        if not sending:
+            self.stop_event.set()
+        return sending
+
+    def _finish_if_complete(self):
+        if claims.outstanding(self.broadcast_id):
+            return False
+        self._flush_counts()
+        nothing_sent = claims.any_failed(self.broadcast_id) and not claims.any_sent(self.broadcast_id)
+        status = Broadcast.Status.FAILED if nothing_sent else Broadcast.Status.DONE
+        return bool(
+            Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
+                status=status, finished_at=timezone.now()
+            )
+        )
+
+    def _flush_counts(self):
+        with self.lock:
+            counts, self.counts = self.counts, Counter()
+        if counts:
+            with serialized_writes():
+                Broadcast.objects.filter(pk=self.broadcast_id).update(**{n: F(n) + c for n, c in counts.items()})
+
+    def _pause(self, reason):
+        Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
+            status=Broadcast.Status.PAUSED, status_reason=reason
+        )
+        self.stop_event.set()
+
+    def _prepare_media(self, broadcast):
+        """Upload the broadcast's image or video once; every message then reuses the media id."""
+        media = broadcast.media or {}
+        if not media.get("type") or media.get("id"):
+            return True
+        backend = self.backend_factory()
+        try:
+            for attempt in range(MAX_ATTEMPTS):
+                try:
+                    media["id"] = composing.upload_media(backend, media)
+                    break
+                except WhatsAppError as error:
+                    if not error.retryable or attempt == MAX_ATTEMPTS - 1:
+                        raise
+                    time.sleep(backoff(error.retry_after, attempt))
+        except (WhatsAppError, MediaRefused, OSError) as error:
+            self._pause(_("The image or video could not be uploaded to WhatsApp: %(error)s") % {"error": error})
+            return False
+        finally:
+            backend.close()
+        Broadcast.objects.filter(pk=broadcast.pk).update(media=media)
+        broadcast.media = media
+        return True
+
+    # --- the workers ------------------------------------------------------------------------------------------------
+    def _worker(self, jobs):
+        backend = self.backend_factory()
+        try:
+            while True:
+                job = jobs.get()
+                try:
+                    if job is None:
+                        return
+                    if not self.stop_event.is_set():
+                        self._send_one(backend, job)
+                finally:
+                    jobs.task_done()
+        finally:
+            backend.close()
+            connection.close()
+
+    def _send_one(self, backend, job):
+        pk, attempts = job
+        try:
+            while True:
+                slot = self.limiter.acquire(should_stop=self.stop_event.is_set)
+                if slot is None:
+                    return
+                # Read right before the call: a cancel, a pause or an unsubscribe committed before now is honoured.
+                row = claims.sendable(pk, self.token)
+                if row is None:
+                    self._still_sending()
+                    return
+                if not self.limiter.is_late(slot):
+                    break
+                # The read took too long for this slot (a busy database, a busy interpreter): take a new one.
+            status, phone_number, wa_user_id, last_inbound_at = row
+            if status != Subscriber.Status.ACTIVE:
+                self._finish(pk, Delivery.Status.SKIPPED, "skipped_count", error_reason=_("No longer subscribed."))
+                return
+            in_window = last_inbound_at is not None and timezone.now() - last_inbound_at < SERVICE_WINDOW
+            used_template = not in_window and bool(self.snapshot.template_name)
+            to = phone_number.lstrip("+") if phone_number else wa_user_id
+            result = composing.send_broadcast_message(
+                backend, self.snapshot, to, in_window=in_window, callback_data=callback_data_for(pk)
+            )
+        except WhatsAppError as error:
+            self._on_error(pk, attempts, error)
+        except Exception as error:  # noqa: BLE001 - a bug or a broken connection must not kill the sender
+            logger.exception("WhatsApp: unexpected error sending delivery %s", pk)
+            # The request may have gone out: treat it as in doubt, never as certainly unsent.
+            self._on_error(pk, attempts, WhatsAppError(repr(error), kind=ErrorKind.RETRYABLE, ambiguous=True))
+        else:
+            self._on_sent(pk, result, used_template)
+
+    def _on_sent(self, pk, result, used_template):
+        if claims.mark_sent(pk, result.wamid, used_template):
+            self._count("sent_count")
+
+    def _finish(self, pk, status, counter, **changes):
+        if claims.mark_final(pk, status, **changes):
+            self._count(counter)
+
+    def _count(self, counter):
+        with self.lock:
+            self.counts[counter] += 1
+
+    def _on_error(self, pk, attempts, error):
+        masked = {"error_code": error.code, "error_reason": str(error.message)[:500]}
+        if error.kind == ErrorKind.FATAL:
+            claims.retry_later(pk, 0, count_attempt=False)  # not this subscriber's fault: send it after the resume
+            with self.lock:
+                self.fatal_errors += 1
+                trip = self.fatal_errors >= FATAL_ERRORS_TO_PAUSE
+            if trip:
+                reason = _("Paused: WhatsApp refused the messages (error %(code)s). %(reason)s Fix it, then resume.")
+                self._pause(reason % {"code": error.code, "reason": failure_reason(error.code)})
+                logger.warning("WhatsApp: broadcast %s paused after error %s", self.broadcast_id, error.code)
+            return
+        if error.kind == ErrorKind.RECIPIENT:
+            self._finish(pk, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
+            return
+        if error.kind == ErrorKind.RATE_LIMITED:
+            self.limiter.slow_down()
+            claims.retry_later(pk, backoff(error.retry_after, 0), count_attempt=False)
+            return
+        if attempts + 1 >= MAX_ATTEMPTS:
+            self._finish(pk, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
+            return
+        if error.ambiguous:
+            # It may have reached Meta: keep it "sending" (in doubt) so its status webhook can settle it first.
+            claims.keep_in_doubt(pk)
+            return
+        claims.retry_later(pk, backoff(error.retry_after, attempts))
+
+
+def send_broadcast(broadcast_id, **options):
+    """Send (or go on sending) a broadcast until it is done, paused or cancelled. True when it finished."""
+    return BroadcastSender(broadcast_id, **options).run()
+
+
+def quiet_hours_delay(broadcast_id, now=None):
+    """Seconds until a queued, never started broadcast may start because of its site's quiet hours; 0: now."""
+    broadcast = (
+        Broadcast.objects.select_related("site")
+        .filter(pk=broadcast_id, status=Broadcast.Status.QUEUED, started_at__isnull=True)
+        .first()
+    )
+    if broadcast is None:
+        return 0
+    site_settings = whatsapp_settings(broadcast.site)
+    local = timezone.localtime(now)
+    if not site_settings.in_quiet_hours(local.time()):
+        return 0
+    end = site_settings.quiet_hours_end
+    start_at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if start_at <= local:
+        start_at += timedelta(days=1)
+    return (start_at - local).total_seconds()
+
+
+def stalled_broadcasts(older_than=None):
+    """Broadcasts marked "sending" whose sender stopped beating (its consumer was killed)."""
+    seconds = older_than if older_than is not None else HEARTBEAT_EVERY * 6
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    return Broadcast.objects.filter(status=Broadcast.Status.SENDING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+    )
