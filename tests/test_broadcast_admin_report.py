@@ -230,3 +230,12 @@ def test_a_broadcast_paused_by_the_engine_says_why(client, reader, broadcast, br
     # Not sending any more: no polling, no automatic reload.
     assert '<noscript><meta http-equiv="refresh"' not in html
     assert client.get(url("broadcast_progress", broadcast)).json()["active"] is False
+
+
+def test_the_whatsapp_menus_broadcast_list_links_each_report(admin_client, site):
+    from wagtail_whatsapp.models import Broadcast
+
+    broadcast = Broadcast.objects.create(site=site, title="Via Roma chiusa", message="*Via Roma chiusa*")
+    response = admin_client.get("/admin/wagtail_whatsapp/broadcast/")
+    assert response.status_code == 200
+    assert f'href="/admin/whatsapp/broadcasts/{broadcast.pk}/"' in response.content.decode()
