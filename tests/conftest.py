@@ -156,3 +156,37 @@ def process_database(process_database_template, tmp_path):
     from tests.process_site import copy_database
 
     return copy_database(process_database_template, tmp_path / "db.sqlite3")
+
+
+# --- Editor side of broadcasts (tests/test_broadcast_admin_*.py); helpers in tests/broadcast_admin.py ---
+
+
+@pytest.fixture
+def broadcast_engine():
+    """The sending engine the admin calls (sandbox backend in tests)."""
+    from wagtail_whatsapp import broadcasts
+
+    return broadcasts
+
+
+@pytest.fixture
+def news_page(site):
+    from tests.broadcast_admin import make_news_page
+
+    return make_news_page(site)
+
+
+@pytest.fixture
+def sender(django_user_model, site):
+    """An editor with the send_broadcast permission."""
+    from tests.broadcast_admin import make_user
+
+    return make_user(django_user_model, site, "sender", ["send_broadcast"])
+
+
+@pytest.fixture
+def plain_editor(django_user_model, site):
+    """An editor who may edit and publish pages but not send them via WhatsApp."""
+    from tests.broadcast_admin import make_user
+
+    return make_user(django_user_model, site, "editor")

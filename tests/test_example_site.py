@@ -18,8 +18,10 @@ MANAGE = REPO / "example_site" / "manage.py"
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo_content", stdout=io.StringIO())
+def demo(db, django_capture_on_commit_callbacks):
+    # Run the queued tasks as a committed transaction would (Huey is inline in the tests).
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_content", stdout=io.StringIO())
 
 
 def test_demo_content_builds_a_town_site(demo, client):
@@ -133,3 +135,27 @@ def test_cloud_mode_without_secrets_fails_the_check_naming_the_setting(tmp_path)
     assert result.returncode != 0
     assert "WAGTAIL_WHATSAPP['ACCESS_TOKEN'] is required by the cloud backend" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_content_has_subscribers_a_template_and_a_sent_broadcast(demo):
+    from wagtail_whatsapp.models import Broadcast, Subscriber, WhatsAppSettings
+
+    site = Site.objects.get(is_default_site=True)
+    assert Subscriber.objects.filter(site=site, status="active").count() == 24
+    settings = WhatsAppSettings.for_site(site)
+    assert settings.broadcast_template is not None and settings.broadcast_template.is_approved
+    (broadcast,) = Broadcast.objects.all()
+    assert broadcast.recipients_count == 24
+    assert broadcast.status == "done"  # Huey runs inline in the tests; `make demo` sends it with its consumer
+    call_command("load_demo_content", stdout=io.StringIO())
+    assert Broadcast.objects.count() == 1 and Subscriber.objects.count() == 24
+
+
+def test_demo_never_invents_subscribers_for_a_real_number(db, settings):
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BACKEND": "cloud"}
+    out = io.StringIO()
+    call_command("load_demo_content", stdout=out)
+    from wagtail_whatsapp.models import Broadcast, Subscriber
+
+    assert not Subscriber.objects.exists() and not Broadcast.objects.exists()
+    assert "only with the sandbox backend" in out.getvalue()

@@ -187,8 +187,16 @@ class InboxAdmin(ReadOnlyModelAdmin):
 # --- Broadcasts (the broadcast engine extends this registration with its report views) ----------------------------
 
 
+class BroadcastButtonHelper(ButtonHelper):
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        # The report (progress, failures by reason, CSV, pause/resume/cancel) is each broadcast's own page.
+        url = reverse("wagtail_whatsapp_broadcasts:broadcast_report", args=[obj.pk])
+        return [_button(url, _("Report"))]
+
+
 class BroadcastAdmin(ReadOnlyModelAdmin):
     model = Broadcast
+    button_helper_class = BroadcastButtonHelper
     menu_label = _("Broadcasts")
     menu_icon = "pick"
     menu_order = 300

@@ -96,3 +96,48 @@ def register_broadcast_log_actions(actions):
     actions.register_action(
         "wagtail_whatsapp.broadcast_cancelled", _("Cancel WhatsApp broadcast"), _("WhatsApp broadcast cancelled")
     )
+
+
+# --- Sending a page via WhatsApp (editor side): menu items, admin views, page history, publish feedback ---
+
+
+@hooks.register("register_page_action_menu_item")
+def register_send_via_whatsapp_action():
+    from .page_actions import SendViaWhatsAppMenuItem
+
+    return SendViaWhatsAppMenuItem()
+
+
+@hooks.register("register_page_header_buttons")
+def send_via_whatsapp_header_button(page, user, view_name, next_url=None):
+    from .page_actions import SendViaWhatsAppPageButton
+
+    yield SendViaWhatsAppPageButton(page=page, priority=45)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def send_via_whatsapp_listing_button(page, user, next_url=None):
+    from .page_actions import SendViaWhatsAppPageButton
+
+    yield SendViaWhatsAppPageButton(page=page, priority=45)
+
+
+@hooks.register("register_admin_urls")
+def register_broadcast_admin_urls():
+    from . import broadcast_admin_urls
+
+    return [path("whatsapp/", include(broadcast_admin_urls, namespace=broadcast_admin_urls.app_name))]
+
+
+@hooks.register("register_log_actions")
+def register_broadcast_refused_log_action(actions):
+    from .publishing import register_log_actions
+
+    register_log_actions(actions)
+
+
+@hooks.register("after_publish_page")
+def tell_editor_about_whatsapp_broadcast(request, page):
+    from .publishing import report_publish_outcome
+
+    report_publish_outcome(request, page)

@@ -42,6 +42,9 @@ class WhatsAppBroadcastMixin(models.Model):
     whatsapp_image_field = "image"
     whatsapp_video_field = "video"
     whatsapp_intro_length = 300
+    # A copy starts unticked: copying last week's news (with "publish copies") must not send it to everyone again.
+    # A page model that sets its own ``exclude_fields_in_copy`` should keep this name in it.
+    exclude_fields_in_copy = ["whatsapp_send_on_publish"]
 
     whatsapp_panels = [
         MultiFieldPanel(

@@ -13,6 +13,7 @@ from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
+from town import demo_whatsapp
 from town.models import EventIndexPage, EventPage, HomePage, NewsIndexPage, NewsPage
 from wagtail_whatsapp.models import WhatsAppSettings
 from wagtail_whatsapp.page_setup import ensure_pages
@@ -109,7 +110,10 @@ class Command(BaseCommand):
         self.news(home)
         self.events(home)
         self.whatsapp(home)
-        self.admin_user()
+        admin = self.admin_user()
+        demo_whatsapp.load(
+            Site.objects.get(root_page=home), NewsPage.objects.order_by("-date", "-pk").first(), admin, self.stdout
+        )
         self.stdout.write(self.style.SUCCESS("Contenuti di esempio pronti."))
         self.stdout.write(f"Admin: http://127.0.0.1:8000/admin/  utente: {ADMIN_USERNAME}  password: {ADMIN_PASSWORD}")
 
@@ -203,5 +207,5 @@ class Command(BaseCommand):
 
     def admin_user(self):
         user_model = get_user_model()
-        if not user_model.objects.filter(username=ADMIN_USERNAME).exists():
-            user_model.objects.create_superuser(ADMIN_USERNAME, "admin@comune.esempio.it", ADMIN_PASSWORD)
+        admin = user_model.objects.filter(username=ADMIN_USERNAME).first()
+        return admin or user_model.objects.create_superuser(ADMIN_USERNAME, "admin@comune.esempio.it", ADMIN_PASSWORD)

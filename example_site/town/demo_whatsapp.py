@@ -1,0 +1,60 @@
+"""Demo data for the WhatsApp service, only ever with the sandbox backend: subscribers, the broadcast template and one
+broadcast of the latest news, so `make demo` shows counts, a report and a chat without writing to anyone real."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.broadcasts import BroadcastRefused, start_broadcast
+from wagtail_whatsapp.message_templates import sync_templates
+from wagtail_whatsapp.models import Broadcast, ConsentRecord, MessageTemplate, Subscriber, WhatsAppSettings
+from wagtail_whatsapp.numbers import normalise_number
+
+DEMO_SUBSCRIBERS = 24
+RECENTLY_WROTE = 6  # inside the 24-hour window: they get the text itself, the others the template
+TEMPLATE_MAPPING = "titolo = title\nsommario = summary"
+
+
+def demo_numbers():
+    # Made-up Italian mobile numbers: the sandbox backend is what guarantees that nothing is ever sent to them.
+    return [normalise_number(f"+39 345 000 {index:04d}") for index in range(1, DEMO_SUBSCRIBERS + 1)]
+
+
+def load(site, news_page, user, stdout):
+    if not conf.is_sandbox_backend():
+        stdout.write("WhatsApp demo data skipped: only with the sandbox backend.")
+        return
+    settings = WhatsAppSettings.for_site(site)
+    if settings.broadcast_template is None:
+        sync_templates()
+        template = MessageTemplate.objects.filter(status=MessageTemplate.Status.APPROVED).order_by("name").first()
+        if template is not None:
+            settings.broadcast_template = template
+            settings.template_parameter_mapping = TEMPLATE_MAPPING
+            settings.save()
+    now = timezone.now()
+    for index, number in enumerate(demo_numbers()):
+        subscriber, created = Subscriber.objects.get_or_create(
+            site=site,
+            phone_number=number,
+            defaults={
+                "status": Subscriber.Status.ACTIVE,
+                "source": Subscriber.Source.IMPORTED,
+                "subscribed_at": now - timedelta(days=index * 3 + 1),
+                "last_inbound_at": now - timedelta(hours=2) if index < RECENTLY_WROTE else None,
+            },
+        )
+        if created:
+            ConsentRecord.objects.create(
+                site=site,
+                subscriber=subscriber,
+                action=ConsentRecord.Action.IMPORT,
+                phone_number=number,
+                note="Dati di esempio",
+            )
+    if not Broadcast.objects.filter(page=news_page).exists():
+        try:
+            start_broadcast(news_page, user=user, site=site)
+        except BroadcastRefused as refused:
+            stdout.write(f"Demo broadcast not started: {refused.reason}")
