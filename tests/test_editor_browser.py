@@ -7,6 +7,7 @@ Screenshots go to a temporary folder, or to docs/screenshots/ with `make screens
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
-SUBSCRIBERS = 12
+SUBSCRIBERS = 20  # at 4 messages a second: five seconds to watch
 PASSWORD = "browser-test-password"  # noqa: S105 (a throwaway test user)
 
 
@@ -102,11 +103,13 @@ def test_an_editor_publishes_with_the_tick_and_watches_the_report(
     broadcast = Broadcast.objects.get(page=news)
     page.goto(f"{live_server.url}/admin/whatsapp/broadcasts/{broadcast.pk}/")
     percent = page.locator("[data-progress-field='percent']")
-    seen = set()
+    seen, deadline = set(), time.monotonic() + 60
     while (value := float(percent.inner_text())) < 100:
-        if value > 0 and not seen:
-            page.screenshot(path=screenshot_dir / "report-sending.png", full_page=True)
-        seen.add(value) if value > 0 else None
+        assert time.monotonic() < deadline, f"the report stayed at {value} %"
+        if value > 0:
+            if not seen:
+                page.screenshot(path=screenshot_dir / "report-sending.png", full_page=True)
+            seen.add(value)
         page.wait_for_timeout(200)
     assert seen, "the report never showed the broadcast half way"
     page.wait_for_load_state()
