@@ -3,9 +3,9 @@
 Every draw happens under ``FakeGraph.lock``, in the order requests arrive, so a seeded run is repeatable in share.
 """
 
+import bisect
 import random
 import time
-from collections import deque
 
 from .validation import digits, meta_error
 
@@ -26,7 +26,7 @@ class FaultKnobs:
 
     def _reset_faults(self):
         self.rng = random.Random(self.seed)
-        self._recent = deque()  # accepted times in the last second, for the rate limit
+        self._recent = []  # accepted arrival times of the last seconds, sorted, for the rate limit
 
     def _draw(self, rate):
         return rate > 0 and self.rng.random() < rate
@@ -52,9 +52,15 @@ class FaultKnobs:
 
     def _rate_limited(self, now):
         """True when one more accepted send now would exceed ``rate_limit_per_second``. Call with the lock held."""
-        while self._recent and self._recent[0] <= now - 1.0:
-            self._recent.popleft()
-        if self.rate_limit_per_second is not None and len(self._recent) >= self.rate_limit_per_second:
+        # Requests finish their simulated latency out of arrival order: keep the times sorted and check both
+        # 1-second windows that end or start at this arrival.
+        recent = self._recent
+        if recent and recent[0] < recent[-1] - 2.0:
+            del recent[: bisect.bisect_left(recent, recent[-1] - 2.0)]
+        limit = self.rate_limit_per_second
+        before = bisect.bisect_right(recent, now) - bisect.bisect_right(recent, now - 1.0)
+        after = bisect.bisect_left(recent, now + 1.0) - bisect.bisect_left(recent, now)
+        if limit is not None and max(before, after) >= limit:
             self.errors[130429] += 1
             return True
         return False

@@ -1,6 +1,7 @@
 """FakeGraph: state, lifecycle and the Graph API endpoints (see the package docstring for what it does like Meta)."""
 
 import base64
+import bisect
 import hashlib
 import itertools
 import json
@@ -89,6 +90,9 @@ class FakeGraph(FaultKnobs, Figures):
 
     def handle(self, method, path, query, headers, body):
         """(status, payload) or ("hold"/"drop", payload-after-hold)."""
+        # Meta counts a message when it arrives, not when our simulated latency is over: the rate limit and the
+        # accepted times use the arrival, so the fake's own thread scheduling under load does not bunch them.
+        arrived = time.time()
         parsed = None
         if body and headers.get("content-type", "").startswith("application/json"):
             try:
@@ -96,7 +100,7 @@ class FakeGraph(FaultKnobs, Figures):
             except ValueError:
                 parsed = ValueError
         with self.lock:
-            self.requests.append(RecordedRequest(method, path, query, headers, body, parsed, time.time()))
+            self.requests.append(RecordedRequest(method, path, query, headers, body, parsed, arrived))
         if headers.get("authorization") != f"Bearer {self.token}":
             return self._refuse(Refusal(190, "Invalid OAuth access token", status=401))
         if self._token_expired():
@@ -109,7 +113,7 @@ class FakeGraph(FaultKnobs, Figures):
             if path == DOWNLOAD_PATH and method == "GET":
                 return self._download(query)
             if len(parts) == 3 and parts[2] == "messages" and method == "POST":
-                return self._messages(parsed)
+                return self._messages(parsed, arrived)
             if len(parts) == 3 and parts[2] == "media" and method == "POST":
                 return self._upload(headers, body)
             if len(parts) == 3 and parts[2] == "block_users" and method in ("POST", "DELETE"):
@@ -127,7 +131,7 @@ class FakeGraph(FaultKnobs, Figures):
             self.errors[refusal.code] += 1
         return refusal.status, meta_error(refusal.code, refusal.details, refusal.message)
 
-    def _messages(self, body):
+    def _messages(self, body, arrived):
         if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
             raise Refusal(100, "The parameter messaging_product is required.")
         if body.get("status") == "read":
@@ -144,7 +148,7 @@ class FakeGraph(FaultKnobs, Figures):
             recipient_error = self._recipient_error(to)
             if recipient_error:
                 return recipient_error
-            now = time.time()
+            now = arrived
             if self._rate_limited(now):
                 return 400, meta_error(130429)
             wamid = self._next_wamid()
@@ -154,7 +158,7 @@ class FakeGraph(FaultKnobs, Figures):
                 "messages": [{"id": wamid, **({"message_status": "accepted"} if kind == "template" else {})}],
             }
             if not timeout or self.timeout_accepts:
-                self._recent.append(now)
+                bisect.insort(self._recent, now)
                 self.accepted.append(Accepted(to=to, body=body, wamid=wamid, at=now))
         if timeout:
             return self.timeout_mode, answer
