@@ -5,17 +5,15 @@ with the sandbox backend; then the citizen's side in the sandbox chat (ISCRIVIMI
 Screenshots go to a temporary folder, or to docs/screenshots/ with `make screenshots` (the editors' guide uses them).
 """
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from tests.broadcasting import news_page, subscribers
+from tests.browser import chromium_context, screenshot_folder
 from tests.huey_thread import ConsumerThread
-from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -26,26 +24,15 @@ PASSWORD = "browser-test-password"  # noqa: S105 (a throwaway test user)
 
 @pytest.fixture
 def screenshot_dir(tmp_path):
-    configured = os.environ.get("WHATSAPP_SCREENSHOT_DIR")
-    folder = Path(configured) if configured else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return screenshot_folder(tmp_path)
 
 
 @pytest.fixture
 def editor_page(monkeypatch):
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium).")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop here
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB", viewport=DESKTOP, device_scale_factor=1)
+    with chromium_context(monkeypatch, locale="en-GB", viewport=DESKTOP, device_scale_factor=1) as context:
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
-        browser.close()
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ Chromium comes from apt (`make browser`, a prerequisite of `make test`); Playwri
 used. Screenshots go to a temporary folder, or to docs/screenshots/ with `make screenshots`.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 from django.utils import translation
 
+from tests.browser import chromium_context, screenshot_folder
 from tests.pages_helpers import WA_ME_LINK, configure, decode_qr_png
 from wagtail_whatsapp.models import Broadcast, WhatsAppArchivePage, WhatsAppSubscribePage
 
@@ -18,17 +16,6 @@ from wagtail_whatsapp.models import Broadcast, WhatsAppArchivePage, WhatsAppSubs
 # after each test, for the tests that run next.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 # The audience's language: the expected link names below are translated the same way, so the test holds before and
 # after the Italian catalogue has the plugin's strings.
@@ -48,27 +35,14 @@ AXE_OPTIONS = {
 
 @pytest.fixture
 def screenshot_dir(tmp_path):
-    configured = os.environ.get("WHATSAPP_SCREENSHOT_DIR")
-    folder = Path(configured) if configured else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return screenshot_folder(tmp_path)
 
 
 @pytest.fixture
 def phone_page(monkeypatch):
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium).")
-    # Playwright's sync API runs an event loop in this thread; the ORM is used only before it starts.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale=BROWSER_LOCALE, viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
-        )
+    options = {"locale": BROWSER_LOCALE, "viewport": PHONE, "device_scale_factor": 1, "is_mobile": True}
+    with chromium_context(monkeypatch, has_touch=True, **options) as context:
         yield context.new_page()
-        browser.close()
 
 
 def serious_violations(page):
