@@ -8,8 +8,12 @@ os.environ.setdefault("EXAMPLE_SITE_VAR_DIR", tempfile.mkdtemp(prefix="wagtail-w
 from esempio.settings import *  # noqa: E402,F403
 
 # Tests run on SQLite unless the scale path points DATABASE_URL at PostgreSQL.
+# The test database is a file with the example site's SQLite options (WAL, IMMEDIATE transactions, a busy timeout),
+# not Django's shared in-memory database: the browser tests' live server, their Huey consumer thread and the test
+# each get a connection of their own, as the web and worker processes of a real site do. (An in-memory database is
+# one connection shared by every thread, whose transactions then interleave.)
 if not os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "tests", "immediate": True}

@@ -52,6 +52,12 @@ def log_in(page, base_url, username):
     page.wait_for_url(re.compile(r"/admin/$"))
 
 
+def what_the_consumer_did(consumer, caplog):
+    """For a failure message: the tasks the consumer ran, their errors and what the app logged as a warning or worse."""
+    logged = [f"{record.levelname} {record.name}: {record.getMessage()}" for record in caplog.records]
+    return f"tasks run: {consumer.executed}; task errors: {consumer.errors}; logged: {logged}"
+
+
 def open_action_menu(page):
     """The drop-up next to "Save draft" in the editor's footer."""
     page.locator("footer .w-dropdown__toggle").last.click()
@@ -60,7 +66,7 @@ def open_action_menu(page):
 
 
 def test_an_editor_publishes_with_the_tick_and_watches_the_report(
-    site, live_server, settings, django_user_model, editor_page, consumer, screenshot_dir
+    site, live_server, settings, django_user_model, editor_page, consumer, screenshot_dir, caplog
 ):
     from tests.pages_helpers import configure
     from wagtail_whatsapp.models import Broadcast
@@ -92,7 +98,7 @@ def test_an_editor_publishes_with_the_tick_and_watches_the_report(
     percent = page.locator("[data-progress-field='percent']")
     seen, deadline = set(), time.monotonic() + 60
     while (value := float(percent.inner_text())) < 100:
-        assert time.monotonic() < deadline, f"the report stayed at {value} %"
+        assert time.monotonic() < deadline, f"the report stayed at {value} %; {what_the_consumer_did(consumer, caplog)}"
         if value > 0:
             if not seen:
                 page.screenshot(path=screenshot_dir / "report-sending.png", full_page=True)
@@ -123,7 +129,7 @@ def test_an_editor_publishes_with_the_tick_and_watches_the_report(
 
 
 def test_a_citizen_joins_through_the_sandbox_chat(
-    site, live_server, django_user_model, editor_page, consumer, screenshot_dir
+    site, live_server, django_user_model, editor_page, consumer, screenshot_dir, caplog
 ):
     from tests.pages_helpers import configure
 
@@ -140,11 +146,12 @@ def test_a_citizen_joins_through_the_sandbox_chat(
     page.wait_for_load_state()
     # The welcome is the consumer's answer: it appears once the queued task has run.
     welcome = page.get_by_text("Benvenuto nel servizio WhatsApp di Esempio Informa")
-    for _ in range(50):
-        if welcome.count():
-            break
+    deadline = time.monotonic() + 30
+    while not welcome.count() and time.monotonic() < deadline:
         page.wait_for_timeout(200)
         page.get_by_role("link", name="Refresh").click()
+        page.wait_for_load_state()
+    assert welcome.count(), what_the_consumer_did(consumer, caplog)
     assert welcome.first.is_visible()
     assert page.get_by_text("ISCRIVIMI", exact=True).first.is_visible()
     assert page.get_by_role("link", name=re.compile("whatsapp-regole")).first.is_visible()  # the policy
