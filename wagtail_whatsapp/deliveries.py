@@ -7,9 +7,8 @@ forward (sent < delivered < read), ``failed`` records Meta's error, and the broa
 import logging
 
 from django.db.models import F
-from django.utils import timezone
 
-from . import signals
+from . import event_claims, signals
 from .models import Broadcast, Delivery, StatusUpdate, Subscriber
 from .notify import send_signal
 
@@ -107,14 +106,9 @@ def process_pending_statuses(wamids):
     pending = list(StatusUpdate.objects.filter(wamid__in=wamids, processed_at__isnull=True).select_related("site"))
     order = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
     pending.sort(key=lambda update: (update.wamid, order.get(update.status, 5), update.timestamp))
-    for status_update in pending:
-        claimed = StatusUpdate.objects.filter(pk=status_update.pk, processed_at__isnull=True).update(
-            processed_at=timezone.now()
-        )
-        if not claimed:
-            continue
-        try:
-            apply_status_update(status_update)
-        except Exception:
-            logger.exception("WhatsApp: status update %s could not be applied", status_update.pk)
-        send_signal(signals.status_updated, StatusUpdate, status_update=status_update, site=status_update.site)
+    event_claims.handle_claimed(pending, apply_and_announce, "status update")
+
+
+def apply_and_announce(status_update):
+    apply_status_update(status_update)
+    send_signal(signals.status_updated, StatusUpdate, status_update=status_update, site=status_update.site)

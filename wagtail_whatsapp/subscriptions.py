@@ -11,9 +11,8 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
-from . import conf, keywords, replies, signals
+from . import conf, event_claims, keywords, replies, signals
 from .blocking import is_number_blocked
 from .events import TEXT_TYPES
 from .models import ConsentRecord, InboundMessage, Subscriber, WhatsAppSettings
@@ -27,16 +26,7 @@ ALREADY_SUBSCRIBED_INTERVAL = datetime.timedelta(days=1)
 def process_pending_messages(wamids):
     """Handle each stored, not yet processed message among ``wamids`` (claimed first: never handled twice)."""
     pending = InboundMessage.objects.filter(wamid__in=wamids, processed_at__isnull=True).select_related("site")
-    for message in pending.order_by("sent_at", "pk"):
-        claimed = InboundMessage.objects.filter(pk=message.pk, processed_at__isnull=True).update(
-            processed_at=timezone.now()
-        )
-        if not claimed:
-            continue
-        try:
-            handle_message(message)
-        except Exception:
-            logger.exception("WhatsApp: message %s could not be processed", message.pk)
+    event_claims.handle_claimed(pending.order_by("sent_at", "pk"), handle_message, "message")
 
 
 def find_subscriber(site, phone_number="", user_id=""):

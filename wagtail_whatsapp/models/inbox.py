@@ -38,6 +38,7 @@ class InboundMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), db_index=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    processing_attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
     keyword_action = models.CharField(
         _("keyword"), max_length=16, choices=Action.choices, default=Action.NONE, blank=True
     )
@@ -93,6 +94,7 @@ class StatusUpdate(models.Model):
     payload = models.JSONField(_("payload as received"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    processing_attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
 
     class Meta:
         verbose_name = _("status update")
