@@ -3,7 +3,6 @@
 import csv
 import io
 import random
-import time
 from datetime import timedelta
 from unittest import mock
 
@@ -125,17 +124,21 @@ def _big_csv(rows=10_000, seed=7):
 
 
 @pytest.mark.django_db
-def test_importing_10000_rows_is_fast_and_reports_every_bad_line(client, site, manager):
+def test_importing_10000_rows_works_in_batches_and_reports_every_bad_line(client, site, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     text, valid, expected_bad = _big_csv()
-    started = time.monotonic()
-    response = client.post(reverse(IMPORT), {"site": site.pk, "file": _upload(text), "confirm_consent": "on"})
-    elapsed = time.monotonic() - started
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse(IMPORT), {"site": site.pk, "file": _upload(text), "confirm_consent": "on"})
     assert response.status_code == 200
     result = response.context["result"]
     assert result.imported == len(valid) == Subscriber.objects.filter(site=site).count()
     assert {error.line for error in result.errors} == expected_bad
     assert ConsentRecord.objects.filter(action=ConsentRecord.Action.IMPORT).count() == len(valid)
-    assert elapsed < 30, f"10,000-row import took {elapsed:.1f}s"
+    # Written in batches (under 300 queries today): row by row it would take over 20,000 (a subscriber and a consent
+    # record each). How long the import takes is bench/subscriber_import.py's question, not a test's.
+    assert len(queries) < 600, len(queries)
 
 
 @pytest.mark.django_db

@@ -83,7 +83,4 @@ def test_two_processes_together_never_exceed_the_cap(process_database, tmp_path)
     times = sorted(per_process[0] + per_process[1])
     assert all(len(taken) > cap for taken in per_process)  # both really took part
     assert max_in_any_window(times) <= cap
-    # The busy middle of the run reaches at least 95 % of the cap.
-    middle = [t for t in times if times[0] + 1 <= t < times[0] + 3]
-    print(f"max in any second {max_in_any_window(times)}, middle rate {len(middle) / 2}/s")
-    assert len(middle) >= 0.95 * cap * 2
+    # How close to the cap they get together is a benchmark's question (bench/broadcast.py), not a test's.

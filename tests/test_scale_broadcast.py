@@ -184,7 +184,6 @@ def test_two_consumers_share_the_cap_and_nobody_gets_a_page_twice(site, consumer
     # Together they never went over the cap in any one-second window, and nothing was refused for going over it.
     assert stats["max_in_any_second"] <= CAP, stats["per_second"]
     assert stats["errors"] == {}
-    assert stats["messages_per_second"] >= 0.5 * CAP  # the cap is shared, not halved or wasted
     for broadcast in Broadcast.objects.all():
         assert (broadcast.sent_count, broadcast.failed_count) == (SUBSCRIBERS, 0)
 
