@@ -77,6 +77,7 @@ def example_settings(**env):
         "from django.utils.module_loading import import_string;"
         "print(json.dumps({'backend': s.WAGTAIL_WHATSAPP['BACKEND'], 'token': s.WAGTAIL_WHATSAPP['ACCESS_TOKEN'],"
         "'secret': s.WAGTAIL_WHATSAPP['APP_SECRET'], 'rate': s.WAGTAIL_WHATSAPP['MESSAGES_PER_SECOND'],"
+        "'limit': s.WAGTAIL_WHATSAPP['MESSAGING_LIMIT'],"
         "'db': s.DATABASES['default']['ENGINE'], 'db_name': str(s.DATABASES['default']['NAME']),"
         "'huey': s.HUEY['huey_class'], 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS,"
         "'huey_sqlite': issubclass(import_string(s.HUEY['huey_class']), huey.SqliteHuey)}))"
@@ -99,6 +100,7 @@ def test_example_settings_default_to_sandbox_sqlite_and_sqlite_huey(tmp_path):
     assert values["db"] == "django.db.backends.sqlite3" and values["db_name"].startswith(str(tmp_path))
     assert values["huey_sqlite"] is True
     assert values["debug"] is True
+    assert values["limit"] == "auto"
 
 
 def test_example_settings_from_the_environment(tmp_path):
@@ -108,6 +110,7 @@ def test_example_settings_from_the_environment(tmp_path):
         WHATSAPP_ACCESS_TOKEN="tok",
         WHATSAPP_APP_SECRET="new,old",
         WHATSAPP_MESSAGES_PER_SECOND="1000",
+        WHATSAPP_MESSAGING_LIMIT="2000",
         DATABASE_URL="postgres://town:pw@db.example:5432/town",
         HUEY_REDIS_URL="redis://127.0.0.1:6379/0",
         DJANGO_DEBUG="0",
@@ -117,6 +120,8 @@ def test_example_settings_from_the_environment(tmp_path):
     assert values["backend"] == "cloud" and values["token"] == "tok"
     assert values["secret"] == ["new", "old"]
     assert values["rate"] == 1000
+    assert values["limit"] == 2000
+    assert example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path), WHATSAPP_MESSAGING_LIMIT="none")["limit"] is None
     assert values["db"] == "django.db.backends.postgresql"
     assert values["huey"] == "huey.RedisHuey"
     assert values["debug"] is False

@@ -11,9 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from . import composing
+from . import composing, messaging_limit
 from .media import MediaRefused
 from .models import Broadcast, Delivery, MessageTemplate, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
 from .models.subscribers import SERVICE_WINDOW
@@ -131,6 +130,8 @@ def plan_broadcast(page, site=None):
             )
             % {"count": plan.template_recipients}
         )
+    if plan.template is not None:
+        plan.warnings += messaging_limit.plan_warnings(site, plan.template_recipients)
     site_settings = whatsapp_settings(site)
     if site_settings.in_quiet_hours(timezone.localtime().time()):
         plan.warnings.append(
@@ -273,7 +274,9 @@ def pause_broadcast(broadcast, user=None, reason=""):
 
 def resume_broadcast(broadcast, user=None):
     with transaction.atomic():
-        resumed = _change_status(broadcast, [Broadcast.Status.PAUSED], Broadcast.Status.QUEUED, status_reason="")
+        resumed = _change_status(
+            broadcast, [Broadcast.Status.PAUSED], Broadcast.Status.QUEUED, status_reason="", resume_at=None
+        )
         if resumed:
             if broadcast.page_id:
                 _log(broadcast.page.specific, "wagtail_whatsapp.broadcast_resumed", user, broadcast)
@@ -300,14 +303,3 @@ def broadcast_progress(broadcast):
     from .progress import progress_of
 
     return progress_of(broadcast)
-
-
-# Referenced by the confirmation view and the report for their labels.
-STATUS_HELP = {
-    Broadcast.Status.QUEUED: gettext_lazy("Waiting for the sender to start."),
-    Broadcast.Status.SENDING: gettext_lazy("Messages are going out at the rate WhatsApp allows."),
-    Broadcast.Status.PAUSED: gettext_lazy("Stopped for now: resume it to send to the others."),
-    Broadcast.Status.CANCELLED: gettext_lazy("Stopped for good: nobody else receives it."),
-    Broadcast.Status.DONE: gettext_lazy("Every subscriber has been handled."),
-    Broadcast.Status.FAILED: gettext_lazy("No message could be sent."),
-}

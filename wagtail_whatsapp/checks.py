@@ -39,7 +39,7 @@ def check_settings(app_configs=None, **kwargs):
                 )
             )
 
-    for getter in (conf.messages_per_second, conf.timeouts, conf.send_concurrency):
+    for getter in (conf.messages_per_second, conf.timeouts, conf.send_concurrency, conf.messaging_limit):
         try:
             getter()
         except ImproperlyConfigured as exc:

@@ -9,10 +9,11 @@ pending ──claim──▶ sending ──▶ sent        (a status webhook may
 
 from datetime import timedelta
 
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from .models import Delivery
+from .models.subscribers import SERVICE_WINDOW
 from .writelock import serialized
 
 SENT_STATUSES = (Delivery.Status.SENT, Delivery.Status.DELIVERED, Delivery.Status.READ)
@@ -77,7 +78,11 @@ def sendable(pk, token):
     return (
         Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token, broadcast__status="sending")
         .values_list(
-            "subscriber__status", "subscriber__phone_number", "subscriber__wa_user_id", "subscriber__last_inbound_at"
+            "subscriber__status",
+            "subscriber__phone_number",
+            "subscriber__wa_user_id",
+            "subscriber__last_inbound_at",
+            "subscriber_id",
         )
         .first()
     )
@@ -97,7 +102,9 @@ def mark_sent(pk, wamid, used_template):
         error_reason="",
     )
     if not moved:
-        Delivery.objects.filter(pk=pk, wamid="").update(wamid=wamid, used_template=used_template)
+        # The status webhook came first and set the wamid from our callback data; how it was sent is only known here.
+        Delivery.objects.filter(pk=pk, wamid="").update(wamid=wamid)
+        Delivery.objects.filter(pk=pk).update(used_template=used_template)
     return bool(moved)
 
 
@@ -120,6 +127,36 @@ def retry_later(pk, delay, *, count_attempt=True):
         next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
         attempts=F("attempts") + (1 if count_attempt else 0),
     )
+
+
+@serialized
+def defer(pk, until):
+    """Not sent and not the subscriber's fault (the daily messaging limit): pending again, due at ``until``."""
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING, claim_token="", claimed_at=None, next_attempt_at=until
+    )
+
+
+@serialized
+def defer_template_recipients(broadcast_id, until):
+    """Every pending delivery whose subscriber is outside the 24-hour window (so needs the template): due at
+    ``until``. One UPDATE, so the rest of the broadcast (free-form messages) goes on without a wasted call each."""
+    window_start = timezone.now() - SERVICE_WINDOW
+    outside = Q(subscriber__last_inbound_at__isnull=True) | Q(subscriber__last_inbound_at__lte=window_start)
+    ids = Delivery.objects.filter(outside, broadcast_id=broadcast_id, status=Delivery.Status.PENDING).values("pk")
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(next_attempt_at=until)
+
+
+def next_due_at(broadcast_id):
+    """When the next delivery of the broadcast falls due; None when one is due now or in flight."""
+    now = timezone.now()
+    outstanding_rows = Delivery.objects.filter(broadcast_id=broadcast_id)
+    if outstanding_rows.filter(status=Delivery.Status.SENDING).exists():
+        return None
+    pending = outstanding_rows.filter(status=Delivery.Status.PENDING)
+    if pending.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists():
+        return None
+    return pending.aggregate(first=Min("next_attempt_at"))["first"]
 
 
 @serialized

@@ -36,6 +36,9 @@ DEFAULTS = {
     "BROADCAST_WORKERS": 0,
     # How long a message left in flight by a crash (or a timeout) waits for its status webhook before a retry.
     "DELIVERY_STATUS_GRACE_SECONDS": 120,
+    # People a number may reach with a template per rolling 24 hours: "auto" reads Meta's tier (250 for a new number),
+    # a whole number forces it, None turns pacing off (see messaging_limit.py).
+    "MESSAGING_LIMIT": "auto",
 }
 
 SECRET_NAMES = ("ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN")
@@ -146,3 +149,15 @@ def delivery_status_grace_seconds():
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ImproperlyConfigured("WAGTAIL_WHATSAPP['DELIVERY_STATUS_GRACE_SECONDS'] must be a number of seconds.")
     return float(value)
+
+
+def messaging_limit():
+    """``"auto"``, a positive whole number, or None (no pacing)."""
+    value = get("MESSAGING_LIMIT")
+    if value is None or value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ImproperlyConfigured(
+            "WAGTAIL_WHATSAPP['MESSAGING_LIMIT'] must be \"auto\", a positive whole number or None."
+        )
+    return value

@@ -79,6 +79,7 @@ def progress_of(broadcast):
         "status": broadcast.status,
         "status_label": str(Broadcast.Status(broadcast.status).label),
         "status_reason": broadcast.status_reason,
+        "resumes_by_itself": broadcast.status == Broadcast.Status.PAUSED and broadcast.resume_at is not None,
         "finished": broadcast.status in (Broadcast.Status.DONE, Broadcast.Status.CANCELLED, Broadcast.Status.FAILED),
         "total": total,
         "pending": pending,

@@ -19,14 +19,13 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import timedelta
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import claims, composing, conf, deliveries
+from . import claims, composing, conf, deliveries, messaging_limit
 from .backends import get_backend
 from .backends.base import ErrorKind, WhatsAppError
 from .broadcasts import fan_out, whatsapp_settings
@@ -48,6 +47,8 @@ HEARTBEAT_EVERY = 5.0
 RECONCILE_EVERY = 2.0
 CLAIM_BATCH = 200
 ASSUMED_CALL_SECONDS = 0.25  # Graph API round trip used to size the automatic pool
+# Nothing due for longer than this (more than any retry's backoff): pause until then instead of holding a worker.
+LONG_WAIT = 600.0
 
 
 def callback_data_for(delivery_pk):
@@ -84,6 +85,8 @@ class BroadcastSender:
         self.limiter = limiter
         self.grace = conf.delivery_status_grace_seconds() if grace_seconds is None else grace_seconds
         self.snapshot = None
+        self.quota = None  # the number's daily messaging limit, when templates are sent and Meta limits them
+        self.quota_exhausted = False
 
     # --- the dispatcher ---------------------------------------------------------------------------------------------
     def run(self):
@@ -105,6 +108,8 @@ class BroadcastSender:
         if not self._prepare_media(broadcast):
             return False
         self.snapshot = composing.Snapshot.of(broadcast)
+        if self.snapshot.template_name:
+            self.quota = messaging_limit.DailyQuota.for_number(phone_number_id, self.backend_factory)
         workers = self.workers or worker_count(self.limiter.per_second or conf.messages_per_second())
         try:
             if workers <= 1:
@@ -168,6 +173,10 @@ class BroadcastSender:
                 self._flush_counts()
                 if not self._still_sending() or not claims.outstanding(self.broadcast_id):
                     break
+                due = claims.next_due_at(self.broadcast_id)
+                if due is not None and (due - timezone.now()).total_seconds() > LONG_WAIT:
+                    self._pause_until(due)
+                    break
             time.sleep(IDLE_POLL)
 
     def _still_sending(self):
@@ -200,6 +209,24 @@ class BroadcastSender:
             status=Broadcast.Status.PAUSED, status_reason=reason
         )
         self.stop_event.set()
+
+    def _pause_until(self, when):
+        """Only deliveries due much later are left (the daily messaging limit): pause, and go on by itself then."""
+        reason = messaging_limit.pause_reason(self.quota.limit if self.quota else None, when)
+        Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
+            status=Broadcast.Status.PAUSED, status_reason=reason, resume_at=when
+        )
+        logger.info("WhatsApp: broadcast %s waits for the messaging limit until %s", self.broadcast_id, when)
+        self.stop_event.set()
+
+    def _defer_for_quota(self, pk):
+        """Today's places are used: this delivery, and every other one that needs the template, waits for tomorrow's."""
+        until = self.quota.frees_at()
+        claims.defer(pk, until)
+        with self.lock:
+            first, self.quota_exhausted = not self.quota_exhausted, True
+        if first:
+            claims.defer_template_recipients(self.broadcast_id, until)
 
     def _prepare_media(self, broadcast):
         """Upload the broadcast's image or video once; every message then reuses the media id."""
@@ -257,12 +284,15 @@ class BroadcastSender:
                 if not self.limiter.is_late(slot):
                     break
                 # The read took too long for this slot (a busy database, a busy interpreter): take a new one.
-            status, phone_number, wa_user_id, last_inbound_at = row
+            status, phone_number, wa_user_id, last_inbound_at, subscriber_id = row
             if status != Subscriber.Status.ACTIVE:
                 self._finish(pk, Delivery.Status.SKIPPED, "skipped_count", error_reason=_("No longer subscribed."))
                 return
             in_window = last_inbound_at is not None and timezone.now() - last_inbound_at < SERVICE_WINDOW
             used_template = not in_window and bool(self.snapshot.template_name)
+            if used_template and self.quota is not None and not self.quota.take(subscriber_id):
+                self._defer_for_quota(pk)
+                return
             to = phone_number.lstrip("+") if phone_number else wa_user_id
             result = composing.send_broadcast_message(
                 backend, self.snapshot, to, in_window=in_window, callback_data=callback_data_for(pk)
@@ -320,32 +350,3 @@ class BroadcastSender:
 def send_broadcast(broadcast_id, **options):
     """Send (or go on sending) a broadcast until it is done, paused or cancelled. True when it finished."""
     return BroadcastSender(broadcast_id, **options).run()
-
-
-def quiet_hours_delay(broadcast_id, now=None):
-    """Seconds until a queued, never started broadcast may start because of its site's quiet hours; 0: now."""
-    broadcast = (
-        Broadcast.objects.select_related("site")
-        .filter(pk=broadcast_id, status=Broadcast.Status.QUEUED, started_at__isnull=True)
-        .first()
-    )
-    if broadcast is None:
-        return 0
-    site_settings = whatsapp_settings(broadcast.site)
-    local = timezone.localtime(now)
-    if not site_settings.in_quiet_hours(local.time()):
-        return 0
-    end = site_settings.quiet_hours_end
-    start_at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    if start_at <= local:
-        start_at += timedelta(days=1)
-    return (start_at - local).total_seconds()
-
-
-def stalled_broadcasts(older_than=None):
-    """Broadcasts marked "sending" whose sender stopped beating (its consumer was killed)."""
-    seconds = older_than if older_than is not None else HEARTBEAT_EVERY * 6
-    cutoff = timezone.now() - timedelta(seconds=seconds)
-    return Broadcast.objects.filter(status=Broadcast.Status.SENDING).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
-    )

@@ -117,7 +117,8 @@ def apply_retention_task():
 
 @db_task()
 def send_broadcast_task(broadcast_id):
-    from .sending import quiet_hours_delay, send_broadcast
+    from .broadcast_schedule import quiet_hours_delay
+    from .sending import send_broadcast
 
     delay = quiet_hours_delay(broadcast_id)
     if delay:  # no broadcast starts in the site's quiet hours: come back when they end
@@ -128,7 +129,7 @@ def send_broadcast_task(broadcast_id):
 
 def resume_stalled():
     """Queue again every broadcast whose sender died (SIGKILL, reboot): it goes on where it stopped."""
-    from .sending import stalled_broadcasts
+    from .broadcast_schedule import stalled_broadcasts
 
     for broadcast_id in stalled_broadcasts().values_list("pk", flat=True):
         send_broadcast_task(broadcast_id)
@@ -136,7 +137,10 @@ def resume_stalled():
 
 @db_periodic_task(crontab(minute="*"))
 def resume_stalled_broadcasts_task():
+    from .messaging_limit import resume_due_broadcasts
+
     resume_stalled()
+    resume_due_broadcasts()
 
 
 @on_startup()

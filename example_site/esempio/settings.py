@@ -152,6 +152,16 @@ def messages_per_second():
         return value
 
 
+def messaging_limit():
+    """WHATSAPP_MESSAGING_LIMIT: "auto" (Meta's tier), a number of people a day, or "none" (no pacing)."""
+    value = os.environ.get("WHATSAPP_MESSAGING_LIMIT", "auto").strip().lower()
+    if value in ("none", "off", ""):
+        return None
+    if value.isdigit():
+        return int(value)
+    return value  # "auto", or a mistake the plugin's system check names
+
+
 WAGTAIL_WHATSAPP = {
     "BACKEND": WHATSAPP_BACKEND,
     "ACCESS_TOKEN": whatsapp_env("ACCESS_TOKEN", "sandbox-access-token"),
@@ -162,6 +172,7 @@ WAGTAIL_WHATSAPP = {
     "API_BASE_URL": os.environ.get("WHATSAPP_API_BASE_URL", "https://graph.facebook.com"),
     "API_VERSION": os.environ.get("WHATSAPP_API_VERSION", "v25.0"),
     "MESSAGES_PER_SECOND": messages_per_second(),
+    "MESSAGING_LIMIT": messaging_limit(),
 }
 
 # --- Huey -----------------------------------------------------------------------------------------------------------

@@ -192,6 +192,8 @@ class Broadcast(models.Model):
     fanned_out_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A running sender touches this every few seconds; a "sending" broadcast with an old heartbeat lost its consumer.
     heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A broadcast paused for the number's daily messaging limit goes on by itself at this time (messaging_limit.py).
+    resume_at = models.DateTimeField(_("goes on at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("broadcast")

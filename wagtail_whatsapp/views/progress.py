@@ -50,6 +50,7 @@ def progress_summary(broadcast):
         "status": status,
         "status_label": str(raw.get("status_label") or dict(Broadcast.Status.choices).get(status, status)),
         "status_reason": str(raw.get("status_reason") or ""),
+        "resumes_by_itself": bool(raw.get("resumes_by_itself")),  # paused for WhatsApp's daily limit
         "active": status in ACTIVE_STATUSES,
         "percent": int(percent) if percent == int(percent) else percent,
         "recipients": _number(raw.get("total")),

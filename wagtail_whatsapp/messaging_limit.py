@@ -1,0 +1,189 @@
+"""Meta's messaging limit: how many different people a number may reach outside their 24-hour window (that is, with
+a template) in any rolling 24 hours. A new town starts at 250; Meta raises it (2,000, 10,000, 100,000, unlimited) as
+the number is used well.
+
+A broadcast that needs the template for more people than are left pauses when the quota runs out, says why, and
+resumes by itself once the earliest of those messages is 24 hours old (``Broadcast.resume_at``, picked up by the
+minute's periodic task). Subscribers inside their window get free-form messages, which the limit does not count.
+
+The tier is read from Meta (``whatsapp_business_manager_messaging_limit``) at most once an hour per number; the
+``MESSAGING_LIMIT`` setting may force a number, or turn pacing off (docs/settings.md).
+"""
+
+import logging
+import math
+import threading
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import conf
+from .backends.base import WhatsAppError
+
+logger = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)
+CACHE_SECONDS = 3600
+TIER_LIMITS = {
+    "TIER_50": 50,
+    "TIER_250": 250,
+    "TIER_1K": 1_000,
+    "TIER_2K": 2_000,
+    "TIER_10K": 10_000,
+    "TIER_100K": 100_000,
+    "TIER_UNLIMITED": None,
+}
+
+
+def limit_of_tier(tier):
+    """People a day for Meta's tier name; None for unlimited or a name this version does not know."""
+    return TIER_LIMITS.get(str(tier or "").strip().upper())
+
+
+def daily_limit(phone_number_id, backend_factory):
+    """How many people the number may reach with a template per rolling 24 hours; None: no pacing."""
+    setting = conf.messaging_limit()
+    if setting != "auto":
+        return setting
+    key = f"wagtail_whatsapp:messaging_limit:{phone_number_id}"
+    tier = cache.get(key)
+    if tier is None:
+        backend = backend_factory()
+        try:
+            tier = backend.get_phone_number_info().messaging_limit_tier or ""
+        except (WhatsAppError, NotImplementedError) as error:
+            # Unknown for now: send unpaced (Meta refuses what is over its limit) and ask again in a few minutes.
+            logger.warning("WhatsApp: the number's messaging limit could not be read: %s", error)
+            cache.set(key, "", 300)
+            return None
+        finally:
+            backend.close()
+        cache.set(key, tier, CACHE_SECONDS)
+    return limit_of_tier(tier)
+
+
+def reached_with_template(site_ids, now=None):
+    """``{subscriber id: first template message time}`` for the last 24 hours on these sites (their shared number)."""
+    from .models import Delivery
+
+    since = (now or timezone.now()) - WINDOW
+    rows = (
+        Delivery.objects.filter(
+            broadcast__site_id__in=site_ids, used_template=True, sent_at__gte=since, subscriber__isnull=False
+        )
+        .values("subscriber_id")
+        .annotate(first=Min("sent_at"))
+        .values_list("subscriber_id", "first")
+    )
+    return dict(rows)
+
+
+def sites_sharing(phone_number_id):
+    """Ids of the sites whose messages go out from ``phone_number_id`` (the limit is the number's, not the site's)."""
+    from wagtail.models import Site
+
+    from .models import WhatsAppSettings
+
+    configured = dict(WhatsAppSettings.objects.values_list("site_id", "phone_number_id"))
+    default = conf.get("PHONE_NUMBER_ID")
+    return [
+        site_id
+        for site_id in Site.objects.values_list("pk", flat=True)
+        if (configured.get(site_id) or default) == phone_number_id
+    ]
+
+
+class DailyQuota:
+    """The people still reachable with a template now; shared by the sending threads of one broadcast."""
+
+    def __init__(self, limit, reached):
+        self.limit = limit
+        self.reached = dict(reached)  # subscriber id → first template message in the last 24 hours
+        self.lock = threading.Lock()
+
+    @classmethod
+    def for_number(cls, phone_number_id, backend_factory):
+        limit = daily_limit(phone_number_id, backend_factory)
+        if limit is None:
+            return None
+        return cls(limit, reached_with_template(sites_sharing(phone_number_id)))
+
+    @property
+    def left(self):
+        with self.lock:
+            return max(0, self.limit - len(self.reached))
+
+    def take(self, subscriber_id):
+        """True when this subscriber may get a template now (already counted today, or a place is left)."""
+        with self.lock:
+            if subscriber_id in self.reached:
+                return True
+            if len(self.reached) >= self.limit:
+                return False
+            self.reached[subscriber_id] = timezone.now()
+            return True
+
+    def frees_at(self):
+        """When the first place frees up: the earliest counted message turns 24 hours old."""
+        with self.lock:
+            earliest = min(self.reached.values(), default=None)
+        return (earliest or timezone.now()) + WINDOW
+
+
+def quota_left(site, backend_factory):
+    """``(limit, left)`` for the site's number now, or None when it is not paced (for the confirmation view)."""
+    from .broadcasts import whatsapp_settings
+
+    phone_number_id = whatsapp_settings(site).phone_number_id or conf.get("PHONE_NUMBER_ID")
+    quota = DailyQuota.for_number(phone_number_id, lambda: backend_factory(phone_number_id))
+    return None if quota is None else (quota.limit, quota.left)
+
+
+def pause_reason(limit, when):
+    """What the report says of a broadcast waiting for the messaging limit."""
+    when_text = timezone.localtime(when).strftime("%d/%m/%Y %H:%M")
+    if limit is None:
+        return _("Waiting: the remaining messages are due on %(when)s; sending goes on by itself then.") % {
+            "when": when_text
+        }
+    return _(
+        "Waiting for WhatsApp's daily limit: this number may reach %(limit)s people a day who have not written in the "
+        "last 24 hours, and today's places are used. Sending goes on by itself on %(when)s."
+    ) % {"limit": limit, "when": when_text}
+
+
+def resume_due_broadcasts():
+    """Resume every broadcast paused for the messaging limit whose time has come (the minute's periodic task)."""
+    from .broadcasts import resume_broadcast
+    from .models import Broadcast
+
+    for broadcast in Broadcast.objects.filter(status=Broadcast.Status.PAUSED, resume_at__lte=timezone.now()):
+        resume_broadcast(broadcast)
+
+
+def plan_warnings(site, template_recipients):
+    """For the confirmation view: what the limit means for a broadcast needing the template for this many people."""
+    from .backends import get_backend
+
+    quota = quota_left(site, get_backend) if template_recipients else None
+    if quota is None:
+        return []
+    limit, left = quota
+    if template_recipients <= left:
+        return []
+    later = template_recipients - left
+    days = math.ceil(later / limit)
+    text = ngettext(
+        "WhatsApp lets this number reach %(limit)s people a day who have not written in the last 24 hours, and "
+        "%(left)s places are left today: %(later)s subscribers will get this message within the next day, as places "
+        "free up. The broadcast waits and goes on by itself.",
+        "WhatsApp lets this number reach %(limit)s people a day who have not written in the last 24 hours, and "
+        "%(left)s places are left today: %(later)s subscribers will get this message over the next %(days)s days, as "
+        "places free up. The broadcast waits and goes on by itself.",
+        days,
+    )
+    return [text % {"limit": limit, "left": left, "later": later, "days": days}]
