@@ -49,6 +49,8 @@ class BroadcastPlan:
     template_spec: dict = field(default_factory=dict)
     # The problems that concern the message itself (media, template parameters): they also stop a test message.
     message_problems: list = field(default_factory=list)
+    # "Already sent on ...", also in ``warnings``: the confirmation page shows it as its own block with the history.
+    repeat_warning: str = ""
 
     @property
     def can_start(self):
@@ -140,10 +142,11 @@ def plan_broadcast(page, site=None):
         )
     last = plan.previous_broadcasts.exclude(status=Broadcast.Status.CANCELLED).first()
     if last is not None:
-        plan.warnings.append(
-            _("This page was already sent on %(date)s to %(count)s subscribers.")
-            % {"date": timezone.localtime(last.created_at).strftime("%d/%m/%Y %H:%M"), "count": last.recipients_count}
-        )
+        plan.repeat_warning = _("This page was already sent on %(date)s to %(count)s subscribers.") % {
+            "date": timezone.localtime(last.created_at).strftime("%d/%m/%Y %H:%M"),
+            "count": last.recipients_count,
+        }
+        plan.warnings.append(plan.repeat_warning)
     return plan
 
 

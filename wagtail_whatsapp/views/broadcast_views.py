@@ -98,7 +98,8 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             freeform_count=_count(plan.freeform_recipients),
             previous_broadcasts=previous,
             problems=list(plan.problems or []),
-            warnings=list(plan.warnings or []),
+            # The repeat warning has its own block, with the earlier broadcasts, in the template.
+            warnings=[warning for warning in plan.warnings or [] if warning != plan.repeat_warning],
             confirm_form=confirm_form or ConfirmBroadcastForm(is_repeat=bool(previous)),
             test_form=test_form or TestSendForm(),
         )
