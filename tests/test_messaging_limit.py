@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.broadcasting import approved_template, news_page, subscribers
 from wagtail_whatsapp import conf, messaging_limit, tasks
 from wagtail_whatsapp.backends.cloud import CloudBackend
 from wagtail_whatsapp.broadcasts import resume_broadcast, start_broadcast
 from wagtail_whatsapp.checks import check_settings
-from wagtail_whatsapp.models import Broadcast, Delivery, SandboxMessage
+from wagtail_whatsapp.models import Broadcast, Delivery, SandboxMessage, Subscriber, WhatsAppSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +88,8 @@ def test_over_the_limit_the_broadcast_waits_a_day_and_goes_on_by_itself(
     assert broadcast.status == Broadcast.Status.PAUSED
     assert "3 people a day" in broadcast.status_reason and "goes on by itself" in broadcast.status_reason
     first_template = Delivery.objects.filter(used_template=True).order_by("sent_at").first().sent_at
-    # When the first place frees up (the take time: a little after the time Meta's status gave, never before).
-    assert first_template + timedelta(hours=24) <= broadcast.resume_at < first_template + timedelta(hours=24, minutes=1)
+    # When the first place frees up: the take time, within a second of the time Meta's status gave.
+    assert abs(broadcast.resume_at - (first_template + timedelta(hours=24))) < timedelta(seconds=2)
     assert templates_sent().count() == 3
     assert SandboxMessage.objects.filter(direction="out", message_type="text").count() == 2  # in-window: not held
     waiting = Delivery.objects.filter(status=Delivery.Status.PENDING)
@@ -188,3 +189,73 @@ def test_auto_without_an_answer_from_meta_does_not_pace(fake_graph, settings, ca
     assert messaging_limit.daily_limit(number_id, lambda: CloudBackend(number_id)) is None
     assert "messaging limit could not be read" in caplog.text
     assert "a-wrong-token" not in caplog.text
+
+
+class Clock:
+    def __init__(self):
+        self.now = timezone.now()
+
+    def __call__(self):
+        return self.now
+
+
+def test_places_taken_more_than_a_day_ago_are_free_again():
+    clock = Clock()
+    quota = messaging_limit.DailyQuota(2, {1: clock.now - timedelta(hours=23, minutes=55)}, clock=clock)
+    assert quota.take(2) is True and quota.take(3) is False
+    assert quota.frees_at() == clock.now + timedelta(minutes=5)  # when subscriber 1's place frees up
+    clock.now += timedelta(minutes=6)
+    assert quota.frees_at() >= clock.now  # never a time already past (the sender would claim it again at once)
+    assert quota.take(3) is True  # subscriber 1's place is free again
+    assert quota.take(1) is False and quota.left == 0
+
+
+def test_a_subscriber_already_reached_today_is_not_held_back(site, limited, django_capture_on_commit_callbacks):
+    limited(2)
+    approved_template(site, components=BODY_ONLY, mapping="1 = title")
+    first, second = subscribers(site, 2, status=Subscriber.Status.UNSUBSCRIBED)
+    [reached] = subscribers(site, 1, start=2)
+    send(news_page(site, title="Prima"), django_capture_on_commit_callbacks)  # `reached` takes one place
+    Subscriber.objects.filter(pk__in=[first.pk, second.pk]).update(status=Subscriber.Status.ACTIVE)
+
+    broadcast = send(news_page(site, title="Seconda"), django_capture_on_commit_callbacks)
+    # `first` takes the last place, `second` waits; `reached` (last in line) costs no new place and is not held back.
+    assert broadcast.status == Broadcast.Status.PAUSED
+    statuses = dict(Delivery.objects.filter(broadcast=broadcast).values_list("subscriber_id", "status"))
+    assert statuses[second.pk] == Delivery.Status.PENDING
+    assert statuses[first.pk] != Delivery.Status.PENDING and statuses[reached.pk] != Delivery.Status.PENDING
+
+
+def test_failed_template_messages_take_no_place(site):
+    from wagtail_whatsapp.models import Broadcast as BroadcastModel
+
+    broadcast = BroadcastModel.objects.create(site=site, title="t", message="m", recipients_count=2)
+    delivered, failed = subscribers(site, 2)
+    now = timezone.now()
+    for subscriber, status in ((delivered, Delivery.Status.DELIVERED), (failed, Delivery.Status.FAILED)):
+        Delivery.objects.create(
+            broadcast=broadcast, subscriber=subscriber, status=status, used_template=True, sent_at=now
+        )
+    assert set(messaging_limit.reached_with_template([site.pk])) == {delivered.pk}
+
+
+def test_a_waiting_broadcast_does_not_go_on_in_the_quiet_hours(site, limited, django_capture_on_commit_callbacks):
+    limited(1)
+    approved_template(site, components=BODY_ONLY, mapping="1 = title")
+    subscribers(site, 2)
+    broadcast = send(news_page(site), django_capture_on_commit_callbacks)
+    assert broadcast.status == Broadcast.Status.PAUSED
+    a_day_passes()
+    whatsapp = WhatsAppSettings.for_site(site)
+    now = timezone.localtime()
+    whatsapp.quiet_hours_start = (now - timedelta(hours=1)).time()
+    whatsapp.quiet_hours_end = (now + timedelta(hours=1)).time()
+    whatsapp.save()
+    tasks.resume_stalled_broadcasts_task.call_local()
+    assert Broadcast.objects.get().status == Broadcast.Status.PAUSED  # at night it waits for the morning
+
+    whatsapp.quiet_hours_start = whatsapp.quiet_hours_end = None
+    whatsapp.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.resume_stalled_broadcasts_task.call_local()
+    assert Broadcast.objects.get().status == Broadcast.Status.DONE

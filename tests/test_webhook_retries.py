@@ -98,3 +98,16 @@ def test_two_workers_never_both_claim_one_event(site):
     first, second = InboundMessage.objects.get(), InboundMessage.objects.get()
     assert event_claims.claim(first) is True
     assert event_claims.claim(second) is False
+
+
+def test_an_iscrivimi_retried_after_the_citizens_cancellami_does_not_subscribe_them(webhook, site, monkeypatch):
+    fail_first(monkeypatch, subscriptions, "subscribe")
+    number = "+393331234567"
+    webhook.post(text_message_payload(number, "ISCRIVIMI", phone_number_id=NUMBER_ID, timestamp=1_750_000_000))
+    webhook.post(text_message_payload(number, "CANCELLAMI", phone_number_id=NUMBER_ID, timestamp=1_750_000_060))
+    goodbyes = SandboxMessage.objects.filter(direction="out").count()
+    assert goodbyes == 1  # CANCELLAMI from someone not (yet) subscribed still gets the confirmation
+
+    next_minute(InboundMessage)  # the ISCRIVIMI's retry: older than the CANCELLAMI, so it changes nothing
+    assert not Subscriber.objects.filter(status="active").exists()
+    assert SandboxMessage.objects.filter(direction="out").count() == goodbyes  # and no welcome

@@ -9,7 +9,7 @@ pending ──claim──▶ sending ──▶ sent        (a status webhook may
 
 from datetime import timedelta
 
-from django.db.models import F, Min, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from .models import Delivery
@@ -138,12 +138,24 @@ def defer(pk, until):
 
 
 @serialized
-def defer_template_recipients(broadcast_id, until):
-    """Every pending delivery whose subscriber is outside the 24-hour window (so needs the template): due at
-    ``until``. One UPDATE, so the rest of the broadcast (free-form messages) goes on without a wasted call each."""
-    window_start = timezone.now() - SERVICE_WINDOW
-    outside = Q(subscriber__last_inbound_at__isnull=True) | Q(subscriber__last_inbound_at__lte=window_start)
-    ids = Delivery.objects.filter(outside, broadcast_id=broadcast_id, status=Delivery.Status.PENDING).values("pk")
+def defer_template_recipients(broadcast_id, until, site_ids):
+    """Every pending delivery whose subscriber is outside the 24-hour window (so needs the template) and has not had
+    a template from the number in the last 24 hours (which would cost no new place): due at ``until``. One UPDATE,
+    so the rest of the broadcast goes on without a wasted call each."""
+    now = timezone.now()
+    outside = Q(subscriber__last_inbound_at__isnull=True) | Q(subscriber__last_inbound_at__lte=now - SERVICE_WINDOW)
+    counted = Delivery.objects.filter(
+        subscriber_id=OuterRef("subscriber_id"),
+        broadcast__site_id__in=site_ids,
+        used_template=True,
+        sent_at__gte=now - SERVICE_WINDOW,
+        status__in=SENT_STATUSES,
+    )
+    ids = (
+        Delivery.objects.filter(outside, broadcast_id=broadcast_id, status=Delivery.Status.PENDING)
+        .exclude(Exists(counted))
+        .values("pk")
+    )
     Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(next_attempt_at=until)
 
 

@@ -6,6 +6,7 @@ forward (sent < delivered < read), ``failed`` records Meta's error, and the broa
 
 import logging
 
+from django.db import transaction
 from django.db.models import F
 
 from . import event_claims, signals
@@ -110,5 +111,7 @@ def process_pending_statuses(wamids):
 
 
 def apply_and_announce(status_update):
-    apply_status_update(status_update)
+    # Atomic: a failure between moving the delivery and counting it must not leave the count behind on a retry.
+    with transaction.atomic():
+        apply_status_update(status_update)
     send_signal(signals.status_updated, StatusUpdate, status_update=status_update, site=status_update.site)

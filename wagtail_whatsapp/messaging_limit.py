@@ -66,20 +66,31 @@ def daily_limit(phone_number_id, backend_factory):
     return limit_of_tier(tier)
 
 
-def reached_with_template(site_ids, now=None):
-    """``{subscriber id: first template message time}`` for the last 24 hours on these sites (their shared number)."""
+def template_deliveries(site_ids, since):
+    """Template messages Meta accepted since ``since`` on these sites (failed ones reached nobody)."""
+    from .claims import SENT_STATUSES
     from .models import Delivery
 
-    since = (now or timezone.now()) - WINDOW
-    rows = (
-        Delivery.objects.filter(
-            broadcast__site_id__in=site_ids, used_template=True, sent_at__gte=since, subscriber__isnull=False
-        )
+    return Delivery.objects.filter(
+        broadcast__site_id__in=site_ids, used_template=True, sent_at__gte=since, status__in=SENT_STATUSES
+    )
+
+
+def reached_with_template(site_ids, now=None):
+    """``{person: first template message time}`` for the last 24 hours on these sites (their shared number).
+
+    A person is a subscriber id; a subscriber erased since (GDPR) still counted for Meta, as ``("delivery", pk)``.
+    """
+    deliveries = template_deliveries(site_ids, (now or timezone.now()) - WINDOW)
+    reached = dict(
+        deliveries.filter(subscriber__isnull=False)
         .values("subscriber_id")
         .annotate(first=Min("sent_at"))
         .values_list("subscriber_id", "first")
     )
-    return dict(rows)
+    for pk, sent_at in deliveries.filter(subscriber__isnull=True).values_list("pk", "sent_at"):
+        reached[("delivery", pk)] = sent_at
+    return reached
 
 
 def sites_sharing(phone_number_id):
@@ -98,11 +109,17 @@ def sites_sharing(phone_number_id):
 
 
 class DailyQuota:
-    """The people still reachable with a template now; shared by the sending threads of one broadcast."""
+    """The people still reachable with a template now; shared by the sending threads of one broadcast.
 
-    def __init__(self, limit, reached):
+    ``refresh()`` (every few seconds, from the dispatcher) adds what other senders of the same number recorded, so two
+    broadcasts at once share the places; between two refreshes they may go a few messages over together.
+    """
+
+    def __init__(self, limit, reached, site_ids=(), clock=timezone.now):
         self.limit = limit
-        self.reached = dict(reached)  # subscriber id → first template message in the last 24 hours
+        self.reached = dict(reached)  # person → first template message in the last 24 hours
+        self.site_ids = list(site_ids)
+        self.clock = clock
         self.lock = threading.Lock()
 
     @classmethod
@@ -110,28 +127,46 @@ class DailyQuota:
         limit = daily_limit(phone_number_id, backend_factory)
         if limit is None:
             return None
-        return cls(limit, reached_with_template(sites_sharing(phone_number_id)))
+        site_ids = sites_sharing(phone_number_id)
+        return cls(limit, reached_with_template(site_ids), site_ids)
+
+    def _forget_old(self, now):
+        """Places taken more than 24 hours ago are free again (called with the lock held)."""
+        since = now - WINDOW
+        for person in [person for person, at in self.reached.items() if at < since]:
+            del self.reached[person]
+
+    def refresh(self):
+        recorded = reached_with_template(self.site_ids)
+        with self.lock:
+            for person, at in recorded.items():
+                self.reached[person] = min(at, self.reached.get(person, at))
 
     @property
     def left(self):
         with self.lock:
+            self._forget_old(self.clock())
             return max(0, self.limit - len(self.reached))
 
     def take(self, subscriber_id):
         """True when this subscriber may get a template now (already counted today, or a place is left)."""
         with self.lock:
+            now = self.clock()
+            self._forget_old(now)
             if subscriber_id in self.reached:
                 return True
             if len(self.reached) >= self.limit:
                 return False
-            self.reached[subscriber_id] = timezone.now()
+            self.reached[subscriber_id] = now
             return True
 
     def frees_at(self):
-        """When the first place frees up: the earliest counted message turns 24 hours old."""
+        """When the first place frees up: the earliest counted message turns 24 hours old (never in the past)."""
         with self.lock:
+            now = self.clock()
+            self._forget_old(now)
             earliest = min(self.reached.values(), default=None)
-        return (earliest or timezone.now()) + WINDOW
+        return max(now, (earliest or now) + WINDOW)
 
 
 def quota_left(site, backend_factory):
@@ -158,11 +193,17 @@ def pause_reason(limit, when):
 
 def resume_due_broadcasts():
     """Resume every broadcast paused for the messaging limit whose time has come (the minute's periodic task)."""
-    from .broadcasts import resume_broadcast
+    from .broadcasts import resume_broadcast, whatsapp_settings
     from .models import Broadcast
 
-    for broadcast in Broadcast.objects.filter(status=Broadcast.Status.PAUSED, resume_at__lte=timezone.now()):
-        resume_broadcast(broadcast)
+    due = Broadcast.objects.filter(status=Broadcast.Status.PAUSED, resume_at__lte=timezone.now()).select_related("site")
+    for broadcast in due:
+        try:
+            if whatsapp_settings(broadcast.site).in_quiet_hours(timezone.localtime().time()):
+                continue  # never at night: this task runs every minute, so it goes on when the quiet hours end
+            resume_broadcast(broadcast)
+        except Exception:  # one broadcast's trouble must not hold back the others
+            logger.exception("WhatsApp: broadcast %s could not be resumed", broadcast.pk)
 
 
 def plan_warnings(site, template_recipients):

@@ -160,6 +160,8 @@ class BroadcastSender:
                 if not self._still_sending():
                     break
                 claims.reconcile_in_doubt(self.broadcast_id, self.token, self.grace)
+                if self.quota is not None:
+                    self.quota.refresh()  # what other senders of the number used meanwhile
             free = capacity()
             if free <= 0:
                 time.sleep(0.005)
@@ -226,7 +228,7 @@ class BroadcastSender:
         with self.lock:
             first, self.quota_exhausted = not self.quota_exhausted, True
         if first:
-            claims.defer_template_recipients(self.broadcast_id, until)
+            claims.defer_template_recipients(self.broadcast_id, until, self.quota.site_ids)
 
     def _prepare_media(self, broadcast):
         """Upload the broadcast's image or video once; every message then reuses the media id."""

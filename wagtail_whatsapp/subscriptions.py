@@ -74,7 +74,11 @@ def handle_message(message):
     action = None
     if message.message_type in TEXT_TYPES:
         action = keywords.match(message.text, settings.subscribe_keywords, settings.unsubscribe_keywords)
-    if action == keywords.SUBSCRIBE:
+    if action and _overtaken(subscriber, message):
+        # An older ISCRIVIMI or CANCELLAMI handled late (Meta delivered it out of order, or it is retried after a
+        # fault) never undoes what the citizen asked for afterwards.
+        logger.info("WhatsApp: keyword message %s is older than the last change; ignored", message.pk)
+    elif action == keywords.SUBSCRIBE:
         subscriber = subscribe(settings, message, subscriber)
     elif action == keywords.UNSUBSCRIBE:
         unsubscribe(settings, message, subscriber)
@@ -88,6 +92,26 @@ def handle_message(message):
     if action or subscriber is not None:
         message.save(update_fields=["keyword_action", "subscriber"])
     send_signal(signals.message_received, InboundMessage, message=message, site=site, subscriber=subscriber)
+
+
+def _overtaken(subscriber, message):
+    """True when the citizen joined or left after ``message`` was written: the subscriber's own times, or a later
+    ISCRIVIMI / CANCELLAMI of the same sender already handled (a CANCELLAMI from a non-subscriber leaves no row)."""
+    if subscriber is not None:
+        changes = [at for at in (subscriber.subscribed_at, subscriber.unsubscribed_at) if at is not None]
+        if changes and message.sent_at < max(changes):
+            return True
+    sender = Q(phone_number=message.phone_number) if message.phone_number else Q(wa_user_id=message.wa_user_id)
+    if not (message.phone_number or message.wa_user_id):
+        return False
+    later = InboundMessage.objects.filter(
+        sender,
+        site_id=message.site_id,
+        sent_at__gt=message.sent_at,
+        processed_at__isnull=False,
+        keyword_action__in=[keywords.SUBSCRIBE, keywords.UNSUBSCRIBE],
+    )
+    return later.exclude(pk=message.pk).exists()
 
 
 def live_revision(page):
