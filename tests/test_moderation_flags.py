@@ -9,7 +9,7 @@ import pytest
 from tests.whatsapp_data import make_message
 from wagtail_whatsapp import signals
 from wagtail_whatsapp.models import InboundMessage, WhatsAppSettings
-from wagtail_whatsapp.models.settings import (
+from wagtail_whatsapp.models.settings_defaults import (
     DEFAULT_FUNDRAISING_WORDS,
     DEFAULT_OFFENSIVE_WORDS,
     DEFAULT_PROMOTION_WORDS,

@@ -70,7 +70,7 @@ def add_whatsapp_homepage_panel(request, panels):
         panels.append(panel)
 
 
-# --- Broadcasts: entries in the page's history (issue 5, sending engine) ---------------------------------------------
+# --- Broadcasts: entries in the page's history (the sending engine) ---------------------------------------------------
 @hooks.register("register_log_actions")
 def register_broadcast_log_actions(actions):
     from django.utils.translation import gettext_lazy as _

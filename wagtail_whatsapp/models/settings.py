@@ -4,128 +4,17 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, PageChooserPanel, TabbedInterface
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
-DEFAULT_SUBSCRIBE_KEYWORDS = "ISCRIVIMI\nISCRIVITI\nISCRIZIONE"
-DEFAULT_UNSUBSCRIBE_KEYWORDS = "CANCELLAMI\nCANCELLA\nDISISCRIVIMI\nSTOP"
-
-# Default texts are Italian on purpose: they are what citizens read, whatever language the admin runs in.
-DEFAULT_WELCOME = (
-    "Benvenuto nel servizio WhatsApp di {service_name}!\n"
-    "Riceverai notizie e avvisi del Comune. Questo numero non risponde ai messaggi.\n"
-    "Iscrivendoti accetti le regole del servizio: {policy_url}\n"
-    "e l'informativa privacy: {privacy_url}\n"
-    "Per cancellarti scrivi {unsubscribe_keyword}."
+from .settings_defaults import (
+    DEFAULT_ALREADY_SUBSCRIBED,
+    DEFAULT_FUNDRAISING_WORDS,
+    DEFAULT_GOODBYE,
+    DEFAULT_NOTICE,
+    DEFAULT_OFFENSIVE_WORDS,
+    DEFAULT_PROMOTION_WORDS,
+    DEFAULT_SUBSCRIBE_KEYWORDS,
+    DEFAULT_UNSUBSCRIBE_KEYWORDS,
+    DEFAULT_WELCOME,
 )
-DEFAULT_GOODBYE = (
-    "Sei stato cancellato dal servizio WhatsApp di {service_name}. Non riceverai più messaggi.\n"
-    "Per iscriverti di nuovo scrivi {subscribe_keyword}."
-)
-DEFAULT_ALREADY_SUBSCRIBED = (
-    "Sei già iscritto al servizio WhatsApp di {service_name}. Per cancellarti scrivi {unsubscribe_keyword}."
-)
-# --- issue 7 (running the service): defaults of the moderation word lists -------------------------------------------
-# One word per line; a trailing * matches any ending ("stronz*"). Matching ignores case, accents and l33t spelling.
-DEFAULT_OFFENSIVE_WORDS = "\n".join(
-    [
-        "cazz*",
-        "vaffanculo",
-        "fanculo",
-        "stronz*",
-        "merd*",
-        "puttan*",
-        "troia",
-        "bastard*",
-        "coglion*",
-        "minchi*",
-        "porco dio",
-        "porcodio",
-        "dio cane",
-        "diocane",
-        "idiota",
-        "idioti",
-        "imbecill*",
-        "deficient*",
-        "cretin*",
-        "ti ammazzo",
-        "vi ammazzo",
-        "ammazzo",
-        "ti uccido",
-        "vi uccido",
-        "ti spacco",
-        "la pagherai",
-        "te la faccio pagare",
-        "truffator*",
-        "delinquent*",
-        "negr*",
-        "froci*",
-        "zingar*",
-        "terron*",
-        "ebreo di merda",
-        "islamici di merda",
-        "comunisti di merda",
-        "fascisti di merda",
-    ]
-)
-DEFAULT_PROMOTION_WORDS = "\n".join(
-    [
-        "vendo",
-        "vendesi",
-        "compro oro",
-        "offerta imperdibile",
-        "offerta speciale",
-        "sconto",
-        "sconti",
-        "promo",
-        "promozione",
-        "coupon",
-        "guadagna*",
-        "guadagno facile",
-        "lavora da casa",
-        "investi ora",
-        "investimento garantito",
-        "bitcoin",
-        "crypto",
-        "trading",
-        "iscriviti al mio canale",
-        "seguimi",
-        "visita il mio",
-        "prezzo speciale",
-        "spedizione gratuita",
-        "votate",
-        "vota per",
-        "votami",
-        "il nostro partito",
-        "tessera del partito",
-        "iscriviti al partito",
-        "film gratis",
-        "streaming gratis",
-        "iptv",
-        "pezzotto",
-        "replica originale",
-        "imitazione",
-        "tarocc*",
-        "cocaina",
-        "armi in vendita",
-        "documenti falsi",
-    ]
-)
-DEFAULT_FUNDRAISING_WORDS = "\n".join(
-    [
-        "raccolta fondi",
-        "dona ora",
-        "donate",
-        "fate una donazione",
-        "gofundme",
-        "colletta",
-        "postepay",
-        "paypal",
-        "contributo volontario",
-        "sostienici",
-        "crowdfunding",
-    ]
-)
-# --- end of issue 7 block ------------------------------------------------------------------------------------------
-
-DEFAULT_NOTICE = "Questo numero non risponde ai messaggi. Per contattare il Comune usa i recapiti sul sito: {site_url}"
 
 
 @register_setting(icon="mail")
@@ -197,7 +86,7 @@ class WhatsAppSettings(BaseSiteSetting):
         related_name="+",
     )
 
-    # --- Public pages (issue 6): the town and its other channels, shown on the policy, privacy and subscribe pages
+    # --- Public pages: the town and its other channels, shown on the policy, privacy and subscribe pages
     # and used by `whatsapp_setup` to fill the default texts. All optional: a page leaves out what is empty.
     town_name = models.CharField(
         _("town"),
@@ -218,8 +107,7 @@ class WhatsAppSettings(BaseSiteSetting):
         blank=True,
         help_text=_("Name and e-mail of the DPO, as in the town's other privacy notices."),
     )
-    # --- end of the public pages block
-    # --- issue 7 (running the service): account, broadcast template, retention, moderation, quiet hours -------------
+    # --- Running the service: account, broadcast template, retention, moderation, quiet hours.
     # No secret here: the access token, app secret and verify token stay in Django settings (conf.py).
     waba_id = models.CharField(
         _("WhatsApp Business Account ID"),
@@ -276,7 +164,6 @@ class WhatsAppSettings(BaseSiteSetting):
         _("quiet hours start"), null=True, blank=True, help_text=_("No broadcast starts between start and end.")
     )
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
-    # --- end of issue 7 block ----------------------------------------------------------------------------------------
 
     edit_handler = TabbedInterface(
         [
@@ -379,7 +266,6 @@ class WhatsAppSettings(BaseSiteSetting):
     def get_town_name(self):
         return self.town_name or self.site.site_name or self.site.hostname
 
-    # --- issue 7 ------------------------------------------------------------------------------------------------
     def clean(self):
         from ..template_mapping import TemplateMappingError, parse_mapping, validate_mapping
 
@@ -412,5 +298,3 @@ class WhatsAppSettings(BaseSiteSetting):
     @staticmethod
     def word_list(text):
         return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-    # --- end of issue 7 block ----------------------------------------------------------------------------------------
