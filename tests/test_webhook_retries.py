@@ -3,10 +3,19 @@
 import datetime
 import logging
 
+import pytest
 from django.db import OperationalError
 
 from wagtail_whatsapp import deliveries, event_claims, signals, subscriptions, tasks
-from wagtail_whatsapp.models import Broadcast, Delivery, InboundMessage, SandboxMessage, StatusUpdate, Subscriber
+from wagtail_whatsapp.models import (
+    Broadcast,
+    ConsentRecord,
+    Delivery,
+    InboundMessage,
+    SandboxMessage,
+    StatusUpdate,
+    Subscriber,
+)
 from wagtail_whatsapp.simulate import status_payload, text_message_payload
 
 NUMBER_ID = "106540352242922"
@@ -111,3 +120,32 @@ def test_an_iscrivimi_retried_after_the_citizens_cancellami_does_not_subscribe_t
     next_minute(InboundMessage)  # the ISCRIVIMI's retry: older than the CANCELLAMI, so it changes nothing
     assert not Subscriber.objects.filter(status="active").exists()
     assert SandboxMessage.objects.filter(direction="out").count() == goodbyes  # and no welcome
+
+
+def test_a_message_left_unfinished_by_a_dead_worker_is_handled_later(webhook, site, monkeypatch):
+    monkeypatch.setattr(subscriptions, "handle_message", lambda message: (_ for _ in ()).throw(SystemExit))
+    with pytest.raises(SystemExit):  # the worker dies mid-way: nothing gives the claim back
+        webhook.post(text_message_payload("+393331234567", "ISCRIVIMI", phone_number_id=NUMBER_ID))
+    monkeypatch.undo()
+    message = InboundMessage.objects.get()
+    assert message.processed_at is not None and message.handled_at is None
+
+    next_minute(InboundMessage)  # claimed a moment ago: the worker may still be at it
+    assert not Subscriber.objects.exists()
+
+    InboundMessage.objects.update(processed_at=LONG_AGO)  # ten minutes later
+    next_minute(InboundMessage)
+    assert Subscriber.objects.get().status == "active" and welcomes() == 1
+    assert InboundMessage.objects.get().handled_at is not None
+    next_minute(InboundMessage)
+    assert welcomes() == 1
+
+
+def test_an_iscrivimi_handled_twice_changes_nothing_the_second_time(webhook, site):
+    webhook.post(text_message_payload("+393331234567", "ISCRIVIMI", phone_number_id=NUMBER_ID))
+    assert welcomes() == 1
+    # A worker died after subscribing but before marking the message done: the message is handled again.
+    InboundMessage.objects.update(processed_at=LONG_AGO, handled_at=None)
+    next_minute(InboundMessage)
+    assert welcomes() == 1  # no second welcome, no "already subscribed"
+    assert ConsentRecord.objects.count() == 1

@@ -4,9 +4,14 @@ A claim is a conditional UPDATE of ``processed_at``, so two workers never handle
 fails (a database locked for too long, a bug met by one odd message) the claim is given back, and the minute's
 ``process_stale_events`` task tries again: a citizen's ISCRIVIMI is never lost to a passing fault. An event that
 keeps failing is given up after ``MAX_ATTEMPTS`` tries, so one bad message cannot fill the log forever.
+
+``handled_at`` marks an event done. A claim older than ``CLAIM_TIMEOUT`` without it was left by a worker that died
+mid-way (out of memory, a power cut): ``release_abandoned`` gives it back too. Handling an event twice is harmless
+(an ISCRIVIMI already recorded in the consent log, a status already applied, change nothing).
 """
 
 import logging
+from datetime import timedelta
 
 from django.db.models import F
 from django.utils import timezone
@@ -14,6 +19,8 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+CLAIM_TIMEOUT = timedelta(minutes=10)  # handling one event takes seconds; this is a dead worker
+MARK_EVERY = 100  # handled events are marked done in one UPDATE per this many
 
 
 def claim(event):
@@ -28,13 +35,40 @@ def claim(event):
 
 def handle_claimed(events, handle, what):
     """Claim each event of ``events`` and call ``handle(event)``; a failure gives the claim back (see above)."""
-    for event in events:
-        if not claim(event):
-            continue
-        try:
-            handle(event)
-        except Exception:
-            give_back(event, what)
+    model, handled = None, []
+    try:
+        for event in events:
+            if not claim(event):
+                continue
+            model = type(event)
+            try:
+                handle(event)
+            except Exception:
+                give_back(event, what)
+            else:
+                handled.append(event.pk)
+                if len(handled) >= MARK_EVERY:
+                    mark_handled(model, handled)
+                    handled = []
+    finally:
+        if handled:
+            mark_handled(model, handled)
+
+
+def mark_handled(model, pks):
+    model.objects.filter(pk__in=pks).update(handled_at=timezone.now())
+
+
+def release_abandoned(model):
+    """Give back the events a dead worker claimed and never finished; returns how many."""
+    cutoff = timezone.now() - CLAIM_TIMEOUT
+    abandoned = model.objects.filter(
+        processed_at__lt=cutoff, handled_at__isnull=True, processing_attempts__lt=MAX_ATTEMPTS
+    )
+    released = abandoned.update(processed_at=None)
+    if released:
+        logger.warning("WhatsApp: %s %s left unfinished by a stopped worker; tried again", released, model.__name__)
+    return released
 
 
 def give_back(event, what):
@@ -44,6 +78,7 @@ def give_back(event, what):
         attempts = model.objects.filter(pk=event.pk).values_list("processing_attempts", flat=True).first() or 0
         if attempts >= MAX_ATTEMPTS:
             logger.exception("WhatsApp: %s %s failed %s times; given up", what, event.pk, attempts)
+            mark_handled(model, [event.pk])
             return
         model.objects.filter(pk=event.pk).update(processed_at=None)
     except Exception:

@@ -74,7 +74,10 @@ def handle_message(message):
     action = None
     if message.message_type in TEXT_TYPES:
         action = keywords.match(message.text, settings.subscribe_keywords, settings.unsubscribe_keywords)
-    if action and _overtaken(subscriber, message):
+    if action and ConsentRecord.objects.filter(message_wamid=message.wamid).exists():
+        # Handled before, by a worker that stopped before marking it done: the consent log already has it.
+        logger.info("WhatsApp: keyword message %s was already applied", message.pk)
+    elif action and _overtaken(subscriber, message):
         # An older ISCRIVIMI or CANCELLAMI handled late (Meta delivered it out of order, or it is retried after a
         # fault) never undoes what the citizen asked for afterwards.
         logger.info("WhatsApp: keyword message %s is older than the last change; ignored", message.pk)

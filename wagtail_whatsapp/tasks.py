@@ -42,11 +42,13 @@ def process_stale_events():
     from django.utils import timezone
 
     from .deliveries import process_pending_statuses
+    from .event_claims import release_abandoned
     from .models import InboundMessage, StatusUpdate
     from .subscriptions import process_pending_messages
 
     cutoff = timezone.now() - STALE_AFTER
     for model, process in ((InboundMessage, process_pending_messages), (StatusUpdate, process_pending_statuses)):
+        release_abandoned(model)
         stale = model.objects.filter(processed_at__isnull=True, received_at__lt=cutoff).order_by("pk")
         wamids = list(stale.values_list("wamid", flat=True)[:STALE_BATCH])
         if wamids:

@@ -40,7 +40,7 @@ class ConsentRecord(models.Model):
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     phone_number = models.CharField(_("phone number"), max_length=128, blank=True)
     wa_user_id = models.CharField(_("WhatsApp user ID"), max_length=128, blank=True)
-    message_wamid = models.CharField(_("WhatsApp message ID"), max_length=256, blank=True)
+    message_wamid = models.CharField(_("WhatsApp message ID"), max_length=256, blank=True, db_index=True)
     message_text = models.TextField(_("text received"), blank=True)
     policy_revision = models.ForeignKey(
         "wagtailcore.Revision",

@@ -39,6 +39,8 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     processing_attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    # Set once handled (or given up): a claim without it, older than a few minutes, was left by a worker that died.
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     keyword_action = models.CharField(
         _("keyword"), max_length=16, choices=Action.choices, default=Action.NONE, blank=True
     )
@@ -95,6 +97,8 @@ class StatusUpdate(models.Model):
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     processing_attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    # Set once handled (or given up): a claim without it, older than a few minutes, was left by a worker that died.
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("status update")
