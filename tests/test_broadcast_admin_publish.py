@@ -1,5 +1,7 @@
 """Publishing with "Send via WhatsApp when published" ticked queues one broadcast per revision."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -83,6 +85,32 @@ def test_a_new_revision_with_the_tick_sends_again(client, sender, news_page, rea
     first, second = Broadcast.objects.order_by("pk")
     assert first.revision_id != second.revision_id
     assert second.revision_id == news_page.live_revision_id
+
+
+def edit_view_tick(client, page):
+    """Whether the editor opens with "Send via WhatsApp when published" ticked, and the panel's help text."""
+    html = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).content.decode()
+    checkbox = re.search(r'<input[^>]*name="whatsapp_send_on_publish"[^>]*>', html).group(0)
+    return "checked" in checkbox, html
+
+
+def test_after_sending_the_editor_opens_with_the_tick_cleared(client, sender, news_page, ready):
+    client.force_login(sender)
+    publish_in_editor(client, news_page)
+    ticked, html = edit_view_tick(client, news_page)
+    assert not ticked
+    assert "Unticked because this page was already sent via WhatsApp" in html
+    # A typo corrected and published as the form comes: nobody receives the page again.
+    publish_in_editor(client, news_page, intro="Lavori in corso (corretto).", whatsapp_send_on_publish=False)
+    assert Broadcast.objects.count() == 1
+
+
+def test_a_ticked_draft_not_yet_sent_stays_ticked(client, sender, news_page, ready):
+    client.force_login(sender)
+    data = edit_form(news_page)  # ticked, saved as a draft: the tick waits for the publication
+    assert client.post(reverse("wagtailadmin_pages:edit", args=[news_page.pk]), data).status_code == 302
+    ticked, html = edit_view_tick(client, news_page)
+    assert ticked and "Unticked because" not in html
 
 
 def test_scheduled_publishing_sends_too(sender, site, ready):

@@ -6,6 +6,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
+from ..panels import SendOnPublishPanel
+
 CAPTION_LIMIT = 1024  # Meta's limit for an image or video caption (and a template body)
 TEXT_LIMIT = 4096
 
@@ -48,7 +50,7 @@ class WhatsAppBroadcastMixin(models.Model):
 
     whatsapp_panels = [
         MultiFieldPanel(
-            [FieldPanel("whatsapp_send_on_publish"), FieldPanel("whatsapp_message_override")],
+            [SendOnPublishPanel("whatsapp_send_on_publish"), FieldPanel("whatsapp_message_override")],
             heading=_("WhatsApp"),
         )
     ]
