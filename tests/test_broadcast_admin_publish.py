@@ -184,3 +184,25 @@ def test_end_to_end_publish_sends_to_every_subscriber_and_the_report_follows(
     progress = client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_progress", args=[broadcast.pk])).json()
     assert progress["status"] == "done" and progress["active"] is False
     assert (progress["recipients"], progress["sent"], progress["pending"], progress["percent"]) == (5, 5, 0, 100)
+
+
+def test_an_editor_who_may_not_send_neither_sees_nor_uses_the_tick(client, plain_editor, news_page, ready):
+    client.force_login(plain_editor)
+    html = client.get(reverse("wagtailadmin_pages:edit", args=[news_page.pk])).content.decode()
+    assert 'name="whatsapp_send_on_publish"' not in html
+    publish_in_editor(client, news_page)  # the form data still carries the tick: it is ignored
+    assert news_page.live and not Broadcast.objects.exists()
+
+
+def test_a_tick_carried_over_does_not_send_for_an_editor_who_may_not_send(
+    client, sender, plain_editor, news_page, ready
+):
+    client.force_login(sender)
+    data = edit_form(news_page)  # the sender ticks the box in a draft...
+    assert client.post(reverse("wagtailadmin_pages:edit", args=[news_page.pk]), data).status_code == 302
+    client.force_login(plain_editor)  # ...and an editor without the permission publishes a later version
+    response = publish_in_editor(client, news_page, intro="Corretto.")
+    assert news_page.live and not Broadcast.objects.exists()
+    assert "may not send pages via WhatsApp" in response.content.decode()
+    entry = PageLogEntry.objects.get(page=news_page, action="wagtail_whatsapp.broadcast_refused")
+    assert "editor may not send pages via WhatsApp" in entry.data["reason"]

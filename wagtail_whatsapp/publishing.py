@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from . import permissions
 from .models import Broadcast, WhatsAppBroadcastMixin
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,13 @@ def queue_broadcast_on_publish(sender, instance, revision=None, alias=False, **k
         return
     from . import broadcasts  # the engine; imported late so that the signal module stays light
 
-    user = getattr(revision, "user", None)  # for scheduled publishing, whoever scheduled it
+    user = getattr(revision, "user", None)  # whoever saved the ticked version (for scheduled publishing too)
     try:
+        if user is not None and not permissions.has(user, permissions.SEND_BROADCAST):
+            # The tick was carried over from an earlier version by someone who may not send: never send on their say.
+            raise broadcasts.BroadcastRefused(
+                gettext("%(user)s may not send pages via WhatsApp.") % {"user": user.get_username()}
+            )
         broadcast = broadcasts.start_broadcast(instance, user=user, revision=revision, once_per_revision=True)
     except broadcasts.BroadcastRefused as refused:
         # Not an error for the publishing itself: the page is live; the editor learns why in the page history

@@ -8,6 +8,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
 from ..panels import SendOnPublishPanel
 
+SEND_PERMISSION = "wagtail_whatsapp.send_broadcast"
+
 CAPTION_LIMIT = 1024  # Meta's limit for an image or video caption (and a template body)
 TEXT_LIMIT = 4096
 
@@ -48,10 +50,15 @@ class WhatsAppBroadcastMixin(models.Model):
     # A page model that sets its own ``exclude_fields_in_copy`` should keep this name in it.
     exclude_fields_in_copy = ["whatsapp_send_on_publish"]
 
+    # Only for users who may send via WhatsApp: others neither see nor change the tick (publishing checks it too).
     whatsapp_panels = [
         MultiFieldPanel(
-            [SendOnPublishPanel("whatsapp_send_on_publish"), FieldPanel("whatsapp_message_override")],
+            [
+                SendOnPublishPanel("whatsapp_send_on_publish", permission=SEND_PERMISSION),
+                FieldPanel("whatsapp_message_override", permission=SEND_PERMISSION),
+            ],
             heading=_("WhatsApp"),
+            permission=SEND_PERMISSION,
         )
     ]
 
