@@ -206,3 +206,38 @@ def test_a_tick_carried_over_does_not_send_for_an_editor_who_may_not_send(
     assert "may not send pages via WhatsApp" in response.content.decode()
     entry = PageLogEntry.objects.get(page=news_page, action="wagtail_whatsapp.broadcast_refused")
     assert "editor may not send pages via WhatsApp" in entry.data["reason"]
+
+
+def test_a_second_persons_approval_through_a_wagtail_workflow_sends_on_approval(
+    client, django_user_model, site, news_page, ready
+):
+    """The service's "second person's approval": an editor ticks and submits; a moderator approves and publishes."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+
+    from tests.broadcast_admin import make_user
+
+    writer = make_user(django_user_model, site, "writer", ["send_broadcast"])
+    approver = make_user(django_user_model, site, "approver")
+    moderators = Group.objects.create(name="Approvers")
+    approver.groups.add(moderators)
+    task = GroupApprovalTask.objects.create(name="Approvazione")
+    task.groups.set([moderators])
+    workflow = Workflow.objects.create(name="Due persone")
+    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=1)
+    WorkflowPage.objects.create(workflow=workflow, page=site.root_page)
+
+    client.force_login(writer)
+    data = edit_form(news_page, intro="Lavori rinviati.")
+    data["action-submit"] = "action-submit"
+    assert client.post(reverse("wagtailadmin_pages:edit", args=[news_page.pk]), data).status_code == 302
+    assert not Broadcast.objects.exists()  # submitted, not yet approved: nothing goes out
+
+    client.force_login(approver)
+    task_state = news_page.current_workflow_task_state
+    url = reverse("wagtailadmin_pages:workflow_action", args=[news_page.pk, "approve", task_state.pk])
+    assert client.post(url, {"comment": ""}).status_code in (200, 302)
+    news_page.refresh_from_db()
+    broadcast = Broadcast.objects.get()
+    assert broadcast.revision_id == news_page.live_revision_id
+    assert broadcast.created_by == writer  # who asked for it; the approval is in the page's history
