@@ -5,9 +5,12 @@ block, moderation, GDPR) goes through the views in ``views/`` and the plain func
 decided by the plugin's permissions (permissions.py); numbers are masked for anyone without manage_subscribers.
 """
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
@@ -43,13 +46,38 @@ class ReadOnlyPermissionHelper(PermissionHelper):
         return False
 
 
+class UnknownFilter(IncorrectLookupParameters):
+    pass
+
+
 class WhatsAppIndexView(IndexView):
-    """modeladmin's list, answering 403 (not Wagtail's redirect) to users without the list's permission."""
+    """modeladmin's list, answering 403 (not Wagtail's redirect) to users without the list's permission, and 400 with
+    the reason to a filter the list does not offer or a filter value it cannot read (modeladmin raises: a 500)."""
 
     def dispatch(self, request, *args, **kwargs):
         if not self.permission_helper.user_can_list(request.user):
             return perms.forbidden(request)
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except UnknownFilter as unknown:
+            reason = gettext("This list has no filter “%(names)s”.") % {"names": unknown}
+        except IncorrectLookupParameters:
+            reason = gettext("A filter of this list has a value that is not valid, e.g. a date that does not exist.")
+        title = self.get_page_title()
+        context = {"page_title": title, "header_title": title, "header_icon": "warning", "reason": reason}
+        return TemplateResponse(request, "wagtail_whatsapp/admin/bad_filter.html", context, status=400)
+
+    def get_filters(self, request):
+        # Only the filters of the list's side panel. modeladmin would apply any lookup of the query string, and
+        # ?phone_number__startswith=… would then reveal the numbers the list masks (or created_by__password… worse).
+        specs, has_filters, remaining, use_distinct = super().get_filters(request)
+        if remaining:
+            raise UnknownFilter(", ".join(sorted(remaining)))
+        return specs, has_filters, remaining, use_distinct
+
+    def get_search_results(self, request, queryset, search_term):
+        # No stored text holds a NUL byte, and PostgreSQL refuses a query with one (a 500): search without it.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
 
 
 class ReadOnlyModelAdmin(ModelAdmin):

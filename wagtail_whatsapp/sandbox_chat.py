@@ -95,7 +95,8 @@ def display_text(message):
 
 def chat(request):
     _check_access(request)
-    number = request.GET.get("number", "")
+    # No number holds a NUL byte, and PostgreSQL refuses a query with one (a 500).
+    number = request.GET.get("number", "").replace("\x00", "")
     default_site = Site.objects.filter(is_default_site=True).first()
     if request.method == "POST":
         form = CitizenMessageForm(request.POST)

@@ -5,6 +5,7 @@ checked first; then the valid rows go in with bulk inserts inside one transactio
 nothing half-imported. Numbers that unsubscribed or were blocked are never brought back by an import.
 """
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ class ImportResult:
 def _decode(content):
     if isinstance(content, str):
         return content
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text": UTF-16 with its byte order mark (read as Windows text it would be all NUL bytes).
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ImportFileError(_("The file says it is UTF-16 text but is not.")) from None
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return content.decode(encoding)
@@ -68,11 +75,26 @@ def _columns(header):
     return number_col, name_col
 
 
+def _csv_rows(reader):
+    """The reader's rows; a line the csv module cannot read (a cell over its 128 kB limit) ends the import."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise ImportFileError(
+                _("Line %(line)s of the file cannot be read as CSV.") % {"line": reader.line_num}
+            ) from None
+        yield row
+
+
 def read_rows(content):
     """Yield ``(line_number, raw_number, name)`` for each data row. A header row is recognised by its column names;
     without one the first column holds the numbers. Line numbers are the file's (a quoted field may span lines)."""
     reader = _reader(_decode(content))
-    first = next(reader, None)
+    rows = _csv_rows(reader)
+    first = next(rows, None)
     if first is None:
         raise ImportFileError(_("The file is empty."))
     number_col, name_col = _columns(first)
@@ -81,7 +103,7 @@ def read_rows(content):
             raise ImportFileError(_("No column of phone numbers (phone, numero, telefono...)."))
         number_col = 0
         yield from _row(1, first, number_col, name_col)
-    for row in reader:
+    for row in rows:
         yield from _row(reader.line_num, row, number_col, name_col)
 
 

@@ -1,9 +1,10 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, PageChooserPanel, TabbedInterface
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from ..widgets import TolerantPageChooserPanel
 from .settings_defaults import (
     DEFAULT_ALREADY_SUBSCRIBED,
     DEFAULT_FUNDRAISING_WORDS,
@@ -194,7 +195,7 @@ class WhatsAppSettings(BaseSiteSetting):
             ObjectList(
                 [
                     MultiFieldPanel(
-                        [PageChooserPanel("policy_page"), PageChooserPanel("privacy_page")],
+                        [TolerantPageChooserPanel("policy_page"), TolerantPageChooserPanel("privacy_page")],
                         heading=_("Policy and privacy"),
                     ),
                     MultiFieldPanel(

@@ -14,14 +14,16 @@ from .. import permissions as perms
 from ..forms import EraseForm, NumberForm
 from ..models import Subscriber
 from ..numbers import mask_number
+from .query import query_id
 
 
 @perms.required(perms.MANAGE_SUBSCRIBERS)
 def data_request(request):
     action = request.POST.get("action")
     initial = {}
-    if request.GET.get("subscriber", "").isdigit():
-        subscriber = Subscriber.objects.filter(pk=request.GET["subscriber"]).first()
+    subscriber_id = query_id(request, "subscriber")
+    if subscriber_id is not None:
+        subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
         if subscriber is not None:
             initial = {"site": subscriber.site_id, "number": subscriber.phone_number}
     export_form = NumberForm(request.POST if action == "export" else None, initial=initial, prefix="export")

@@ -100,7 +100,9 @@ def report(request, pk):
         messages.error(request, _("A deleted message has no content left to report."))
         return redirect(_detail_url(message))
     form = OptionalReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _refuse_reason(request, message, form)
+    reason = form.cleaned_data["reason"]
     media = _download(message) if message.media_id else None
     bundle = moderation.report_message(
         message,
@@ -121,11 +123,19 @@ def report(request, pk):
 def block_sender(request, pk):
     message = _message(request, pk)
     form = OptionalReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _refuse_reason(request, message, form)
+    reason = form.cleaned_data["reason"]
     subscriber = subscriber_for_sender(message)
     outcome = block_subscriber(subscriber, user=request.user, reason=reason, message=message)
     messages.success(request, _("The sender is blocked: they receive nothing and cannot subscribe again."))
     _report_meta_outcome(request, outcome)
+    return redirect(_detail_url(message))
+
+
+def _refuse_reason(request, message, form):
+    """A reason that cannot be kept (too long, NUL bytes) stops the action: it is not done without its reason."""
+    messages.error(request, " ".join(form.errors["reason"]))
     return redirect(_detail_url(message))
 
 

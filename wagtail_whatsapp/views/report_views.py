@@ -24,6 +24,7 @@ from ..models import Broadcast, Delivery
 from ..numbers import mask_number
 from .broadcast_views import refused_response, service_name
 from .progress import ACTIVE_STATUSES, progress_summary
+from .query import query_id
 
 E164_RE = re.compile(r"^\+\d{6,15}$")
 
@@ -54,13 +55,12 @@ class BroadcastIndexView(ReportPermissionMixin, WagtailAdminTemplateMixin, View)
 
     def get(self, request):
         broadcasts = Broadcast.objects.select_related("page", "created_by")
-        page_id = request.GET.get("page_id", "")
-        if page_id.isdigit():
-            broadcasts = broadcasts.filter(page_id=int(page_id))
+        page_id = query_id(request, "page_id")
+        if page_id is not None:
+            broadcasts = broadcasts.filter(page_id=page_id)
         paginator = Paginator(broadcasts, self.per_page)
         context = self.get_context_data(
-            broadcasts=paginator.get_page(request.GET.get("p")),
-            filtered_page_id=page_id if page_id.isdigit() else "",
+            broadcasts=paginator.get_page(request.GET.get("p")), filtered_page_id=page_id or ""
         )
         return TemplateResponse(request, self.template_name, context)
 

@@ -17,6 +17,7 @@ from ..blocking import block_subscriber, unblock_subscriber
 from ..forms import OptionalReasonForm, SubscriberImportForm
 from ..models import Subscriber
 from ..subscriber_import import ImportFileError, import_subscribers
+from .query import query_id
 
 SUBSCRIBER_INDEX = "wagtail_whatsapp_subscriber_modeladmin_index"  # the modeladmin list (admin.py)
 EXPORT_COLUMNS = ("phone_number", "profile_name", "status", "source", "site", "subscribed_at", "unsubscribed_at")
@@ -37,8 +38,9 @@ def export_csv(request):
     """All subscribers (optionally one site, one status) as CSV, streamed so a large list does not fill memory."""
     queryset = Subscriber.objects.select_related("site").order_by("pk")
     site = None
-    if request.GET.get("site", "").isdigit():
-        site = get_object_or_404(Site, pk=request.GET["site"])
+    if request.GET.get("site"):
+        # A site that is not an id is no site: 404, never every site's numbers instead.
+        site = get_object_or_404(Site, pk=query_id(request, "site"))
         queryset = queryset.filter(site=site)
     if request.GET.get("status") in Subscriber.Status.values:
         queryset = queryset.filter(status=request.GET["status"])
