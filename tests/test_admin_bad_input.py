@@ -189,8 +189,8 @@ def test_a_list_refuses_a_filter_it_does_not_offer_and_says_why(client, site, st
 def test_ids_in_query_strings_that_cannot_be_ids(admin_client, stored):
     # Regression: "²" passed str.isdigit() and then failed int(); 2**63 overflowed SQLite. Both were 500s.
     export = reverse("wagtail_whatsapp_admin:subscribers_export")
-    assert admin_client.get(export, {"site": "²"}).status_code == 404  # never every site's numbers instead
-    assert admin_client.get(export, {"site": OUT_OF_RANGE_PK}).status_code == 404
+    assert admin_client.get(export, {"site": "²"}).status_code == 400  # never every site's numbers instead
+    assert admin_client.get(export, {"site": OUT_OF_RANGE_PK}).status_code == 400
     broadcasts = reverse("wagtail_whatsapp_broadcasts:broadcast_index")
     for page_id in ("²", OUT_OF_RANGE_PK, "3" * 10_000):
         assert admin_client.get(broadcasts, {"page_id": page_id}).status_code == 200

@@ -55,6 +55,39 @@ def test_export_csv_streams_every_subscriber_of_the_site(client, site, manager):
     assert ModelLogEntry.objects.filter(action="wagtail_whatsapp.export", user=manager).exists()
 
 
+def exported_numbers(client, query):
+    response = client.get(reverse("wagtail_whatsapp_admin:subscribers_export"), query)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return sorted(row[0] for row in rows[1:])
+
+
+@pytest.mark.django_db
+def test_the_lists_export_button_exports_what_the_list_shows(client, site, manager):
+    make_subscriber(site, "+393481234511")
+    make_subscriber(site, "+393481234522", source=Subscriber.Source.IMPORTED)
+    make_subscriber(site, "+393331112222", status=Subscriber.Status.UNSUBSCRIBED)
+    html = client.get(reverse(INDEX), {"status__exact": "active"}).content.decode()
+    # The button carries the list's own query string.
+    assert "subscribers/export/?status__exact=active" in html
+    assert exported_numbers(client, {"status__exact": "active"}) == ["+393481234511", "+393481234522"]
+    assert exported_numbers(client, {"status__exact": "active", "source__exact": "imported"}) == ["+393481234522"]
+    assert exported_numbers(client, {"q": "1234511", "o": "2"}) == ["+393481234511"]  # search; sorting is ignored
+    assert exported_numbers(client, {"site__id__exact": site.pk, "status__exact": "unsubscribed"}) == ["+393331112222"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [{"status__exact": "zzz"}, {"subscribed_at__gte": "2026-13-45"}, {"phone_number__startswith": "+39"}],
+)
+def test_an_export_filter_the_list_would_refuse_is_refused_not_widened(client, site, manager, query):
+    make_subscriber(site, "+393481234511")
+    response = client.get(reverse("wagtail_whatsapp_admin:subscribers_export"), query)
+    assert response.status_code == 400
+    assert "+39348" not in response.content.decode()
+
+
 def _upload(text, name="lista.csv"):
     return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
 

@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from .views import gdpr, inbox, subscribers
+from .views import gdpr, inbox, subscriber_export, subscribers
 
 app_name = "wagtail_whatsapp_admin"
 
 urlpatterns = [
-    path("subscribers/export/", subscribers.export_csv, name="subscribers_export"),
+    path("subscribers/export/", subscriber_export.export_csv, name="subscribers_export"),
     path("subscribers/import/", subscribers.import_csv, name="subscribers_import"),
     path("subscribers/<int:pk>/block/", subscribers.block, name="subscriber_block"),
     path("subscribers/<int:pk>/unblock/", subscribers.unblock, name="subscriber_unblock"),

@@ -1,74 +1,22 @@
-"""Subscribers: CSV export and import, block and unblock (the list itself is a modeladmin view, see admin.py)."""
-
-import csv
+"""Subscribers: CSV import, block and unblock (the list is a modeladmin view, see admin.py; the export is in
+subscriber_export.py)."""
 
 from django.contrib import messages
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
-from wagtail.log_actions import log
-from wagtail.models import Site
 
 from .. import permissions as perms
 from ..blocking import block_subscriber, unblock_subscriber
 from ..forms import OptionalReasonForm, SubscriberImportForm
 from ..models import Subscriber
 from ..subscriber_import import ImportFileError, import_subscribers
-from .query import query_id
 
 SUBSCRIBER_INDEX = "wagtail_whatsapp_subscriber_modeladmin_index"  # the modeladmin list (admin.py)
-EXPORT_COLUMNS = ("phone_number", "profile_name", "status", "source", "site", "subscribed_at", "unsubscribed_at")
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def _index_url():
     return SUBSCRIBER_INDEX
-
-
-@require_GET
-@perms.required(perms.MANAGE_SUBSCRIBERS)
-def export_csv(request):
-    """All subscribers (optionally one site, one status) as CSV, streamed so a large list does not fill memory."""
-    queryset = Subscriber.objects.select_related("site").order_by("pk")
-    site = None
-    if request.GET.get("site"):
-        # A site that is not an id is no site: 404, never every site's numbers instead.
-        site = get_object_or_404(Site, pk=query_id(request, "site"))
-        queryset = queryset.filter(site=site)
-    if request.GET.get("status") in Subscriber.Status.values:
-        queryset = queryset.filter(status=request.GET["status"])
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(EXPORT_COLUMNS)
-        for subscriber in queryset.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    subscriber.phone_number or subscriber.wa_user_id,
-                    subscriber.profile_name,
-                    subscriber.status,
-                    subscriber.source,
-                    subscriber.site.hostname,
-                    subscriber.subscribed_at.isoformat() if subscriber.subscribed_at else "",
-                    subscriber.unsubscribed_at.isoformat() if subscriber.unsubscribed_at else "",
-                ]
-            )
-
-    logged_site = site or Site.objects.order_by("-is_default_site", "pk").first()
-    if logged_site is not None:
-        log(logged_site, "wagtail_whatsapp.export", user=request.user, data={"status": request.GET.get("status", "")})
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    filename = f"whatsapp-subscribers-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @perms.required(perms.MANAGE_SUBSCRIBERS)
