@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,3 +46,6 @@ def chromium_context(monkeypatch, **context_options):
             yield browser.new_context(**context_options)
         finally:
             browser.close()
+            # The ORM calls a test makes while Playwright's event loop runs use a connection of that context; left
+            # open, PostgreSQL refuses to drop the test database at the end ("being accessed by other users").
+            connections.close_all()
