@@ -231,3 +231,13 @@ def test_meta_refusing_the_block_is_shown_and_the_local_block_holds(client, site
     response = client.post(reverse("wagtail_whatsapp_admin:subscriber_block", args=[subscriber.pk]), follow=True)
     assert "could not be applied" in response.content.decode()
     assert is_number_blocked(site, "+393481234511")
+
+
+@pytest.mark.django_db
+def test_a_profile_name_cannot_become_a_spreadsheet_formula_in_the_export(client, site, manager):
+    make_subscriber(site, "+393481234511", profile_name='=HYPERLINK("http://evil.example","Clicca")')
+    response = client.get(reverse("wagtail_whatsapp_admin:subscribers_export"))
+    assert "no-store" in response["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][0] == "+393481234511"  # a number stays a number
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example","Clicca")'

@@ -4,12 +4,9 @@ Reading needs ``view_reports`` or ``send_broadcast``; pausing, resuming and canc
 full phone numbers in the CSV need ``manage_subscribers`` (everyone else gets masked numbers).
 """
 
-import csv
-import re
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,10 +20,9 @@ from .. import permissions as perms
 from ..models import Broadcast, Delivery
 from ..numbers import mask_number
 from .broadcast_views import refused_response, service_name
+from .csv_download import csv_download
 from .progress import ACTIVE_STATUSES, progress_summary
 from .query import query_id
-
-E164_RE = re.compile(r"^\+\d{6,15}$")
 
 
 def can_view_reports(user):
@@ -105,21 +101,6 @@ def broadcast_progress_json(request, pk):
     return response
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_cell(value):
-    """Keep spreadsheets from running a cell as a formula (Meta's error texts are outside data)."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not E164_RE.match(text):
-        return "'" + text
-    return text
-
-
 def _iso(moment):
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
 
@@ -174,12 +155,7 @@ def deliveries_csv(request, pk):
                 delivery.attempts,
             ]
 
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow([_csv_cell(cell) for cell in row]) for row in rows()), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="whatsapp-broadcast-{broadcast.pk}-deliveries.csv"'
-    return response
+    return csv_download(rows(), f"whatsapp-broadcast-{broadcast.pk}-deliveries.csv")
 
 
 class BroadcastControlView(View):

@@ -5,11 +5,10 @@ the two dates) and the number search, each checked: a value the list would refus
 a wider export than the list showed.
 """
 
-import csv
 import datetime
 
 from django.db.models import Q
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from wagtail.models import Site
 
 from .. import permissions as perms
 from ..models import Subscriber
+from .csv_download import csv_download
 from .query import query_id
 
 EXPORT_COLUMNS = ("phone_number", "profile_name", "status", "source", "site", "subscribed_at", "unsubscribed_at")
@@ -74,11 +74,6 @@ def export_filter(request):
     return condition
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_GET
 @perms.required(perms.MANAGE_SUBSCRIBERS)
 def export_csv(request):
@@ -90,30 +85,23 @@ def export_csv(request):
             _("The export cannot use the filter “%(name)s”: its value is not one the list offers.") % {"name": bad}
         )
     queryset = Subscriber.objects.filter(condition).select_related("site").order_by("pk")
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(EXPORT_COLUMNS)
+        yield EXPORT_COLUMNS
         for subscriber in queryset.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    subscriber.phone_number or subscriber.wa_user_id,
-                    subscriber.profile_name,
-                    subscriber.status,
-                    subscriber.source,
-                    subscriber.site.hostname,
-                    subscriber.subscribed_at.isoformat() if subscriber.subscribed_at else "",
-                    subscriber.unsubscribed_at.isoformat() if subscriber.unsubscribed_at else "",
-                ]
-            )
+            yield [
+                subscriber.phone_number or subscriber.wa_user_id,
+                subscriber.profile_name,
+                subscriber.status,
+                subscriber.source,
+                subscriber.site.hostname,
+                subscriber.subscribed_at.isoformat() if subscriber.subscribed_at else "",
+                subscriber.unsubscribed_at.isoformat() if subscriber.unsubscribed_at else "",
+            ]
 
     site_id = query_id(request, "site") or query_id(request, "site__id__exact")
     logged_site = Site.objects.filter(pk=site_id).first() or Site.objects.order_by("-is_default_site", "pk").first()
     if logged_site is not None:
         filters = {name: value for name, value in request.GET.items() if name not in IGNORED}
         log(logged_site, "wagtail_whatsapp.export", user=request.user, data={"filters": filters})
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    filename = f"whatsapp-subscribers-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_download(rows(), f"whatsapp-subscribers-{timezone.localdate():%Y%m%d}.csv")
