@@ -142,15 +142,11 @@ def defer_template_recipients(broadcast_id, until, site_ids):
     """Every pending delivery whose subscriber is outside the 24-hour window (so needs the template) and has not had
     a template from the number in the last 24 hours (which would cost no new place): due at ``until``. One UPDATE,
     so the rest of the broadcast goes on without a wasted call each."""
+    from .messaging_limit import WINDOW, template_deliveries
+
     now = timezone.now()
     outside = Q(subscriber__last_inbound_at__isnull=True) | Q(subscriber__last_inbound_at__lte=now - SERVICE_WINDOW)
-    counted = Delivery.objects.filter(
-        subscriber_id=OuterRef("subscriber_id"),
-        broadcast__site_id__in=site_ids,
-        used_template=True,
-        sent_at__gte=now - SERVICE_WINDOW,
-        status__in=SENT_STATUSES,
-    )
+    counted = template_deliveries(site_ids, now - WINDOW).filter(subscriber_id=OuterRef("subscriber_id"))
     ids = (
         Delivery.objects.filter(outside, broadcast_id=broadcast_id, status=Delivery.Status.PENDING)
         .exclude(Exists(counted))

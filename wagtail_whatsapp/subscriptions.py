@@ -104,17 +104,26 @@ def _overtaken(subscriber, message):
         changes = [at for at in (subscriber.subscribed_at, subscriber.unsubscribed_at) if at is not None]
         if changes and message.sent_at < max(changes):
             return True
-    sender = Q(phone_number=message.phone_number) if message.phone_number else Q(wa_user_id=message.wa_user_id)
-    if not (message.phone_number or message.wa_user_id):
+    others = _others_from_sender(message)
+    if others is None:
         return False
-    later = InboundMessage.objects.filter(
-        sender,
-        site_id=message.site_id,
+    later = others.filter(
         sent_at__gt=message.sent_at,
         processed_at__isnull=False,
         keyword_action__in=[keywords.SUBSCRIBE, keywords.UNSUBSCRIBE],
     )
-    return later.exclude(pk=message.pk).exists()
+    return later.exists()
+
+
+def _others_from_sender(message):
+    """The site's other stored messages from ``message``'s sender; None when the sender has no number nor user id."""
+    if message.phone_number:
+        sender = Q(phone_number=message.phone_number)
+    elif message.wa_user_id:
+        sender = Q(wa_user_id=message.wa_user_id)
+    else:
+        return None
+    return InboundMessage.objects.filter(sender, site_id=message.site_id).exclude(pk=message.pk)
 
 
 def live_revision(page):
@@ -233,9 +242,8 @@ def maybe_send_notice(settings, message, subscriber):
     else:
         # No subscriber row to remember the notice on (and none is created for a stranger): a notice goes out only
         # when this sender wrote nothing in the previous N days, so two notices are always N days apart.
-        sender = Q(phone_number=message.phone_number) if message.phone_number else Q(wa_user_id=message.wa_user_id)
-        earlier = InboundMessage.objects.filter(sender, site=message.site, sent_at__gte=message.sent_at - interval)
-        if not (message.phone_number or message.wa_user_id) or earlier.exclude(pk=message.pk).exists():
+        others = _others_from_sender(message)
+        if others is None or others.filter(sent_at__gte=message.sent_at - interval).exists():
             return
     replies.send_reply(settings, _recipient(subscriber, message), settings.notice_message)
 
