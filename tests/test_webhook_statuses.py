@@ -100,3 +100,12 @@ def test_replayed_status_counts_once(webhook, delivery):
     post_statuses(webhook, "sent", "delivered", "read")
     assert counts(delivery) == (1, 1, 1, 0)
     assert StatusUpdate.objects.count() == 3
+
+
+@pytest.mark.parametrize("junk", ["²", "9" * 19, "9" * 5000, "-1", "0", " 1"])
+def test_callback_data_that_cannot_be_a_delivery_id_falls_back_to_the_wamid(webhook, delivery, junk):
+    # Meta echoes our callback data; anything else there (a "²", an id past the database's range) is not ours.
+    post_statuses(webhook, "delivered", callback=f"wagtail_whatsapp:delivery:{junk}")
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    assert StatusUpdate.objects.get().processing_attempts == 1  # handled at the first try, no error

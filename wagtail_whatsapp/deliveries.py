@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 
 from . import event_claims, signals
+from .ids import parse_id
 from .models import Broadcast, Delivery, StatusUpdate, Subscriber
 from .notify import send_signal
 
@@ -41,8 +42,7 @@ def callback_data_for(delivery):
 def delivery_id_from(callback_data):
     if not isinstance(callback_data, str) or not callback_data.startswith(CALLBACK_PREFIX):
         return None
-    value = callback_data[len(CALLBACK_PREFIX) :]
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return parse_id(callback_data[len(CALLBACK_PREFIX) :])
 
 
 def find_delivery(status_update):
