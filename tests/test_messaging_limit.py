@@ -259,3 +259,17 @@ def test_a_waiting_broadcast_does_not_go_on_in_the_quiet_hours(site, limited, dj
     with django_capture_on_commit_callbacks(execute=True):
         tasks.resume_stalled_broadcasts_task.call_local()
     assert Broadcast.objects.get().status == Broadcast.Status.DONE
+
+
+def test_a_refresh_adds_the_places_another_sender_used_meanwhile(site):
+    quota = messaging_limit.DailyQuota(2, {}, site_ids=[site.pk])
+    broadcast = Broadcast.objects.create(site=site, title="t", message="m", recipients_count=1)
+    elsewhere, mine, third = subscribers(site, 3)
+    # Another consumer's broadcast on the same number sends a template after this quota was read.
+    Delivery.objects.create(
+        broadcast=broadcast, subscriber=elsewhere, status="sent", used_template=True, sent_at=timezone.now()
+    )
+    quota.refresh()
+    assert quota.take(mine.pk) is True and quota.take(third.pk) is False
+    quota.refresh()  # read again: the same place is not counted twice
+    assert quota.left == 0 and len(quota.reached) == 2

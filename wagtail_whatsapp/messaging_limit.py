@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=24)
 CACHE_SECONDS = 3600
+REFRESH_OVERLAP = timedelta(minutes=10)
 TIER_LIMITS = {
     "TIER_50": 50,
     "TIER_250": 250,
@@ -76,12 +77,14 @@ def template_deliveries(site_ids, since):
     )
 
 
-def reached_with_template(site_ids, now=None):
-    """``{person: first template message time}`` for the last 24 hours on these sites (their shared number).
+def reached_with_template(site_ids, now=None, since=None):
+    """``{person: first template message time}`` for the last 24 hours (or since ``since``, if later) on these sites
+    (their shared number).
 
     A person is a subscriber id; a subscriber erased since (GDPR) still counted for Meta, as ``("delivery", pk)``.
     """
-    deliveries = template_deliveries(site_ids, (now or timezone.now()) - WINDOW)
+    window_start = (now or timezone.now()) - WINDOW
+    deliveries = template_deliveries(site_ids, max(window_start, since) if since else window_start)
     reached = dict(
         deliveries.filter(subscriber__isnull=False)
         .values("subscriber_id")
@@ -121,6 +124,7 @@ class DailyQuota:
         self.site_ids = list(site_ids)
         self.clock = clock
         self.lock = threading.Lock()
+        self.read_at = clock()  # ``reached`` holds what was recorded up to here
 
     @classmethod
     def for_number(cls, phone_number_id, backend_factory):
@@ -137,7 +141,12 @@ class DailyQuota:
             del self.reached[person]
 
     def refresh(self):
-        recorded = reached_with_template(self.site_ids)
+        """Add what was recorded since the last read. Not the whole day again: with a tier of 10,000 or more that
+        would be thousands of rows every two seconds. The overlap catches a status whose time, taken from Meta, is
+        older than the moment it was stored."""
+        now = self.clock()
+        recorded = reached_with_template(self.site_ids, now=now, since=self.read_at - REFRESH_OVERLAP)
+        self.read_at = now
         with self.lock:
             for person, at in recorded.items():
                 self.reached[person] = min(at, self.reached.get(person, at))

@@ -147,7 +147,7 @@ class BroadcastSender:
                 thread.join()
 
     def _dispatch(self, submit, capacity, idle):
-        last_beat = last_reconcile = 0.0
+        last_beat = last_reconcile = last_due_check = 0.0
         while not self.stop_event.is_set():
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY:
@@ -175,10 +175,12 @@ class BroadcastSender:
                 self._flush_counts()
                 if not self._still_sending() or not claims.outstanding(self.broadcast_id):
                     break
-                due = claims.next_due_at(self.broadcast_id)
-                if due is not None and (due - timezone.now()).total_seconds() > LONG_WAIT:
-                    self._pause_until(due)
-                    break
+                if now - last_due_check >= RECONCILE_EVERY:  # three queries: not on every idle poll
+                    last_due_check = now
+                    due = claims.next_due_at(self.broadcast_id)
+                    if due is not None and (due - timezone.now()).total_seconds() > LONG_WAIT:
+                        self._pause_until(due)
+                        break
             time.sleep(IDLE_POLL)
 
     def _still_sending(self):
