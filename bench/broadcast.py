@@ -100,7 +100,7 @@ def one_run(template_db, workdir, url, token, size, cap, workers):
     connections["default"].settings_dict["NAME"] = str(db_path)
     from wagtail.models import Page
 
-    from wagtail_whatsapp.broadcasts import start_broadcast
+    from wagtail_whatsapp.outbound.broadcasts import start_broadcast
 
     page = Page.objects.get(pk=prepare(db_path, size))
     broadcast = start_broadcast(page)  # queued: the consumer below sends it

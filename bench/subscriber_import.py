@@ -23,7 +23,7 @@ def main(rows):
     from wagtail.models import Site
 
     from wagtail_whatsapp.models import Subscriber
-    from wagtail_whatsapp.subscriber_import import import_subscribers
+    from wagtail_whatsapp.subscribers.csv_import import import_subscribers
 
     site = Site.objects.first()
     lines = ["name,phone"]

@@ -1,7 +1,16 @@
+"""Fixtures shared by the whole suite, by what they stand for: the town (its site and staff), WhatsApp's side (the
+package's test backend, the fake Graph API, signed webhooks), broadcasts, and real processes.
+
+Helpers that build data live beside them: ``broadcasting.py`` (pages, subscribers, templates), ``broadcast_admin.py``
+(editors with page permissions), ``signing.py`` (signed webhook posts), ``fake_graph/`` (the HTTP fake of Meta).
+"""
+
 import os
 
 import pytest
 from wagtail.models import Page, Site
+
+# --- The town: its site and its staff ----------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -22,43 +31,6 @@ def site(db):
     return site
 
 
-def pytest_collection_modifyitems(config, items):
-    # Scale tests need the Redis and PostgreSQL servers that `make test-scale` starts.
-    if os.environ.get("HUEY_REDIS_URL"):
-        return
-    skip = pytest.mark.skip(reason="needs HUEY_REDIS_URL (run `make test-scale`)")
-    for item in items:
-        if "scale" in item.keywords:
-            item.add_marker(skip)
-
-
-@pytest.fixture
-def fake_graph(settings):
-    """A fake Graph API on 127.0.0.1 (tests/fake_graph.py), with the cloud backend pointed at it."""
-    from tests.fake_graph import FakeGraph
-
-    fake = FakeGraph().start()
-    settings.WAGTAIL_WHATSAPP = {
-        **settings.WAGTAIL_WHATSAPP,
-        "BACKEND": "cloud",
-        "API_BASE_URL": fake.url,
-        "ACCESS_TOKEN": fake.token,
-        "CONNECT_TIMEOUT": 1.0,
-        "READ_TIMEOUT": 1.0,  # short, yet safe on a loaded CI machine
-    }
-    yield fake
-    fake.stop()
-
-
-# --- webhook (issue 3) ----------------------------------------------------------------------------------------------
-@pytest.fixture
-def webhook(client):
-    """Signed POSTs and handshakes against the real webhook view (see tests/signing.py)."""
-    from tests.signing import WebhookClient
-
-    return WebhookClient(client)
-
-
 @pytest.fixture
 def webhook_site_settings(site):
     """The default site's WhatsApp settings, serving the test PHONE_NUMBER_ID."""
@@ -70,17 +42,6 @@ def webhook_site_settings(site):
     return settings
 
 
-@pytest.fixture(autouse=True)
-def _fresh_webhook_routes():
-    """The webhook caches phone_number_id → site per process; each test starts from its own database."""
-    from wagtail_whatsapp.ingest import clear_routes_cache
-
-    clear_routes_cache()
-    yield
-    clear_routes_cache()
-
-
-# --- Running the service (issue 7) -----------------------------------------------------------------------------------
 @pytest.fixture
 def whatsapp_user(db, django_user_model):
     """``whatsapp_user("moderate_inbox", ...)``: a Wagtail admin user holding only the given plugin permissions."""
@@ -106,33 +67,78 @@ def whatsapp_user(db, django_user_model):
 
 
 @pytest.fixture
-def recording_backend(settings):
-    """Swap the sandbox backend for tests.fake_backends.RecordingBackend; yields its list of calls."""
-    from tests.fake_backends import RecordingBackend
+def sender(django_user_model, site):
+    """An editor with the send_broadcast permission."""
+    from tests.broadcast_admin import make_user
 
-    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BACKEND": "tests.fake_backends.RecordingBackend"}
-    RecordingBackend.calls = []
-    RecordingBackend.fail_with = None
-    yield RecordingBackend.calls
-    RecordingBackend.calls = []
-    RecordingBackend.fail_with = None
+    return make_user(django_user_model, site, "sender", ["send_broadcast"])
 
 
-# --- Broadcast engine (issue 5, sending) ------------------------------------------------------------------------------
 @pytest.fixture
-def broadcast_backend(settings):
-    """Every backend the plugin builds is a SendingTestBackend; the pace is high so tests do not wait."""
-    from tests.sending_backend import SendingTestBackend
+def plain_editor(django_user_model, site):
+    """An editor who may edit and publish pages but not send them via WhatsApp."""
+    from tests.broadcast_admin import make_user
 
-    SendingTestBackend.reset()
+    return make_user(django_user_model, site, "editor")
+
+
+# --- WhatsApp's side: the test backend, the fake Graph API, signed webhooks ----------------------------------------
+
+
+@pytest.fixture
+def test_backend(settings):
+    """Every backend the plugin builds is the package's TestBackend (no HTTP); the pace is high so tests do not wait.
+    Yields the class: ``.sent`` (messages), ``.calls`` (blocking, downloads), ``.faults`` and the other switches."""
+    from wagtail_whatsapp.backends.test import TestBackend
+
+    TestBackend.reset()
     settings.WAGTAIL_WHATSAPP = {
         **settings.WAGTAIL_WHATSAPP,
-        "BACKEND": "tests.sending_backend.SendingTestBackend",
+        "BACKEND": "wagtail_whatsapp.backends.test.TestBackend",
         "MESSAGES_PER_SECOND": 5000,
         "DELIVERY_STATUS_GRACE_SECONDS": 0,
     }
-    yield SendingTestBackend
-    SendingTestBackend.reset()
+    yield TestBackend
+    TestBackend.reset()
+
+
+@pytest.fixture
+def fake_graph(settings):
+    """A fake Graph API on 127.0.0.1 (tests/fake_graph/), with the cloud backend pointed at it."""
+    from tests.fake_graph import FakeGraph
+
+    fake = FakeGraph().start()
+    settings.WAGTAIL_WHATSAPP = {
+        **settings.WAGTAIL_WHATSAPP,
+        "BACKEND": "cloud",
+        "API_BASE_URL": fake.url,
+        "ACCESS_TOKEN": fake.token,
+        "CONNECT_TIMEOUT": 1.0,
+        "READ_TIMEOUT": 1.0,  # short, yet safe on a loaded CI machine
+    }
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def webhook(client):
+    """Signed POSTs and handshakes against the real webhook view (see tests/signing.py)."""
+    from tests.signing import WebhookClient
+
+    return WebhookClient(client)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_webhook_routes():
+    """The webhook caches phone_number_id → site per process; each test starts from its own database."""
+    from wagtail_whatsapp.inbound.ingest import clear_routes_cache
+
+    clear_routes_cache()
+    yield
+    clear_routes_cache()
+
+
+# --- Broadcasts ------------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -141,6 +147,24 @@ def broadcast_template(site):
     from tests.broadcasting import approved_template
 
     return approved_template(site)
+
+
+@pytest.fixture
+def news_page(site):
+    from tests.broadcast_admin import make_news_page
+
+    return make_news_page(site)
+
+
+@pytest.fixture
+def broadcast_engine():
+    """The module the admin calls to plan, start and control broadcasts."""
+    from wagtail_whatsapp.outbound import broadcasts
+
+    return broadcasts
+
+
+# --- Real processes: run_huey consumers, a site under gunicorn ------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -158,35 +182,11 @@ def process_database(process_database_template, tmp_path):
     return copy_database(process_database_template, tmp_path / "db.sqlite3")
 
 
-# --- Editor side of broadcasts (tests/test_broadcast_admin_*.py); helpers in tests/broadcast_admin.py ---
-
-
-@pytest.fixture
-def broadcast_engine():
-    """The sending engine the admin calls (sandbox backend in tests)."""
-    from wagtail_whatsapp import broadcasts
-
-    return broadcasts
-
-
-@pytest.fixture
-def news_page(site):
-    from tests.broadcast_admin import make_news_page
-
-    return make_news_page(site)
-
-
-@pytest.fixture
-def sender(django_user_model, site):
-    """An editor with the send_broadcast permission."""
-    from tests.broadcast_admin import make_user
-
-    return make_user(django_user_model, site, "sender", ["send_broadcast"])
-
-
-@pytest.fixture
-def plain_editor(django_user_model, site):
-    """An editor who may edit and publish pages but not send them via WhatsApp."""
-    from tests.broadcast_admin import make_user
-
-    return make_user(django_user_model, site, "editor")
+def pytest_collection_modifyitems(config, items):
+    # Scale tests need the Redis and PostgreSQL servers that `make test-scale` starts.
+    if os.environ.get("HUEY_REDIS_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs HUEY_REDIS_URL (run `make test-scale`)")
+    for item in items:
+        if "scale" in item.keywords:
+            item.add_marker(skip)

@@ -24,7 +24,7 @@ def _setup():
 def send(broadcast_id):
     import os
 
-    from wagtail_whatsapp.sending import send_broadcast
+    from wagtail_whatsapp.outbound.sender import send_broadcast
 
     times_file = os.environ.get("WW_SEND_TIMES")
     if times_file:  # the benchmark: when each call left this process, as the sender decided it
@@ -57,7 +57,7 @@ def _record_send_times():
 def limiter(seconds, threads, output):
     from django.db import connection
 
-    from wagtail_whatsapp.ratelimit import limiter_for
+    from wagtail_whatsapp.outbound.ratelimit import limiter_for
 
     deadline = time.time() + float(seconds)
     times, lock = [], threading.Lock()
@@ -85,7 +85,7 @@ def setup(subscriber_count, page_count):
 
     from tests.broadcasting import news_page, subscribers
     from town.models import HomePage
-    from wagtail_whatsapp.broadcasts import start_broadcast
+    from wagtail_whatsapp.outbound.broadcasts import start_broadcast
 
     root = Page.get_first_root_node()
     home = root.add_child(instance=HomePage(title="Comune di Esempio", slug="comune"))

@@ -15,8 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.urls import reverse
 
-from wagtail_whatsapp.simulate import serialise
-from wagtail_whatsapp.webhooks import compute_signature
+from wagtail_whatsapp.inbound.webhook import compute_signature
+from wagtail_whatsapp.sandbox.simulate import serialise
 
 FIXTURES = Path(__file__).parent / "fixtures" / "webhooks"
 UNSET = object()

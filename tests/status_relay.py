@@ -6,7 +6,7 @@ doubt (a crash, a timeout) is found to be sent. Tests call this where Meta's web
 
 from django.utils import timezone
 
-from wagtail_whatsapp.deliveries import apply_status_update
+from wagtail_whatsapp.inbound.statuses import apply_status_update
 from wagtail_whatsapp.models import StatusUpdate
 
 

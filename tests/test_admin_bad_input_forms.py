@@ -16,7 +16,7 @@ from wagtail_whatsapp.models import (
     WhatsAppSettings,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]  # a sweep of every admin URL
 
 FULL = "+393481234511"
 BAD_NUMBERS = ["", "+39 abc", "0000", "348\x001234511", "3" * 5000, "ü漢🙂"]
@@ -106,7 +106,7 @@ def test_a_data_request_with_an_unknown_action_only_shows_the_forms(admin_client
 
 @pytest.mark.parametrize("number", BAD_NUMBERS)
 def test_a_test_send_to_a_bad_number_is_a_form_error_and_sends_nothing(admin_client, site, news_page, number):
-    url = reverse("wagtail_whatsapp_broadcasts:broadcast_test_send", args=[news_page.pk])
+    url = reverse("wagtail_whatsapp_admin:broadcast_test_send", args=[news_page.pk])
     response = admin_client.post(url, {"number": number})
     assert response.status_code == 200 and response.context["test_form"].errors["number"]
     assert not SandboxMessage.objects.exists()
@@ -116,14 +116,14 @@ def test_a_test_send_to_a_bad_number_is_a_form_error_and_sends_nothing(admin_cli
     "data", [{"number": "+39 abc", "text": "ISCRIVIMI"}, {"number": FULL, "text": "x" * 5000}, {"number": FULL}]
 )
 def test_the_sandbox_chat_refuses_a_bad_citizen_message(admin_client, site, data):
-    response = admin_client.post(reverse("wagtail_whatsapp_sandbox:chat"), data)
+    response = admin_client.post(reverse("wagtail_whatsapp_admin:sandbox_chat"), data)
     assert response.status_code == 200 and response.context["form"].errors
     assert not InboundMessage.objects.exists() and not SandboxMessage.objects.exists()
 
 
 def test_broadcast_controls_that_do_not_exist_or_no_longer_apply(admin_client, site):
     broadcast = make_broadcast(site, [make_subscriber(site, FULL)], [Delivery.Status.DELIVERED])
-    control = "wagtail_whatsapp_broadcasts:broadcast_control"
+    control = "wagtail_whatsapp_admin:broadcast_control"
     for action in ("explode", "PAUSE", "delete", "pause.json"):
         assert admin_client.post(reverse(control, args=[broadcast.pk, action])).status_code == 404
     assert admin_client.get(reverse(control, args=[broadcast.pk, "cancel"])).status_code == 405

@@ -70,7 +70,7 @@ PERMISSIONS = ["send_broadcast", "moderate_inbox", "manage_subscribers", "view_r
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("codename", [None, *PERMISSIONS])
-def test_each_view_answers_403_without_its_permission(client, rows, whatsapp_user, recording_backend, codename):
+def test_each_view_answers_403_without_its_permission(client, rows, whatsapp_user, test_backend, codename):
     user = whatsapp_user(*([codename] if codename else []))
     client.force_login(user)
     for method, url, data, allowed in _views(rows):

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.whatsapp_data import make_broadcast, make_subscriber
-from wagtail_whatsapp.dashboard import subscribers_over_time, svg_chart
+from wagtail_whatsapp.admin.dashboard import subscribers_over_time, svg_chart
 from wagtail_whatsapp.models import ConsentRecord, Delivery, MessageTemplate, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.template_mapping import TemplateMappingError, parse_mapping
+from wagtail_whatsapp.outbound.template_mapping import TemplateMappingError, parse_mapping
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from tests.whatsapp_data import make_subscriber
-from wagtail_whatsapp.blocking import is_number_blocked
 from wagtail_whatsapp.models import BlockedNumber, ConsentRecord, Subscriber
-from wagtail_whatsapp.subscriber_import import import_subscribers
+from wagtail_whatsapp.subscribers.blocking import is_number_blocked
+from wagtail_whatsapp.subscribers.csv_import import import_subscribers
 
 INDEX = "wagtail_whatsapp_subscriber_modeladmin_index"
 IMPORT = "wagtail_whatsapp_admin:subscribers_import"
@@ -130,7 +130,7 @@ def test_import_needs_the_consent_confirmation(client, site, manager):
 
 @pytest.mark.django_db
 def test_import_refuses_blocked_numbers_even_after_erasure(client, site, manager):
-    from wagtail_whatsapp.blocking import number_hash
+    from wagtail_whatsapp.subscribers.blocking import number_hash
 
     BlockedNumber.objects.create(site=site, number_hash=number_hash("+393487654321"))
     result = import_subscribers(site, "3487654321\n3205556666\n")
@@ -191,7 +191,7 @@ def test_semicolon_windows_file_without_header(site):
 
 
 @pytest.mark.django_db
-def test_block_and_unblock_from_the_list(client, site, manager, recording_backend):
+def test_block_and_unblock_from_the_list(client, site, manager, test_backend):
     subscriber = make_subscriber(site, "+393481234511", last_inbound_at=timezone.now() - timedelta(hours=2))
     url = reverse("wagtail_whatsapp_admin:subscriber_block", args=[subscriber.pk])
     assert client.get(url).status_code == 200
@@ -200,7 +200,7 @@ def test_block_and_unblock_from_the_list(client, site, manager, recording_backen
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.BLOCKED
     assert is_number_blocked(site, "348 123 4511")
-    assert recording_backend == [("block_users", (["393481234511"],))]  # wrote within 24 hours
+    assert test_backend.calls == [("block_users", (["393481234511"],))]  # wrote within 24 hours
     record = ConsentRecord.objects.filter(action=ConsentRecord.Action.BLOCK).get()
     assert record.performed_by == manager and record.note == "insulti"
     assert ModelLogEntry.objects.filter(action="wagtail_whatsapp.block", user=manager).exists()
@@ -209,24 +209,23 @@ def test_block_and_unblock_from_the_list(client, site, manager, recording_backen
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED  # rejoining is the citizen's choice
     assert not is_number_blocked(site, "+393481234511")
-    assert recording_backend[-1] == ("unblock_users", (["393481234511"],))
+    assert test_backend.calls[-1] == ("unblock_users", (["393481234511"],))
     assert ModelLogEntry.objects.filter(action="wagtail_whatsapp.unblock", user=manager).exists()
 
 
 @pytest.mark.django_db
-def test_block_outside_the_24_hour_window_stays_local(client, site, manager, recording_backend):
+def test_block_outside_the_24_hour_window_stays_local(client, site, manager, test_backend):
     subscriber = make_subscriber(site, "+393481234511", last_inbound_at=timezone.now() - timedelta(days=3))
     client.post(reverse("wagtail_whatsapp_admin:subscriber_block", args=[subscriber.pk]))
-    assert recording_backend == []
+    assert test_backend.calls == []
     assert is_number_blocked(site, "+393481234511")
 
 
 @pytest.mark.django_db
-def test_meta_refusing_the_block_is_shown_and_the_local_block_holds(client, site, manager, recording_backend):
-    from tests.fake_backends import RecordingBackend
+def test_meta_refusing_the_block_is_shown_and_the_local_block_holds(client, site, manager, test_backend):
     from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 
-    RecordingBackend.fail_with = WhatsAppError("Blocking limit reached", kind=ErrorKind.RECIPIENT, code=139100)
+    test_backend.fail_with = WhatsAppError("Blocking limit reached", kind=ErrorKind.RECIPIENT, code=139100)
     subscriber = make_subscriber(site, "+393481234511", last_inbound_at=timezone.now())
     response = client.post(reverse("wagtail_whatsapp_admin:subscriber_block", args=[subscriber.pk]), follow=True)
     assert "could not be applied" in response.content.decode()

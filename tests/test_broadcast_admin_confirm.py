@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def confirm_url(page):
-    return reverse("wagtail_whatsapp_broadcasts:broadcast_confirm", args=[page.pk])
+    return reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[page.pk])
 
 
 def test_url_is_under_admin_whatsapp(news_page):
@@ -92,7 +92,7 @@ def test_confirm_starts_the_broadcast_and_opens_the_report(client, sender, news_
     response = client.post(confirm_url(news_page))
     broadcast = Broadcast.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("wagtail_whatsapp_broadcasts:broadcast_report", args=[broadcast.pk])
+    assert response["Location"] == reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk])
     assert broadcast.page_id == news_page.pk
     assert broadcast.revision_id == news_page.live_revision_id
     assert broadcast.created_by == sender
@@ -122,7 +122,7 @@ def test_a_repeat_is_warned_about_and_needs_the_tick(client, sender, news_page, 
     html = client.get(confirm_url(news_page)).content.decode()
     assert html.count("This page was already sent via WhatsApp.") == 1
     assert "This page was already sent on" not in html  # said once, in the block with the earlier broadcasts
-    assert reverse("wagtail_whatsapp_broadcasts:broadcast_report", args=[Broadcast.objects.get().pk]) in html
+    assert reverse("wagtail_whatsapp_admin:broadcast_report", args=[Broadcast.objects.get().pk]) in html
     assert 'name="confirm_repeat"' in html
 
     response = client.post(confirm_url(news_page))
@@ -137,7 +137,7 @@ def test_a_repeat_is_warned_about_and_needs_the_tick(client, sender, news_page, 
 
 def test_test_send_to_a_good_number(client, sender, news_page, ready, broadcast_engine):
     client.force_login(sender)
-    url = reverse("wagtail_whatsapp_broadcasts:broadcast_test_send", args=[news_page.pk])
+    url = reverse("wagtail_whatsapp_admin:broadcast_test_send", args=[news_page.pk])
     response = client.post(url, {"number": "348 123 4567"}, follow=True)
     assert response.redirect_chain[-1][0] == confirm_url(news_page)
     assert "Test message sent to 348 123 4567" in response.content.decode()
@@ -150,7 +150,7 @@ def test_test_send_to_a_good_number(client, sender, news_page, ready, broadcast_
 
 def test_test_send_to_a_bad_number_is_a_form_error(client, sender, news_page, ready, broadcast_engine):
     client.force_login(sender)
-    url = reverse("wagtail_whatsapp_broadcasts:broadcast_test_send", args=[news_page.pk])
+    url = reverse("wagtail_whatsapp_admin:broadcast_test_send", args=[news_page.pk])
     response = client.post(url, {"number": "12ab"})
     assert response.status_code == 200
     assert "is not a valid phone number" in response.content.decode()
@@ -168,7 +168,7 @@ def test_test_send_when_whatsapp_refuses(client, sender, news_page, ready, broad
 
     monkeypatch.setattr(broadcast_engine, "send_test_message", refuse)
     client.force_login(sender)
-    url = reverse("wagtail_whatsapp_broadcasts:broadcast_test_send", args=[news_page.pk])
+    url = reverse("wagtail_whatsapp_admin:broadcast_test_send", args=[news_page.pk])
     response = client.post(url, {"number": "348 123 4567"})
     assert response.status_code == 200
     assert "WhatsApp did not accept the test message: Recipient phone number not in allowed list" in (
@@ -178,7 +178,7 @@ def test_test_send_when_whatsapp_refuses(client, sender, news_page, ready, broad
 
 def test_test_send_only_by_post(client, sender, news_page, ready):
     client.force_login(sender)
-    url = reverse("wagtail_whatsapp_broadcasts:broadcast_test_send", args=[news_page.pk])
+    url = reverse("wagtail_whatsapp_admin:broadcast_test_send", args=[news_page.pk])
     assert client.get(url).status_code == 405
 
 
@@ -187,7 +187,7 @@ def test_refused_without_permission(client, plain_editor, news_page, ready, meth
     client.force_login(plain_editor)
     for url in (
         confirm_url(news_page),
-        reverse("wagtail_whatsapp_broadcasts:broadcast_test_send", args=[news_page.pk]),
+        reverse("wagtail_whatsapp_admin:broadcast_test_send", args=[news_page.pk]),
     ):
         response = getattr(client, method)(url, {"number": "348 123 4567"} if method == "post" else None)
         assert response.status_code == 403
@@ -212,4 +212,4 @@ def test_a_draft_page_is_a_clear_409(client, sender, site, ready):
 
 def test_an_unknown_page_is_404(client, sender, ready):
     client.force_login(sender)
-    assert client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_confirm", args=[99999])).status_code == 404
+    assert client.get(reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[99999])).status_code == 404

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from tests.broadcast_admin import make_news_page
-from wagtail_whatsapp.page_actions import can_send_via_whatsapp
+from wagtail_whatsapp.admin.page_actions import can_send_via_whatsapp
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ LABEL = "Send via WhatsApp"
 
 
 def send_url(page):
-    return reverse("wagtail_whatsapp_broadcasts:broadcast_confirm", args=[page.pk])
+    return reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[page.pk])
 
 
 def editor_html(client, page):

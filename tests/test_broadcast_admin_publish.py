@@ -181,7 +181,7 @@ def test_end_to_end_publish_sends_to_every_subscriber_and_the_report_follows(
     assert sorted(outbox.values_list("message_type", flat=True)) == ["template"] * 3 + ["text"] * 2
     assert outbox.values("recipient").distinct().count() == 5
 
-    progress = client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_progress", args=[broadcast.pk])).json()
+    progress = client.get(reverse("wagtail_whatsapp_admin:broadcast_progress", args=[broadcast.pk])).json()
     assert progress["status"] == "done" and progress["active"] is False
     assert (progress["recipients"], progress["sent"], progress["pending"], progress["percent"]) == (5, 5, 0, 100)
 

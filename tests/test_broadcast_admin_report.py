@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.broadcast_admin import approved_template, make_subscribers, make_user
 from wagtail_whatsapp.models import Broadcast, Delivery
+from wagtail_whatsapp.outbound.delivery_claims import fan_out
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def broadcast(site, news_page, sender, broadcast_engine):
     make_subscribers(site, outside_window=3, inside_window=2)
     approved_template(site)
     broadcast = broadcast_engine.start_broadcast(news_page, user=sender)
-    broadcast_engine.fan_out(broadcast)  # what the queued task does first
+    fan_out(broadcast)  # what the queued task does first
     broadcast.status = Broadcast.Status.SENDING
     broadcast.save()
     now = timezone.now()
@@ -47,12 +48,12 @@ def manager(django_user_model, site):
 
 
 def url(name, broadcast, *args):
-    return reverse(f"wagtail_whatsapp_broadcasts:{name}", args=[broadcast.pk, *args])
+    return reverse(f"wagtail_whatsapp_admin:{name}", args=[broadcast.pk, *args])
 
 
 def test_index_lists_broadcasts(client, reader, broadcast):
     client.force_login(reader)
-    response = client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_index"))
+    response = client.get(reverse("wagtail_whatsapp_admin:broadcast_index"))
     assert response.status_code == 200
     html = response.content.decode()
     assert f'data-broadcast="{broadcast.pk}"' in html
@@ -62,7 +63,7 @@ def test_index_lists_broadcasts(client, reader, broadcast):
 
 def test_index_filters_by_page(client, reader, broadcast):
     client.force_login(reader)
-    other = reverse("wagtail_whatsapp_broadcasts:broadcast_index") + f"?page_id={broadcast.page_id + 1000}"
+    other = reverse("wagtail_whatsapp_admin:broadcast_index") + f"?page_id={broadcast.page_id + 1000}"
     assert f'data-broadcast="{broadcast.pk}"' not in client.get(other).content.decode()
 
 
@@ -204,7 +205,7 @@ def test_controls_are_refused_without_send_permission(client, reader, broadcast)
 
 def test_every_report_view_is_refused_without_permission(client, plain_editor, broadcast):
     client.force_login(plain_editor)
-    assert client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_index")).status_code == 403
+    assert client.get(reverse("wagtail_whatsapp_admin:broadcast_index")).status_code == 403
     for name in ("broadcast_report", "broadcast_progress", "broadcast_deliveries_csv"):
         assert client.get(url(name, broadcast)).status_code == 403, name
 

@@ -11,7 +11,7 @@ from wagtail_whatsapp.models import Broadcast
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_asks_first_showing_the_count_and_sends_nothing_on_no(site, broadcast_backend, monkeypatch):
+def test_asks_first_showing_the_count_and_sends_nothing_on_no(site, test_backend, monkeypatch):
     subscribers(site, 3, in_window=3)
     page = news_page(site)
     questions = []
@@ -20,10 +20,10 @@ def test_asks_first_showing_the_count_and_sends_nothing_on_no(site, broadcast_ba
     call_command("whatsapp_broadcast", page.pk, stdout=out)
     assert questions == ["Send to 3 subscribers? [y/N] "]
     assert "Nothing sent." in out.getvalue()
-    assert not Broadcast.objects.exists() and broadcast_backend.sent == []
+    assert not Broadcast.objects.exists() and test_backend.sent == []
 
 
-def test_yes_and_wait_sends_and_prints_the_counts(site, broadcast_backend):
+def test_yes_and_wait_sends_and_prints_the_counts(site, test_backend):
     subscribers(site, 4, in_window=4)
     page = news_page(site)
     out = StringIO()
@@ -32,11 +32,11 @@ def test_yes_and_wait_sends_and_prints_the_counts(site, broadcast_backend):
     assert "→ 4 subscribers" in output and "0 with the template, 4 free-form" in output
     assert "[" + "#" * 30 + "] 100.0%" in output
     assert "Done: 4 recipients, 4 sent" in output
-    assert len(broadcast_backend.sent) == 4
+    assert len(test_backend.sent) == 4
     assert Broadcast.objects.get().status == Broadcast.Status.DONE
 
 
-def test_refuses_with_the_reason(site, broadcast_backend):
+def test_refuses_with_the_reason(site, test_backend):
     subscribers(site, 2, in_window=0)
     page = news_page(site)
     with pytest.raises(CommandError, match="no approved broadcast template"):

@@ -3,8 +3,8 @@
 import pytest
 
 from tests.broadcasting import news_page, subscribers
-from wagtail_whatsapp.broadcasts import plan_broadcast
 from wagtail_whatsapp.models import Subscriber
+from wagtail_whatsapp.outbound.plan import plan_broadcast
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +45,8 @@ def test_nobody_to_send_to_and_unpublished_pages_are_refused(site):
     assert "Only a published page" in str(plan_broadcast(page).problems)
 
 
-def test_a_page_sent_before_is_flagged(site, broadcast_backend, django_capture_on_commit_callbacks):
-    from wagtail_whatsapp.broadcasts import start_broadcast
+def test_a_page_sent_before_is_flagged(site, test_backend, django_capture_on_commit_callbacks):
+    from wagtail_whatsapp.outbound.broadcasts import start_broadcast
 
     subscribers(site, 2, in_window=2)
     page = news_page(site)

@@ -6,16 +6,17 @@ import pytest
 from django.utils import timezone
 
 from tests.broadcasting import news_page, subscribers
-from wagtail_whatsapp import tasks
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
-from wagtail_whatsapp.broadcasts import fan_out, start_broadcast
 from wagtail_whatsapp.models import Broadcast, Delivery
-from wagtail_whatsapp.sending import send_broadcast
+from wagtail_whatsapp.outbound import tasks
+from wagtail_whatsapp.outbound.broadcasts import start_broadcast
+from wagtail_whatsapp.outbound.delivery_claims import fan_out
+from wagtail_whatsapp.outbound.sender import send_broadcast
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_broadcast_whose_sender_stopped_beating_is_resumed(site, broadcast_backend):
+def test_a_broadcast_whose_sender_stopped_beating_is_resumed(site, test_backend):
     subscribers(site, 4, in_window=4)
     stalled = start_broadcast(news_page(site))
     fan_out(stalled)
@@ -31,26 +32,26 @@ def test_a_broadcast_whose_sender_stopped_beating_is_resumed(site, broadcast_bac
 
     stalled.refresh_from_db()
     assert stalled.status == Broadcast.Status.DONE
-    assert len(broadcast_backend.sent) == 3  # the one sent before the crash is not sent again
+    assert len(test_backend.sent) == 3  # the one sent before the crash is not sent again
     # A broadcast whose sender is alive (fresh heartbeat) is left to it.
     assert Broadcast.objects.get(pk=alive.pk).status == Broadcast.Status.SENDING
 
 
-def test_a_broadcast_where_every_message_fails_ends_as_failed(site, broadcast_backend):
+def test_a_broadcast_where_every_message_fails_ends_as_failed(site, test_backend):
     subscribers(site, 2, in_window=2)
     broadcast = start_broadcast(news_page(site))
     for number in ("393330000000", "393330000001"):
-        broadcast_backend.faults[number] = [WhatsAppError("Undeliverable", kind=ErrorKind.RECIPIENT, code=131026)]
+        test_backend.faults[number] = [WhatsAppError("Undeliverable", kind=ErrorKind.RECIPIENT, code=131026)]
     assert send_broadcast(broadcast.pk)
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.FAILED and broadcast.failed_count == 2
 
 
-def test_no_broadcast_starts_in_quiet_hours(site, broadcast_backend, django_capture_on_commit_callbacks):
+def test_no_broadcast_starts_in_quiet_hours(site, test_backend, django_capture_on_commit_callbacks):
     from huey.contrib.djhuey import HUEY
 
-    from wagtail_whatsapp.broadcasts import plan_broadcast
     from wagtail_whatsapp.models import WhatsAppSettings
+    from wagtail_whatsapp.outbound.plan import plan_broadcast
 
     now = timezone.localtime()
     settings = WhatsAppSettings.for_site(site)
@@ -63,7 +64,7 @@ def test_no_broadcast_starts_in_quiet_hours(site, broadcast_backend, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         broadcast = start_broadcast(page)
     broadcast.refresh_from_db()
-    assert broadcast.status == Broadcast.Status.QUEUED and broadcast_backend.sent == []
+    assert broadcast.status == Broadcast.Status.QUEUED and test_backend.sent == []
     [scheduled] = [task for task in HUEY.scheduled() if task.args == (broadcast.pk,)]
     assert 7000 < (scheduled.eta - timezone.now().replace(tzinfo=None)).total_seconds() < 7300
     HUEY.storage.flush_schedule()

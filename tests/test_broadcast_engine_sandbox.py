@@ -4,9 +4,10 @@ import pytest
 from django.utils import timezone
 
 from tests.broadcasting import news_page, subscribers
-from wagtail_whatsapp.broadcasts import broadcast_progress, start_broadcast
-from wagtail_whatsapp.deliveries import apply_status_update
+from wagtail_whatsapp.inbound.statuses import apply_status_update
 from wagtail_whatsapp.models import Broadcast, Delivery, SandboxMessage, StatusUpdate
+from wagtail_whatsapp.outbound.broadcasts import start_broadcast
+from wagtail_whatsapp.outbound.progress import progress_of as broadcast_progress
 
 pytestmark = pytest.mark.django_db
 

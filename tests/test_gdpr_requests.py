@@ -10,7 +10,6 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from tests.whatsapp_data import make_broadcast, make_message, make_subscriber
-from wagtail_whatsapp.blocking import block_subscriber, is_number_blocked
 from wagtail_whatsapp.models import (
     BlockedNumber,
     ConsentRecord,
@@ -20,8 +19,9 @@ from wagtail_whatsapp.models import (
     Subscriber,
     WhatsAppSettings,
 )
-from wagtail_whatsapp.retention import apply_retention
-from wagtail_whatsapp.tasks import apply_retention_task
+from wagtail_whatsapp.subscribers.blocking import block_subscriber, is_number_blocked
+from wagtail_whatsapp.subscribers.retention import apply_retention
+from wagtail_whatsapp.subscribers.tasks import apply_retention_task
 
 pytestmark = pytest.mark.django_db
 GDPR = "wagtail_whatsapp_admin:gdpr"

@@ -7,10 +7,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from tests import media_files
-from wagtail_whatsapp import media
 from wagtail_whatsapp.backends import get_backend
-from wagtail_whatsapp.media import MediaRefused, check_media, media_id_for
 from wagtail_whatsapp.models import MediaUpload
+from wagtail_whatsapp.outbound import media
+from wagtail_whatsapp.outbound.media import MediaRefused, check_media, media_id_for
 
 MB = 1024 * 1024
 
@@ -150,20 +150,3 @@ def test_wagtail_images_and_documents_are_read_from_their_files(fake_graph):
     )
     (error,) = check_media(document).errors
     assert error.startswith("“Locandina” is a PDF document")
-
-
-def test_check_page_media_checks_what_the_page_would_send():
-    from types import SimpleNamespace
-
-    from wagtail_whatsapp.media import check_page_media
-
-    def page(image=None, video=None):
-        return SimpleNamespace(get_whatsapp_image=lambda: image, get_whatsapp_video=lambda: video)
-
-    big_video = ContentFile(media_files.mp4(total_bytes=20 * MB), name="consiglio.mp4")
-    assert check_page_media(page()) is None
-    assert check_page_media(page(image=media_files.jpeg(), video=big_video)).ok  # the image wins
-    assert check_page_media(page(video=big_video)).errors == ["The video is 20.0 MB; WhatsApp accepts at most 16 MB."]
-    assert check_page_media(page(video=media_files.jpeg())).errors == [
-        "This file is an image, but a video is expected here."
-    ]

@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.broadcasting import approved_template, news_page, subscribers
-from wagtail_whatsapp import conf, messaging_limit, tasks
+from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends.cloud import CloudBackend
-from wagtail_whatsapp.broadcasts import resume_broadcast, start_broadcast
 from wagtail_whatsapp.checks import check_settings
 from wagtail_whatsapp.models import Broadcast, Delivery, SandboxMessage, Subscriber, WhatsAppSettings
+from wagtail_whatsapp.outbound import messaging_limit, tasks
+from wagtail_whatsapp.outbound.broadcasts import resume_broadcast, start_broadcast
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_over_the_limit_the_broadcast_waits_a_day_and_goes_on_by_itself(
     assert waiting.count() == 2 and all(d.next_attempt_at == broadcast.resume_at for d in waiting)
 
     tasks.resume_stalled_broadcasts_task.call_local()  # a minute later: not yet time
-    report = admin_client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_report", args=[broadcast.pk]))
+    report = admin_client.get(reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk]))
     text = " ".join(report.content.decode().split())
     assert "Waiting for WhatsApp&#x27;s daily limit" in text or "Waiting for WhatsApp's daily limit" in text
     assert "Once the cause is fixed" not in text  # nothing for the editor to fix
@@ -144,7 +145,7 @@ def test_the_confirmation_view_says_how_long_it_will_take(admin_client, site, li
     approved_template(site, components=BODY_ONLY, mapping="1 = title")
     subscribers(site, 7, in_window=2)
     page = news_page(site)
-    response = admin_client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_confirm", args=[page.pk]))
+    response = admin_client.get(reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[page.pk]))
     assert response.status_code == 200
     text = " ".join(response.content.decode().split())
     assert "reach 2 people a day" in text and "2 places are left today: 3 subscribers" in text
@@ -155,7 +156,7 @@ def test_no_warning_within_the_limit(admin_client, site, limited):
     limited(250)
     approved_template(site, components=BODY_ONLY, mapping="1 = title")
     subscribers(site, 7, in_window=2)
-    response = admin_client.get(reverse("wagtail_whatsapp_broadcasts:broadcast_confirm", args=[news_page(site).pk]))
+    response = admin_client.get(reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[news_page(site).pk]))
     assert "places are left today" not in response.content.decode()
 
 

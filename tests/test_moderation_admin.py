@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from tests.fake_backends import MEDIA_BYTES
 from tests.whatsapp_data import make_message, make_subscriber
-from wagtail_whatsapp.blocking import is_number_blocked
+from wagtail_whatsapp.backends.test import MEDIA_BYTES
+from wagtail_whatsapp.inbound.moderation import flag_message
 from wagtail_whatsapp.models import ConsentRecord, InboundMessage, Subscriber
-from wagtail_whatsapp.moderation import flag_message
+from wagtail_whatsapp.subscribers.blocking import is_number_blocked
 
 pytestmark = pytest.mark.django_db
 INBOX = "wagtail_whatsapp_inboundmessage_modeladmin_index"
@@ -82,7 +82,7 @@ def test_delete_wipes_the_content_and_keeps_a_tombstone(client, moderator, offen
     assert _logged("wagtail_whatsapp.message.delete", moderator, offensive)
 
 
-def test_report_downloads_an_evidence_bundle(client, moderator, offensive, recording_backend):
+def test_report_downloads_an_evidence_bundle(client, moderator, offensive, test_backend):
     response = client.post(url("inbox_report", offensive), {"reason": "minacce"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
@@ -102,7 +102,7 @@ def test_report_downloads_an_evidence_bundle(client, moderator, offensive, recor
 
 
 def test_report_by_a_subscriber_manager_carries_the_full_number_and_the_media(
-    client, whatsapp_user, site, recording_backend
+    client, whatsapp_user, site, test_backend
 ):
     client.force_login(whatsapp_user("moderate_inbox", "manage_subscribers"))
     message = make_message(site, "", message_type="image", media_id="m1", media_mime_type="image/jpeg")
@@ -111,29 +111,29 @@ def test_report_by_a_subscriber_manager_carries_the_full_number_and_the_media(
     assert bundle.read("media.jpeg") == MEDIA_BYTES
 
 
-def test_block_the_sender_of_a_recent_message(client, moderator, offensive, recording_backend):
+def test_block_the_sender_of_a_recent_message(client, moderator, offensive, test_backend):
     response = client.post(url("inbox_block", offensive), {"reason": "insulti"}, follow=True)
     assert "The sender is blocked" in response.content.decode()
     subscriber = Subscriber.objects.get(phone_number=offensive.phone_number)
     assert subscriber.status == Subscriber.Status.BLOCKED
     assert is_number_blocked(offensive.site, offensive.phone_number)
-    assert recording_backend == [("block_users", (["393481234511"],))]  # wrote 5 minutes ago
+    assert test_backend.calls == [("block_users", (["393481234511"],))]  # wrote 5 minutes ago
     record = ConsentRecord.objects.get(action=ConsentRecord.Action.BLOCK)
     assert record.performed_by == moderator and record.message_wamid == offensive.wamid
     assert ModelLogEntry.objects.filter(action="wagtail_whatsapp.block", user=moderator).exists()
     assert "data-blocked" in client.get(url("inbox_detail", offensive)).content.decode()
 
 
-def test_block_of_an_old_message_stays_local_and_keeps_the_subscriber_row(client, moderator, site, recording_backend):
+def test_block_of_an_old_message_stays_local_and_keeps_the_subscriber_row(client, moderator, site, test_backend):
     subscriber = make_subscriber(site, "+393481234511")
     message = make_message(site, "spam", subscriber=subscriber, sent_at=timezone.now() - timedelta(days=2))
     client.post(url("inbox_block", message))
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.BLOCKED
-    assert recording_backend == []
+    assert test_backend.calls == []
 
 
-def test_media_is_streamed_in_place_and_never_cached(client, moderator, site, recording_backend):
+def test_media_is_streamed_in_place_and_never_cached(client, moderator, site, test_backend):
     message = make_message(site, "", message_type="image", media_id="m1", media_mime_type="image/jpeg")
     html = client.get(url("inbox_detail", message)).content.decode()
     assert f'<img src="{url("inbox_media", message)}"' in html
@@ -141,20 +141,18 @@ def test_media_is_streamed_in_place_and_never_cached(client, moderator, site, re
     assert response.status_code == 200 and response.content == MEDIA_BYTES
     assert response["Content-Type"] == "image/jpeg"
     assert "no-store" in response["Cache-Control"] and response["X-Content-Type-Options"] == "nosniff"
-    assert recording_backend == [("download_media", ("m1",))]
+    assert test_backend.calls == [("download_media", ("m1",))]
 
 
-def test_unsafe_media_type_is_a_download_not_rendered(client, moderator, site, recording_backend, monkeypatch):
-    from tests.fake_backends import RecordingBackend
-
-    monkeypatch.setattr(RecordingBackend, "download_media", lambda self, media_id: (b"<script>", "text/html"))
+def test_unsafe_media_type_is_a_download_not_rendered(client, moderator, site, test_backend, monkeypatch):
+    monkeypatch.setattr(test_backend, "download_media", lambda self, media_id: (b"<script>", "text/html"))
     message = make_message(site, "", message_type="document", media_id="d1", media_mime_type="text/html")
     response = client.get(url("inbox_media", message))
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].startswith("attachment;")
 
 
-def test_expired_media_is_a_clear_404(client, moderator, site, recording_backend):
+def test_expired_media_is_a_clear_404(client, moderator, site, test_backend):
     message = make_message(site, "", message_type="image", media_id="gone", media_mime_type="image/jpeg")
     response = client.get(url("inbox_media", message))
     assert response.status_code == 404
@@ -162,7 +160,7 @@ def test_expired_media_is_a_clear_404(client, moderator, site, recording_backend
 
 
 def test_backend_without_download_is_a_clear_404(client, moderator, site, settings):
-    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BACKEND": "tests.fake_backends.NoMediaBackend"}
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BACKEND": "wagtail_whatsapp.backends.base.BaseBackend"}
     message = make_message(site, "", message_type="image", media_id="m1", media_mime_type="image/jpeg")
     assert client.get(url("inbox_media", message)).status_code == 404
 

@@ -8,13 +8,13 @@ import pytest
 
 from tests.whatsapp_data import make_message
 from wagtail_whatsapp import signals
+from wagtail_whatsapp.inbound.moderation import find_flags, flag_message
 from wagtail_whatsapp.models import InboundMessage, WhatsAppSettings
 from wagtail_whatsapp.models.settings_defaults import (
     DEFAULT_FUNDRAISING_WORDS,
     DEFAULT_OFFENSIVE_WORDS,
     DEFAULT_PROMOTION_WORDS,
 )
-from wagtail_whatsapp.moderation import find_flags, flag_message
 
 FIXTURES = Path(__file__).parent / "fixtures" / "moderation"
 FORBIDDEN = json.loads((FIXTURES / "forbidden.json").read_text())["messages"]

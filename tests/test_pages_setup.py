@@ -3,7 +3,6 @@ from django.core.management import CommandError, call_command
 from wagtail.models import Page, Revision
 
 from tests.pages_helpers import configure
-from wagtail_whatsapp.default_texts import MODERATION_RULES
 from wagtail_whatsapp.models import (
     WhatsAppArchivePage,
     WhatsAppPolicyPage,
@@ -11,6 +10,7 @@ from wagtail_whatsapp.models import (
     WhatsAppSettings,
     WhatsAppSubscribePage,
 )
+from wagtail_whatsapp.pages.default_texts import MODERATION_RULES
 
 PAGE_MODELS = [WhatsAppPolicyPage, WhatsAppPrivacyPage, WhatsAppSubscribePage, WhatsAppArchivePage]
 

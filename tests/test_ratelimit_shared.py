@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from wagtail_whatsapp import ratelimit
-from wagtail_whatsapp.ratelimit import SharedRateLimiter
+from wagtail_whatsapp.outbound import ratelimit
+from wagtail_whatsapp.outbound.ratelimit import SharedRateLimiter
 
 
 def max_in_any_window(times, seconds=1.0):

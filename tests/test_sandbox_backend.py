@@ -7,9 +7,8 @@ import pytest
 from wagtail_whatsapp import signals
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import BlockResult, ErrorKind, PhoneNumberInfo, SendResult, WhatsAppError
-from wagtail_whatsapp.backends.sandbox import SandboxBackend
-from wagtail_whatsapp.deliveries import callback_data_for
 from wagtail_whatsapp.models import Broadcast, Delivery, SandboxMessage, StatusUpdate, Subscriber
+from wagtail_whatsapp.sandbox.backend import SandboxBackend
 
 NUMBER_ID = "106540352242922"
 
@@ -57,9 +56,7 @@ def test_statuses_carry_the_callback_data_and_move_the_delivery(backend, site):
 
     signals.status_updated.connect(receiver)
     try:
-        backend.send_template(
-            subscriber.recipient, "notizia_comune", "it", [], callback_data=callback_data_for(delivery)
-        )
+        backend.send_template(subscriber.recipient, "notizia_comune", "it", [], callback_data=delivery.callback_data)
     finally:
         signals.status_updated.disconnect(receiver)
     delivery.refresh_from_db()
@@ -67,7 +64,7 @@ def test_statuses_carry_the_callback_data_and_move_the_delivery(backend, site):
     broadcast.refresh_from_db()
     assert (broadcast.sent_count, broadcast.delivered_count, broadcast.read_count) == (1, 1, 1)
     assert [item[0] for item in seen] == ["sent", "delivered", "read"]
-    assert {item[1] for item in seen} == {callback_data_for(delivery)}
+    assert {item[1] for item in seen} == {delivery.callback_data}
     assert {item[2] for item in seen} == {site}
 
 
@@ -128,8 +125,8 @@ def test_phone_number_info(backend):
 
 def test_sandbox_template_send_accepts_typed_parameters_like_the_cloud_backend(db):
     from wagtail_whatsapp.backends.base import TemplateParameters
-    from wagtail_whatsapp.backends.sandbox import SandboxBackend
     from wagtail_whatsapp.models import SandboxMessage
+    from wagtail_whatsapp.sandbox.backend import SandboxBackend
 
     parameters = TemplateParameters(
         header_media_type="image", header_media_id="123", body={"title": "Via Roma chiusa"}, url_button_suffixes=("x/",)

@@ -107,7 +107,7 @@ def test_webhook_refusal_is_shown(admin_client, webhook_site_settings):
 
 
 def test_menu_item_for_staff_in_sandbox_mode(admin_client, site):
-    assert reverse("wagtail_whatsapp_sandbox:chat") == CHAT_URL
+    assert reverse("wagtail_whatsapp_admin:sandbox_chat") == CHAT_URL
     assert CHAT_URL in admin_client.get("/admin/").content.decode()
 
 

@@ -12,8 +12,8 @@ from PIL import Image
 from tests import media_files
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
-from wagtail_whatsapp.backends.sandbox_media import MAX_KEPT_BYTES
 from wagtail_whatsapp.models import SandboxMedia
+from wagtail_whatsapp.sandbox.media import MAX_KEPT_BYTES
 
 
 @pytest.fixture

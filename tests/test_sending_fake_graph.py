@@ -4,14 +4,21 @@ from collections import Counter
 
 import pytest
 
-from tests.broadcasting import news_page, subscribers
+from tests.broadcasting import approved_template, news_page, subscribers
 from tests.status_relay import accepted_callbacks, deliver_sent_statuses
-from wagtail_whatsapp import claims, sending
 from wagtail_whatsapp.backends.cloud import CloudBackend
-from wagtail_whatsapp.broadcasts import broadcast_progress, resume_broadcast, start_broadcast
 from wagtail_whatsapp.models import Broadcast, Subscriber
+from wagtail_whatsapp.outbound import delivery_claims as claims
+from wagtail_whatsapp.outbound import sender as sending
+from wagtail_whatsapp.outbound.broadcasts import resume_broadcast, start_broadcast
+from wagtail_whatsapp.outbound.progress import progress_of as broadcast_progress
 
 pytestmark = pytest.mark.django_db
+
+TEXT_AND_BUTTON = [
+    {"type": "BODY", "text": "Novità dal Comune: {{1}}"},
+    {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Leggi", "url": "https://testserver/{{1}}"}]},
+]
 
 
 @pytest.fixture
@@ -101,3 +108,21 @@ def test_unsubscribe_during_the_broadcast_is_respected(site, fast, monkeypatch):
     numbers = [accepted.to for accepted in fast.accepted]
     assert len(numbers) == 29 and "393330000025" not in numbers
     assert broadcast_progress(broadcast)["skipped"] == 1
+
+
+def test_an_accented_slug_goes_percent_encoded_in_the_template_url_button(site, fast):
+    """Wagtail allows accented slugs; Meta wants the variable end of a template's URL button percent-encoded. The
+    broadcast path builds the button with the backend's one component builder, so it is encoded there."""
+    approved_template(site, components=TEXT_AND_BUTTON, mapping="1 = title")
+    subscribers(site, 1, in_window=0)
+    page = news_page(site, title="Festa del caffè")
+    page.slug = "festa-del-caffè"
+    page.save_revision().publish()
+    page.refresh_from_db()
+    broadcast = start_broadcast(page)
+    assert sending.send_broadcast(broadcast.pk)
+
+    (request,) = [request for request in fast.requests if request.path.endswith("/messages")]
+    components = {component["type"]: component for component in request.json["template"]["components"]}
+    suffix = components["button"]["parameters"][0]["text"]
+    assert suffix.endswith("festa-del-caff%C3%A8/") and "è" not in suffix

@@ -6,10 +6,10 @@ import pytest
 from django.test import override_settings
 from wagtail.models import Page
 
-from wagtail_whatsapp import keywords, replies
+from wagtail_whatsapp.inbound import keywords, replies
 from wagtail_whatsapp.models import ConsentRecord, InboundMessage, SandboxMessage, Subscriber
 from wagtail_whatsapp.models.consent import AppendOnlyError
-from wagtail_whatsapp.simulate import text_message_payload
+from wagtail_whatsapp.sandbox.simulate import text_message_payload
 
 NUMBER_ID = "106540352242922"
 CITIZEN = "+393331234567"
@@ -152,7 +152,7 @@ def test_blocked_number_gets_nothing_and_cannot_resubscribe(webhook, webhook_sit
 
 
 def test_blocked_number_erased_under_gdpr_still_cannot_resubscribe(webhook, webhook_site_settings):
-    from wagtail_whatsapp.gdpr import erase_number
+    from wagtail_whatsapp.subscribers.gdpr import erase_number
 
     Subscriber.objects.create(site=webhook_site_settings.site, phone_number=CITIZEN, status="blocked")
     erase_number(webhook_site_settings.site, CITIZEN)

@@ -7,10 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from wagtail_whatsapp.backends.base import WhatsAppError
-from wagtail_whatsapp.message_templates import apply_template_webhook, sync_templates
 from wagtail_whatsapp.models import MessageTemplate
+from wagtail_whatsapp.outbound.tasks import sync_templates_periodically
+from wagtail_whatsapp.outbound.templates import apply_template_webhook, sync_templates
 from wagtail_whatsapp.signals import change_received
-from wagtail_whatsapp.tasks import sync_templates_periodically
 
 FIXTURES = Path(__file__).parent / "fixtures" / "graph"
 WABA = "102290129340398"

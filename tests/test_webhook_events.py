@@ -7,7 +7,7 @@ from wagtail.models import Page, Site
 from tests.signing import load_webhook
 from wagtail_whatsapp import signals
 from wagtail_whatsapp.models import InboundMessage, SandboxMessage, StatusUpdate, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.simulate import envelope, text_message_payload
+from wagtail_whatsapp.sandbox.simulate import envelope, text_message_payload
 
 NUMBER_ID = "106540352242922"
 
@@ -247,7 +247,7 @@ def test_a_bad_element_is_skipped_and_its_neighbours_processed(webhook, site):
 def test_events_whose_task_was_lost_are_picked_up_later(site, monkeypatch):
     import datetime
 
-    from wagtail_whatsapp import ingest, tasks
+    from wagtail_whatsapp.inbound import ingest, tasks
 
     monkeypatch.setattr(ingest.tasks, "process_inbound_messages", lambda wamids: None)  # the queue lost the task
     ingest.ingest_payload(text_message_payload("+393331234567", "ISCRIVIMI", phone_number_id=NUMBER_ID))

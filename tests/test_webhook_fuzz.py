@@ -7,9 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.signing import FIXTURES, load_webhook
-from wagtail_whatsapp.events import parse_payload
+from wagtail_whatsapp.inbound.events import parse_payload
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate
-from wagtail_whatsapp.simulate import serialise
+from wagtail_whatsapp.sandbox.simulate import serialise
+
+pytestmark = pytest.mark.slow  # property-based sweeps of the payload parser
 
 FUZZ = settings(
     max_examples=150,
@@ -118,7 +120,7 @@ def test_nothing_is_stored_on_a_bad_signature(webhook, site, payload, signature)
 @given(payload=st.one_of(json_values, mutated_payloads()))
 def test_parser_raises_only_payload_errors(payload):
     """The parser alone, faster and more examples: a clear PayloadError or events, nothing else."""
-    from wagtail_whatsapp.events import PayloadError
+    from wagtail_whatsapp.inbound.events import PayloadError
 
     try:
         parse_payload(payload)

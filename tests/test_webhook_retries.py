@@ -6,7 +6,9 @@ import logging
 import pytest
 from django.db import OperationalError
 
-from wagtail_whatsapp import deliveries, event_claims, signals, subscriptions, tasks
+from wagtail_whatsapp import signals
+from wagtail_whatsapp.inbound import event_claims, subscriptions, tasks
+from wagtail_whatsapp.inbound import statuses as deliveries
 from wagtail_whatsapp.models import (
     Broadcast,
     ConsentRecord,
@@ -16,7 +18,7 @@ from wagtail_whatsapp.models import (
     StatusUpdate,
     Subscriber,
 )
-from wagtail_whatsapp.simulate import status_payload, text_message_payload
+from wagtail_whatsapp.sandbox.simulate import status_payload, text_message_payload
 
 NUMBER_ID = "106540352242922"
 LONG_AGO = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

@@ -3,9 +3,9 @@
 import pytest
 
 from tests.signing import load_webhook
-from wagtail_whatsapp.deliveries import apply_status_update, callback_data_for
+from wagtail_whatsapp.inbound.statuses import apply_status_update
 from wagtail_whatsapp.models import Broadcast, Delivery, StatusUpdate, Subscriber
-from wagtail_whatsapp.simulate import status_payload
+from wagtail_whatsapp.sandbox.simulate import status_payload
 
 NUMBER_ID = "106540352242922"
 
@@ -34,7 +34,7 @@ def counts(delivery):
 
 
 def test_callback_data_format(delivery):
-    assert callback_data_for(delivery) == f"wagtail_whatsapp:delivery:{delivery.pk}"
+    assert delivery.callback_data == f"wagtail_whatsapp:delivery:{delivery.pk}"
 
 
 def test_statuses_move_the_delivery_forward_and_count(webhook, delivery):
@@ -59,7 +59,7 @@ def test_out_of_order_and_skipped_statuses_never_go_backwards(webhook, delivery)
 
 def test_found_by_callback_data_before_the_wamid_is_known(webhook, delivery):
     Delivery.objects.filter(pk=delivery.pk).update(wamid="")
-    post_statuses(webhook, "sent", callback=callback_data_for(delivery))
+    post_statuses(webhook, "sent", callback=delivery.callback_data)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.wamid) == ("sent", "wamid.d1")
 

@@ -4,7 +4,8 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 
-from . import conf
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.models import MessageTemplate, WhatsAppSettings
 
 
 @register(Tags.compatibility)
@@ -93,8 +94,6 @@ def check_webhook_https(app_configs=None, **kwargs):
 
 def _sites_without_approved_template():
     from wagtail.models import Site
-
-    from .models import MessageTemplate, WhatsAppSettings
 
     ready = set(
         WhatsAppSettings.objects.filter(broadcast_template__status=MessageTemplate.Status.APPROVED).values_list(

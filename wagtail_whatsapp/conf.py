@@ -13,7 +13,7 @@ from django.utils.module_loading import import_string
 
 BACKEND_ALIASES = {
     "cloud": "wagtail_whatsapp.backends.cloud.CloudBackend",
-    "sandbox": "wagtail_whatsapp.backends.sandbox.SandboxBackend",
+    "sandbox": "wagtail_whatsapp.sandbox.backend.SandboxBackend",
 }
 
 # Documented in docs/settings.md; keep both in step.

@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.template.response import TemplateResponse
 
-from .numbers import mask_number
+from wagtail_whatsapp.numbers import mask_number
 
 SEND_BROADCAST = "send_broadcast"
 MODERATE_INBOX = "moderate_inbox"

@@ -3,7 +3,7 @@ the webhook is then served at ``/whatsapp/webhook/``."""
 
 from django.urls import path
 
-from . import webhooks
+from wagtail_whatsapp.inbound import webhook as webhooks
 
 app_name = "wagtail_whatsapp"
 

@@ -7,9 +7,10 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail_modeladmin.options import modeladmin_register
 
-from . import admin_urls, conf, sandbox_chat
-from .admin import WhatsAppGroup
-from .dashboard import homepage_panel_for
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.admin import urls as admin_urls
+from wagtail_whatsapp.admin.dashboard import homepage_panel_for
+from wagtail_whatsapp.admin.modeladmin import WhatsAppGroup
 
 PLUGIN_PERMISSIONS = ("send_broadcast", "moderate_inbox", "manage_subscribers", "view_reports")
 
@@ -25,7 +26,6 @@ def register_permissions():
 @hooks.register("register_admin_urls")
 def register_whatsapp_admin_urls():
     return [
-        path("whatsapp/sandbox/", include(sandbox_chat, namespace="wagtail_whatsapp_sandbox")),
         path("whatsapp/", include((admin_urls.urlpatterns, admin_urls.app_name), namespace=admin_urls.app_name)),
     ]
 
@@ -39,7 +39,7 @@ class SandboxChatMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_sandbox_chat_menu_item():
     return SandboxChatMenuItem(
-        _("WhatsApp sandbox"), reverse("wagtail_whatsapp_sandbox:chat"), icon_name="mobile-alt", order=10000
+        _("WhatsApp sandbox"), reverse("wagtail_whatsapp_admin:sandbox_chat"), icon_name="mobile-alt", order=10000
     )
 
 
@@ -103,41 +103,34 @@ def register_broadcast_log_actions(actions):
 
 @hooks.register("register_page_action_menu_item")
 def register_send_via_whatsapp_action():
-    from .page_actions import SendViaWhatsAppMenuItem
+    from wagtail_whatsapp.admin.page_actions import SendViaWhatsAppMenuItem
 
     return SendViaWhatsAppMenuItem()
 
 
 @hooks.register("register_page_header_buttons")
 def send_via_whatsapp_header_button(page, user, view_name, next_url=None):
-    from .page_actions import SendViaWhatsAppPageButton
+    from wagtail_whatsapp.admin.page_actions import SendViaWhatsAppPageButton
 
     yield SendViaWhatsAppPageButton(page=page, priority=45)
 
 
 @hooks.register("register_page_listing_more_buttons")
 def send_via_whatsapp_listing_button(page, user, next_url=None):
-    from .page_actions import SendViaWhatsAppPageButton
+    from wagtail_whatsapp.admin.page_actions import SendViaWhatsAppPageButton
 
     yield SendViaWhatsAppPageButton(page=page, priority=45)
 
 
-@hooks.register("register_admin_urls")
-def register_broadcast_admin_urls():
-    from . import broadcast_admin_urls
-
-    return [path("whatsapp/", include(broadcast_admin_urls, namespace=broadcast_admin_urls.app_name))]
-
-
 @hooks.register("register_log_actions")
 def register_broadcast_refused_log_action(actions):
-    from .publishing import register_log_actions
+    from wagtail_whatsapp.outbound.publishing import register_log_actions
 
     register_log_actions(actions)
 
 
 @hooks.register("after_publish_page")
 def tell_editor_about_whatsapp_broadcast(request, page):
-    from .publishing import report_publish_outcome
+    from wagtail_whatsapp.outbound.publishing import report_publish_outcome
 
     report_publish_outcome(request, page)

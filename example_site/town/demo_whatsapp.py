@@ -6,10 +6,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from wagtail_whatsapp import conf
-from wagtail_whatsapp.broadcasts import BroadcastRefused, start_broadcast
-from wagtail_whatsapp.message_templates import sync_templates
 from wagtail_whatsapp.models import Broadcast, ConsentRecord, MessageTemplate, Subscriber, WhatsAppSettings
 from wagtail_whatsapp.numbers import normalise_number
+from wagtail_whatsapp.outbound.broadcasts import BroadcastRefused, start_broadcast
+from wagtail_whatsapp.outbound.templates import sync_templates
 
 DEMO_SUBSCRIBERS = 24
 RECENTLY_WROTE = 6  # inside the 24-hour window: they get the text itself, the others the template

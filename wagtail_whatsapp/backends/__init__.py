@@ -1,6 +1,6 @@
 """Backends talk to WhatsApp: ``cloud`` (Meta's Graph API) and ``sandbox`` (offline, in the database)."""
 
-from .. import conf
+from wagtail_whatsapp import conf
 
 
 def get_backend(phone_number_id=None, **options):

@@ -86,11 +86,13 @@ class TemplateParameters:
     """What fills an approved template, without Meta's JSON: backends turn it into the ``components`` they need.
 
     ``body`` is a list of values for positional templates ({{1}}, {{2}}...) or a dict for named ones ({{town}}...).
-    ``url_button_suffixes`` holds the variable end of each URL button, in button order (not yet percent-encoded).
+    ``url_button_suffixes`` holds the variable end of each URL button, in button order (not yet percent-encoded; the
+    backend encodes it), with None for a button that takes no parameter.
     """
 
     header_media_type: str = ""  # "image" or "video", or "" for a template without a media header
     header_media_id: str = ""
+    header_text: str | None = None  # the value of a text header's {{1}}, when the header has one
     body: object = ()
     url_button_suffixes: tuple = ()
 

@@ -11,10 +11,9 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 
-from .. import __version__, conf
-from ..numbers import mask_number
-from . import errors
-from .base import (
+from wagtail_whatsapp import __version__, conf
+from wagtail_whatsapp.backends import errors
+from wagtail_whatsapp.backends.base import (
     BaseBackend,
     BlockResult,
     ErrorKind,
@@ -24,7 +23,9 @@ from .base import (
     TemplateParameters,
     WhatsAppError,
 )
-from .download import MAX_DOWNLOAD_BYTES, check_sha256, read_capped, too_large
+from wagtail_whatsapp.backends.download import MAX_DOWNLOAD_BYTES, check_sha256, read_capped, too_large
+from wagtail_whatsapp.backends.template_components import media_object, template_components
+from wagtail_whatsapp.numbers import mask_number
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class CloudBackend(BaseBackend):
     def send_media(self, to, media_type, media_id, *, caption="", callback_data=""):
         if media_type not in MEDIA_TYPES:
             raise ValueError(f"media_type must be one of {MEDIA_TYPES}, not {media_type!r}")
-        media = _media_object(media_id)
+        media = media_object(media_id)
         if caption:
             media["caption"] = caption
         return self._send(to, media_type, media, callback_data)
@@ -264,42 +265,6 @@ class CloudBackend(BaseBackend):
         if isinstance(answer.get("error"), dict):
             raise errors.error_from_meta(answer["error"], http_status=response.status_code, secrets=self._secrets())
         return answer
-
-
-def template_components(parameters):
-    """Meta's ``components`` for a TemplateParameters."""
-    components = []
-    if parameters.header_media_type and parameters.header_media_id:
-        media_type = parameters.header_media_type
-        components.append(
-            {
-                "type": "header",
-                "parameters": [{"type": media_type, media_type: _media_object(parameters.header_media_id)}],
-            }
-        )
-    body = parameters.body
-    if isinstance(body, dict):
-        body_parameters = [{"type": "text", "parameter_name": key, "text": str(value)} for key, value in body.items()]
-    else:
-        body_parameters = [{"type": "text", "text": str(value)} for value in body or ()]
-    if body_parameters:
-        components.append({"type": "body", "parameters": body_parameters})
-    for index, suffix in enumerate(parameters.url_button_suffixes):
-        components.append(
-            {
-                "type": "button",
-                "sub_type": "url",
-                "index": str(index),
-                # Meta wants the variable end of the URL percent-encoded; "%" stays so encoded input is not doubled.
-                "parameters": [{"type": "text", "text": quote(str(suffix), safe="/?=&%-._~")}],
-            }
-        )
-    return components
-
-
-def _media_object(media_id_or_link):
-    value = str(media_id_or_link)
-    return {"link": value} if value.startswith(("https://", "http://")) else {"id": value}
 
 
 def _user_input(entry):

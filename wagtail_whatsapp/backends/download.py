@@ -3,8 +3,8 @@ fills a worker's memory. Knows nothing of Meta's URLs or JSON (cloud.py does); t
 
 import hashlib
 
-from .base import ErrorKind, WhatsAppError
-from .errors import TEMPORARY_DELAY
+from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
+from wagtail_whatsapp.backends.errors import TEMPORARY_DELAY
 
 MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024  # WhatsApp's own ceiling (documents): no citizen's photo is bigger
 CHUNK_BYTES = 64 * 1024

@@ -14,7 +14,7 @@ Unknown codes (Meta adds new ones every few versions):
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from .base import ErrorKind, WhatsAppError
+from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 
 FATAL_CODES = frozenset(
     {0, 190, 3, 10, 368, 131031, 131042, 131048, 133010, 132000, 132001, 132005, 132007, 132012, 132015, 132016}

@@ -1,11 +1,12 @@
 """Models, one module per concept; everything is importable from ``wagtail_whatsapp.models``."""
 
-from .blocks import BlockedNumber
-from .broadcasts import Broadcast, Delivery, WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
-from .consent import ConsentRecord
-from .inbox import InboundMessage, StatusUpdate
-from .media import MediaUpload
-from .pages import (
+from wagtail_whatsapp.models.blocks import BlockedNumber
+from wagtail_whatsapp.models.broadcasts import Broadcast, Delivery
+from wagtail_whatsapp.models.consent import ConsentRecord
+from wagtail_whatsapp.models.inbox import InboundMessage, StatusUpdate
+from wagtail_whatsapp.models.media import MediaUpload
+from wagtail_whatsapp.models.page_mixins import WhatsAppBroadcastMixin, WhatsAppEventBroadcastMixin
+from wagtail_whatsapp.models.pages import (
     WhatsAppArchivePage,
     WhatsAppArchivePageMixin,
     WhatsAppDocumentPageMixin,
@@ -16,11 +17,11 @@ from .pages import (
     WhatsAppSubscribePage,
     WhatsAppSubscribePageMixin,
 )
-from .ratelimit import RateLimitBucket
-from .sandbox import SandboxMedia, SandboxMessage
-from .settings import WhatsAppSettings
-from .subscribers import Subscriber
-from .templates import MessageTemplate
+from wagtail_whatsapp.models.ratelimit import RateLimitBucket
+from wagtail_whatsapp.models.sandbox import SandboxMedia, SandboxMessage
+from wagtail_whatsapp.models.settings import WhatsAppSettings
+from wagtail_whatsapp.models.subscribers import Subscriber
+from wagtail_whatsapp.models.templates import MessageTemplate
 
 __all__ = [
     "BlockedNumber",

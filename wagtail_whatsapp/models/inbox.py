@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wagtail_whatsapp.numbers import mask_number
+
 
 class InboundMessage(models.Model):
     """A message a citizen sent to the town's number, stored once per wamid (Meta retries and duplicates)."""
@@ -71,8 +73,6 @@ class InboundMessage(models.Model):
 
     @property
     def masked_sender(self):
-        from ..numbers import mask_number
-
         return mask_number(self.phone_number) if self.phone_number else (self.wa_user_id or "?")
 
     @property

@@ -14,10 +14,10 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from .. import join_links
-from ..feeds import BroadcastArchiveFeed
-from .broadcasts import Broadcast
-from .settings import WhatsAppSettings
+from wagtail_whatsapp.models.broadcasts import Broadcast
+from wagtail_whatsapp.models.settings import WhatsAppSettings
+from wagtail_whatsapp.pages import join_links
+from wagtail_whatsapp.pages.feeds import BroadcastArchiveFeed
 
 # Headings start at h2: the page title is the only h1, so the outline stays in order (WCAG 1.3.1).
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "hr"]

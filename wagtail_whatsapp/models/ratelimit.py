@@ -4,7 +4,7 @@ from django.db import models
 class RateLimitBucket(models.Model):
     """The shared sending pace of one phone number, in the database so every consumer process shares it.
 
-    ``next_slot_at`` is the (Unix) time of the next free sending slot; see ``wagtail_whatsapp.ratelimit``.
+    ``next_slot_at`` is the (Unix) time of the next free sending slot; see ``wagtail_whatsapp.outbound.ratelimit``.
     """
 
     key = models.CharField(max_length=128, unique=True)

@@ -1,11 +1,11 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Site
 
-from ..widgets import TolerantPageChooserPanel
-from .settings_defaults import (
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.models.settings_defaults import (
     DEFAULT_ALREADY_SUBSCRIBED,
     DEFAULT_FUNDRAISING_WORDS,
     DEFAULT_GOODBYE,
@@ -16,6 +16,8 @@ from .settings_defaults import (
     DEFAULT_UNSUBSCRIBE_KEYWORDS,
     DEFAULT_WELCOME,
 )
+from wagtail_whatsapp.models.settings_panels import SETTINGS_PANELS
+from wagtail_whatsapp.outbound.template_mapping import TemplateMappingError, parse_mapping, validate_mapping
 
 
 @register_setting(icon="mail")
@@ -166,90 +168,7 @@ class WhatsAppSettings(BaseSiteSetting):
     )
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
 
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(
-                [
-                    MultiFieldPanel(
-                        [FieldPanel("service_name"), FieldPanel("display_number"), FieldPanel("phone_number_id")],
-                        heading=_("Number"),
-                    ),
-                    MultiFieldPanel(
-                        [FieldPanel("subscribe_keywords"), FieldPanel("unsubscribe_keywords")],
-                        heading=_("Keywords"),
-                    ),
-                    MultiFieldPanel(
-                        [
-                            FieldPanel("welcome_message"),
-                            FieldPanel("goodbye_message"),
-                            FieldPanel("already_subscribed_message"),
-                            FieldPanel("notice_enabled"),
-                            FieldPanel("notice_message"),
-                            FieldPanel("notice_interval_days"),
-                        ],
-                        heading=_("Replies"),
-                    ),
-                ],
-                heading=_("Number and replies"),
-            ),
-            ObjectList(
-                [
-                    MultiFieldPanel(
-                        [TolerantPageChooserPanel("policy_page"), TolerantPageChooserPanel("privacy_page")],
-                        heading=_("Policy and privacy"),
-                    ),
-                    MultiFieldPanel(
-                        [
-                            FieldPanel("town_name"),
-                            FieldPanel("town_address"),
-                            FieldPanel("contact_phone"),
-                            FieldPanel("contact_email"),
-                            FieldPanel("contact_pec"),
-                            FieldPanel("contact_page_url"),
-                            FieldPanel("dpo_contact"),
-                        ],
-                        heading=_("Town and contacts"),
-                    ),
-                ],
-                heading=_("Pages and town"),
-            ),
-            ObjectList(
-                [
-                    MultiFieldPanel(
-                        [
-                            FieldPanel("waba_id"),
-                            FieldPanel("broadcast_template"),
-                            FieldPanel("template_parameter_mapping"),
-                        ],
-                        heading=_("Account and broadcast template"),
-                    ),
-                    MultiFieldPanel(
-                        [FieldPanel("quiet_hours_start"), FieldPanel("quiet_hours_end")],
-                        heading=_("Quiet hours"),
-                    ),
-                ],
-                heading=_("Broadcasting"),
-            ),
-            ObjectList(
-                [
-                    MultiFieldPanel(
-                        [
-                            FieldPanel("moderation_offensive_words"),
-                            FieldPanel("moderation_promotion_words"),
-                            FieldPanel("moderation_fundraising_words"),
-                            FieldPanel("moderation_allowed_domains"),
-                        ],
-                        heading=_("Moderation"),
-                    ),
-                    MultiFieldPanel(
-                        [FieldPanel("inbox_retention_days"), FieldPanel("delivery_retention_days")],
-                        heading=_("Retention"),
-                    ),
-                ],
-                heading=_("Moderation and retention"),
-            ),
-        ]
-    )
+    edit_handler = SETTINGS_PANELS
 
     class Meta:
         verbose_name = _("WhatsApp")
@@ -261,6 +180,36 @@ class WhatsAppSettings(BaseSiteSetting):
             )
         ]
 
+    @property
+    def sending_number_id(self):
+        """The phone_number_id the site's messages go out from (and its webhooks carry): its own, else the default
+        number of ``WAGTAIL_WHATSAPP['PHONE_NUMBER_ID']``."""
+        return self.phone_number_id or conf.get("PHONE_NUMBER_ID")
+
+    @classmethod
+    def site_ids_sending_from(cls, phone_number_id):
+        """Ids of the sites whose messages go out from ``phone_number_id`` (Meta's limits are the number's)."""
+        configured = dict(cls.objects.values_list("site_id", "phone_number_id"))
+        default = conf.get("PHONE_NUMBER_ID")
+        sites = Site.objects.values_list("pk", flat=True)
+        return [site_id for site_id in sites if (configured.get(site_id) or default) == phone_number_id]
+
+    @classmethod
+    def site_ids_for_numbers(cls, phone_number_ids):
+        """phone_number_id → site id, for the ids a site serves: those in its settings, and the default number for
+        the default site when no setting claims it (so a fresh install receives webhooks before anyone opens the
+        settings)."""
+        wanted = set(phone_number_ids)
+        if not wanted:
+            return {}
+        routes = dict(cls.objects.filter(phone_number_id__in=wanted).values_list("phone_number_id", "site_id"))
+        default_id = conf.get("PHONE_NUMBER_ID")
+        if default_id in wanted and default_id not in routes:
+            default_site_id = Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
+            if default_site_id is not None:
+                routes[default_id] = default_site_id
+        return routes
+
     def get_service_name(self):
         return self.service_name or self.site.site_name or self.site.hostname
 
@@ -268,8 +217,6 @@ class WhatsAppSettings(BaseSiteSetting):
         return self.town_name or self.site.site_name or self.site.hostname
 
     def clean(self):
-        from ..template_mapping import TemplateMappingError, parse_mapping, validate_mapping
-
         super().clean()
         errors = {}
         if self.broadcast_template_id and not self.broadcast_template.is_approved:

@@ -4,9 +4,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..numbers import mask_number
+from wagtail_whatsapp.numbers import mask_number
 
+# Meta's customer-service window: a citizen's message opens 24 hours in which the town may write freely.
 SERVICE_WINDOW = timedelta(hours=24)
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def active(self, site=None):
+        """The subscribers who receive broadcasts (of ``site``, a Site or its id, when given)."""
+        subscribers = self.filter(status=Subscriber.Status.ACTIVE)
+        return subscribers if site is None else subscribers.filter(site=site)
+
+    def in_service_window(self, now=None):
+        """Those who wrote in the last 24 hours: they may get free-form messages; the others only templates."""
+        return self.filter(last_inbound_at__gt=(now or timezone.now()) - SERVICE_WINDOW)
 
 
 class Subscriber(models.Model):
@@ -37,6 +49,8 @@ class Subscriber(models.Model):
     last_notice_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = SubscriberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("subscriber")
@@ -76,6 +90,9 @@ class Subscriber(models.Model):
 
     def in_service_window(self, now=None):
         """True while the 24-hour customer-service window opened by the citizen's last message is open."""
-        if self.last_inbound_at is None:
-            return False
-        return (now or timezone.now()) - self.last_inbound_at < SERVICE_WINDOW
+        return self.window_is_open(self.last_inbound_at, now)
+
+    @staticmethod
+    def window_is_open(last_inbound_at, now=None):
+        """The service window's rule, for code that reads ``last_inbound_at`` without the whole subscriber."""
+        return last_inbound_at is not None and (now or timezone.now()) - last_inbound_at < SERVICE_WINDOW

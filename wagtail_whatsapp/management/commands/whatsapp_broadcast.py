@@ -5,7 +5,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Page
 
-from ...broadcasts import BroadcastRefused, broadcast_progress, plan_broadcast, start_broadcast
+from wagtail_whatsapp.outbound.broadcasts import start_broadcast
+from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
+from wagtail_whatsapp.outbound.progress import progress_of
 
 BAR_WIDTH = 30
 
@@ -45,7 +47,7 @@ class Command(BaseCommand):
 
     def wait_for(self, broadcast, interval):
         while True:
-            progress = broadcast_progress(broadcast)
+            progress = progress_of(broadcast)
             done = int(BAR_WIDTH * progress["percent_done"] / 100)
             bar = "#" * done + "." * (BAR_WIDTH - done)
             self.stdout.write(

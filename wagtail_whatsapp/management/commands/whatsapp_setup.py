@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Site
 
-from wagtail_whatsapp.page_setup import ensure_pages
+from wagtail_whatsapp.pages.setup import ensure_pages
 
 
 class Command(BaseCommand):

@@ -22,7 +22,7 @@ from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import WhatsAppError
 from wagtail_whatsapp.models import SandboxMessage
 from wagtail_whatsapp.numbers import InvalidNumber
-from wagtail_whatsapp.simulate import phone_number_id_for_site, simulate_inbound_text
+from wagtail_whatsapp.sandbox.simulate import phone_number_id_for_site, simulate_inbound_text
 
 
 class Command(BaseCommand):

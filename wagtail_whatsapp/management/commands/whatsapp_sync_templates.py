@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_whatsapp.backends.base import WhatsAppError
-from wagtail_whatsapp.message_templates import sync_templates
+from wagtail_whatsapp.outbound.templates import sync_templates
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ from wagtail.models import Page, Site
 from town import demo_whatsapp
 from town.models import EventIndexPage, EventPage, HomePage, NewsIndexPage, NewsPage
 from wagtail_whatsapp.models import WhatsAppSettings
-from wagtail_whatsapp.page_setup import ensure_pages
+from wagtail_whatsapp.pages.setup import ensure_pages
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # noqa: S105 (the demo's documented login)

@@ -1,0 +1,91 @@
+"""The admin's forms: subscribers (import, one number, erasure, reasons) and the editor's confirmation view
+(the confirm button with the repeat tick, and the test send)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Site
+
+from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+class SiteChoiceMixin(forms.Form):
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.all(), empty_label=None)
+
+
+class SubscriberImportForm(SiteChoiceMixin):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "One number per row, with or without a header (phone, numero, telefono; optional name, nome). "
+            "Commas or semicolons."
+        ),
+    )
+    confirm_consent = forms.BooleanField(
+        label=_("These people asked to receive the town's WhatsApp news"),
+        help_text=_("Import only a list of people who opted in; their consent source is recorded as “imported”."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+
+class NumberForm(SiteChoiceMixin):
+    number = forms.CharField(label=_("Phone number"), max_length=40, help_text=_("E.g. +39 348 123 4511"))
+
+    def clean_number(self):
+        try:
+            return normalise_number(self.cleaned_data["number"])
+        except InvalidNumber:
+            raise forms.ValidationError(_("Not a valid phone number.")) from None
+
+
+class EraseForm(NumberForm):
+    confirm = forms.BooleanField(
+        label=_("I understand that this deletes the data of this number for good"),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+class ConfirmBroadcastForm(forms.Form):
+    confirm_repeat = forms.BooleanField(
+        label=_("Yes, send this page again to every subscriber"),
+        required=False,
+    )
+
+    def __init__(self, *args, is_repeat=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_repeat = is_repeat
+        if not is_repeat:
+            del self.fields["confirm_repeat"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_repeat and not cleaned.get("confirm_repeat"):
+            self.add_error(
+                "confirm_repeat",
+                _("This page was already sent. Tick the box to confirm that citizens should receive it again."),
+            )
+        return cleaned
+
+
+class TestSendForm(forms.Form):
+    number = forms.CharField(
+        label=_("Send a test to"),
+        max_length=32,
+        help_text=_("A WhatsApp number, e.g. 348 123 4567 or +39 348 123 4567. Only this number receives the test."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "+39 …"}),
+    )

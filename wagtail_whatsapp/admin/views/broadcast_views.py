@@ -1,0 +1,140 @@
+"""The editor's "Send via WhatsApp" view: preview, recipient counts, repeat warning, test send, confirm.
+
+Views stay thin: what to send and to whom comes from ``outbound/plan.py``, the sending from
+``outbound/broadcasts.py`` (``start_broadcast``, ``send_test_message``).
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views import View
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.models import Page
+
+from wagtail_whatsapp import permissions as perms
+from wagtail_whatsapp.admin.forms import ConfirmBroadcastForm, TestSendForm
+from wagtail_whatsapp.admin.page_actions import is_opted_in
+from wagtail_whatsapp.admin.previews import template_preview
+from wagtail_whatsapp.backends.base import WhatsAppError
+from wagtail_whatsapp.models import WhatsAppSettings
+from wagtail_whatsapp.outbound import broadcasts
+from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
+
+
+def service_name(site):
+    """The name citizens see as the sender (the site's WhatsApp settings), for the phone preview."""
+    return WhatsAppSettings.for_site(site).get_service_name() if site else ""
+
+
+def refused_response(request, status, reason):
+    """An admin page saying plainly why the action is not possible, with a 4xx status."""
+    context = {"page_title": gettext("Not possible"), "header_icon": "warning", "reason": reason}
+    return TemplateResponse(request, "wagtail_whatsapp/broadcasts/refused.html", context, status=status)
+
+
+class PageBroadcastView(WagtailAdminTemplateMixin, View):
+    """Common checks: the permission (403), an opted-in page type (400) and a live page (409)."""
+
+    header_icon = "mail"
+    template_name = "wagtail_whatsapp/broadcasts/confirm.html"
+
+    def dispatch(self, request, page_id):
+        if not perms.has(request.user, perms.SEND_BROADCAST):
+            # A real 403 (Wagtail's own PermissionDenied handling would redirect to the dashboard).
+            return refused_response(request, 403, gettext("You do not have permission to send pages via WhatsApp."))
+        self.page = get_object_or_404(Page, pk=page_id).specific
+        refusal = self.refusal()
+        if refusal:
+            return refused_response(request, *refusal)
+        return super().dispatch(request, page_id)
+
+    def refusal(self):
+        if not is_opted_in(self.page):
+            return 400, gettext("Pages of this type cannot be sent via WhatsApp.")
+        if not self.page.live:
+            return 409, gettext("Only published pages can be sent via WhatsApp. Publish the page first.")
+        return None
+
+    def get_page_title(self):
+        return gettext("Send via WhatsApp")
+
+    def get_page_subtitle(self):
+        return self.page.get_admin_display_title()
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("wagtailadmin_pages:edit", args=[self.page.pk]), "label": self.get_page_subtitle()},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def render_confirmation(self, confirm_form=None, test_form=None, status=200):
+        plan = plan_broadcast(self.page)
+        previous = list(plan.previous_broadcasts or [])
+        context = self.get_context_data(
+            page=self.page,
+            plan=plan,
+            sender_name=service_name(plan.site),
+            template_preview=template_preview(plan.template, getattr(plan, "template_spec", None)),
+            recipients_count=plan.recipients,
+            template_count=plan.template_recipients,
+            freeform_count=plan.freeform_recipients,
+            previous_broadcasts=previous,
+            problems=list(plan.problems or []),
+            # The repeat warning has its own block, with the earlier broadcasts, in the template.
+            warnings=[warning for warning in plan.warnings or [] if warning != plan.repeat_warning],
+            confirm_form=confirm_form or ConfirmBroadcastForm(is_repeat=bool(previous)),
+            test_form=test_form or TestSendForm(),
+        )
+        return TemplateResponse(self.request, self.template_name, context, status=status)
+
+
+class ConfirmBroadcastView(PageBroadcastView):
+    def get(self, request, page_id):
+        return self.render_confirmation()
+
+    def post(self, request, page_id):
+        plan = plan_broadcast(self.page)
+        form = ConfirmBroadcastForm(request.POST, is_repeat=bool(list(plan.previous_broadcasts or [])))
+        if plan.problems or not form.is_valid():
+            return self.render_confirmation(confirm_form=form, status=400 if plan.problems else 200)
+        try:
+            broadcast = broadcasts.start_broadcast(self.page, user=request.user, revision=self.page.live_revision)
+        except BroadcastRefused as refused:
+            form.add_error(None, refused.reason)
+            return self.render_confirmation(confirm_form=form)
+        if broadcast is None:  # only with once_per_revision; kept for safety
+            messages.info(request, gettext("This version of the page was already sent via WhatsApp."))
+            return redirect("wagtail_whatsapp_admin:broadcast_index")
+        messages.success(
+            request,
+            gettext("“%(title)s” is being sent via WhatsApp to %(count)s subscribers.")
+            % {"title": self.page.title, "count": broadcast.recipients_count},
+        )
+        return redirect("wagtail_whatsapp_admin:broadcast_report", pk=broadcast.pk)
+
+
+class TestSendView(PageBroadcastView):
+    http_method_names = ["post"]
+
+    def post(self, request, page_id):
+        form = TestSendForm(request.POST)
+        if form.is_valid():
+            try:
+                broadcasts.send_test_message(self.page, form.cleaned_data["number"], user=request.user)
+            except BroadcastRefused as refused:
+                form.add_error("number", refused.reason)
+            except WhatsAppError as error:
+                form.add_error(
+                    "number",
+                    gettext("WhatsApp did not accept the test message: %(error)s") % {"error": error.message},
+                )
+            else:
+                messages.success(
+                    request,
+                    gettext("Test message sent to %(number)s. Check that phone before sending to everyone.")
+                    % {"number": form.cleaned_data["number"]},
+                )
+                return redirect("wagtail_whatsapp_admin:broadcast_confirm", page_id=self.page.pk)
+        return self.render_confirmation(test_form=form)

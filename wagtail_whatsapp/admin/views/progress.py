@@ -1,0 +1,37 @@
+"""One broadcast's progress in the shape the report page and its JSON endpoint show.
+
+The figures, rates and plain-language failure reasons come from ``outbound/progress.py``; this module only puts them
+in one JSON-safe shape for the template and the polling script.
+"""
+
+from wagtail_whatsapp.models import Broadcast
+from wagtail_whatsapp.outbound.progress import progress_of
+
+ACTIVE_STATUSES = (Broadcast.Status.QUEUED, Broadcast.Status.SENDING)
+
+
+def progress_summary(broadcast):
+    raw = progress_of(broadcast)
+    percent = raw["percent_done"]
+    return {
+        "id": broadcast.pk,
+        "status": raw["status"],
+        "status_label": raw["status_label"],
+        "status_reason": str(raw["status_reason"]),
+        "resumes_by_itself": raw["resumes_by_itself"],  # paused for WhatsApp's daily limit
+        "active": raw["status"] in ACTIVE_STATUSES,
+        "percent": int(percent) if percent == int(percent) else percent,
+        "recipients": raw["total"],
+        "sent": raw["sent"],
+        "delivered": raw["delivered"],
+        "read": raw["read"],
+        "failed": raw["failed"],
+        "skipped": raw["skipped"],
+        # "Waiting" for the editor: not yet handled, whether queued or in flight right now.
+        "pending": raw["pending"] + raw["sending"],
+        "rates": {"delivered": raw["delivery_rate"], "read": raw["read_rate"], "failed": raw["failure_rate"]},
+        "failures": [
+            {"reason": failure["reason"], "codes": [str(code) for code in failure["codes"]], "count": failure["count"]}
+            for failure in raw["failures"]
+        ],
+    }

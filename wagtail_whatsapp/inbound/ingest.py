@@ -1,0 +1,175 @@
+"""Everything after signature verification: parse, route to a site, store once, enqueue the work.
+
+Called by the webhook view and by the sandbox backend (which feeds statuses back the way Meta would). It stays fast:
+a few queries per POST whatever its size, no replies and no bookkeeping here; those run in Huey tasks.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Site
+
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.inbound import events, tasks
+from wagtail_whatsapp.models import InboundMessage, StatusUpdate, WhatsAppSettings
+from wagtail_whatsapp.numbers import mask_number
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    messages: int = 0  # inbound messages stored now
+    statuses: int = 0  # status updates stored now
+    duplicates: int = 0  # messages and statuses already stored (Meta retried or replayed)
+    preferences: int = 0
+    changes: int = 0  # changes passed on through the change_received signal
+    errors: int = 0  # value.errors[] (logged, passed on)
+    unknown_number: int = 0  # events for a phone_number_id no site serves: acknowledged, not processed
+    skipped: list = field(default_factory=list)
+
+    def as_dict(self):
+        return {name: (len(value) if isinstance(value, list) else value) for name, value in self.__dict__.items()}
+
+
+# phone_number_id → site id changes only when an admin edits the settings; looking it up on every POST was a third of
+# the webhook's queries. Kept for a few seconds per process, and dropped at once in the process that saves a setting.
+ROUTES_TTL = 10.0
+_routes_cache = {}
+_routes_lock = threading.Lock()
+
+
+def clear_routes_cache(**kwargs):
+    with _routes_lock:
+        _routes_cache.clear()
+
+
+def connect_routes_cache():
+    """Saving or deleting a site or its WhatsApp settings drops the cache at once (AppConfig.ready connects it)."""
+    for model in (WhatsAppSettings, Site):
+        post_save.connect(clear_routes_cache, sender=model, dispatch_uid=f"wagtail_whatsapp_routes_{model.__name__}")
+        post_delete.connect(clear_routes_cache, sender=model, dispatch_uid=f"wagtail_whatsapp_routes_d{model.__name__}")
+
+
+def site_ids_for(phone_number_ids):
+    """phone_number_id → site id (``WhatsAppSettings.site_ids_for_numbers``), cached for ``ROUTES_TTL`` seconds."""
+    wanted = frozenset(number_id for number_id in phone_number_ids if number_id)
+    key = (wanted, conf.get("PHONE_NUMBER_ID"))
+    now = time.monotonic()
+    with _routes_lock:
+        cached = _routes_cache.get(key)
+    if cached is not None and now - cached[0] < ROUTES_TTL:
+        return cached[1]
+    routes = WhatsAppSettings.site_ids_for_numbers(wanted)
+    with _routes_lock:
+        if len(_routes_cache) > 1000:  # ids come from outside: never let them grow the cache without bound
+            _routes_cache.clear()
+        _routes_cache[key] = (now, routes)
+    return routes
+
+
+def ingest_payload(payload):
+    """Store the events of one webhook payload and enqueue their processing. Raises ``events.PayloadError``."""
+    parsed = events.parse_payload(payload)
+    result = IngestResult(skipped=parsed.skipped)
+    for reason in parsed.skipped:
+        logger.warning("WhatsApp webhook: skipped an element: %s", reason)
+
+    routes = site_ids_for(getattr(event, "phone_number_id", "") for event in parsed.events)
+    routed = []
+    for event in parsed.events:
+        number_id = getattr(event, "phone_number_id", "")
+        if number_id in routes or (isinstance(event, events.ChangeReceived) and not number_id):
+            routed.append(event)
+        else:
+            result.unknown_number += 1
+            logger.warning("WhatsApp webhook for unknown phone_number_id %s ignored", mask_number(number_id))
+
+    _store_messages([e for e in routed if isinstance(e, events.InboundMessage)], routes, result)
+    _store_statuses([e for e in routed if isinstance(e, events.StatusUpdate)], routes, result)
+    _enqueue_others(routed, routes, result)
+    return result
+
+
+def _store_messages(messages, routes, result):
+    if not messages:
+        return
+    wamids = {message.wamid for message in messages}
+    known = set(InboundMessage.objects.filter(wamid__in=wamids).values_list("wamid", flat=True))
+    store_names = conf.get("STORE_PROFILE_NAMES")
+    new = {}
+    for message in messages:
+        if message.wamid in known or message.wamid in new:
+            result.duplicates += 1
+            continue
+        new[message.wamid] = InboundMessage(
+            site_id=routes[message.phone_number_id],
+            wamid=message.wamid,
+            phone_number=message.phone_number,
+            wa_user_id=message.user_id,
+            profile_name=message.profile_name if store_names else "",
+            message_type=message.message_type,
+            text=message.text,
+            media_id=message.media_id,
+            media_mime_type=message.media_mime_type,
+            payload=message.raw,  # the message object only: profile names live in value.contacts, not here
+            sent_at=message.timestamp,
+        )
+    # ignore_conflicts: a concurrent delivery of the same wamid loses quietly; the task's claim keeps it single.
+    InboundMessage.objects.bulk_create(new.values(), ignore_conflicts=True)
+    result.messages += len(new)
+    if new:
+        tasks.process_inbound_messages(sorted(new))
+
+
+def _store_statuses(statuses, routes, result):
+    if not statuses:
+        return
+    known = set(
+        StatusUpdate.objects.filter(wamid__in={status.wamid for status in statuses}).values_list("wamid", "status")
+    )
+    new = {}
+    for status in statuses:
+        key = (status.wamid, status.status)
+        if key in known or key in new:
+            result.duplicates += 1
+            continue
+        new[key] = StatusUpdate(
+            site_id=routes[status.phone_number_id],
+            wamid=status.wamid,
+            status=status.status,
+            timestamp=status.timestamp,
+            recipient_id=status.recipient_id,
+            callback_data=status.callback_data,
+            error_code=status.error_code,
+            error_title=status.error_title,
+            payload=status.raw,
+        )
+    StatusUpdate.objects.bulk_create(new.values(), ignore_conflicts=True)
+    result.statuses += len(new)
+    if new:
+        tasks.process_status_updates(sorted({wamid for wamid, _status in new}))
+
+
+def _enqueue_others(routed, routes, result):
+    preferences, changes, errors = [], [], []
+    for event in routed:
+        site_id = routes.get(getattr(event, "phone_number_id", ""))
+        if isinstance(event, events.PreferenceChange):
+            preferences.append({**event.__dict__, "site_id": site_id})
+        elif isinstance(event, events.ChangeReceived):
+            changes.append({"field": event.field, "value": event.value, "site_id": site_id})
+        elif isinstance(event, events.WebhookError):
+            logger.warning("WhatsApp reported error #%s for a number: %s %s", event.code, event.title, event.details)
+            value = {"code": event.code, "title": event.title, "details": event.details}
+            errors.append({"field": "errors", "value": value, "site_id": site_id})
+    result.preferences += len(preferences)
+    result.changes += len(changes)
+    result.errors += len(errors)
+    if preferences:
+        tasks.process_preference_changes(preferences)
+    if changes or errors:
+        tasks.process_changes(changes + errors)

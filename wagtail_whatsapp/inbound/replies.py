@@ -1,0 +1,70 @@
+"""The texts citizens receive in answer to their messages, filled from the site's WhatsApp settings, and their sending.
+
+The texts are edited by the town, so they may contain typos: an unknown placeholder (``{foo}``) or a stray brace is
+left as written instead of crashing the worker.
+"""
+
+import logging
+import re
+
+from wagtail_whatsapp.backends import get_backend
+from wagtail_whatsapp.backends.base import WhatsAppError
+from wagtail_whatsapp.inbound import keywords
+from wagtail_whatsapp.numbers import mask_number
+
+logger = logging.getLogger(__name__)
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def page_url(page):
+    """Absolute URL of a live page, or ``""`` (unset, unpublished or not under a site)."""
+    if page is None or not page.live:
+        return ""
+    try:
+        return page.get_full_url() or ""
+    except Exception:  # a page moved outside every site must not stop the welcome message
+        logger.warning("WhatsApp: no URL for page %s", page.pk, exc_info=True)
+        return ""
+
+
+def reply_context(settings):
+    site = settings.site
+    return {
+        "service_name": settings.get_service_name(),
+        "policy_url": page_url(settings.policy_page),
+        "privacy_url": page_url(settings.privacy_page),
+        "subscribe_keyword": keywords.first_keyword(settings.subscribe_keywords),
+        "unsubscribe_keyword": keywords.first_keyword(settings.unsubscribe_keywords),
+        "site_url": site.root_url if site else "",
+    }
+
+
+def fill(template, context):
+    """``template`` with its ``{placeholders}`` replaced; unknown ones stay as written."""
+    if not isinstance(template, str):
+        return ""
+
+    def replace(match):
+        value = context.get(match.group(1))
+        return match.group(0) if value is None else str(value)
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def send_reply(settings, recipient, template):
+    """Send the filled ``template`` as plain text (inside the 24-hour window). Returns True when accepted."""
+    body = fill(template, reply_context(settings)).strip()
+    if not body or not recipient:
+        return False
+    backend = get_backend(settings.sending_number_id)
+    try:
+        backend.send_text(recipient, body, preview_url=False)
+        return True
+    except WhatsAppError as exc:
+        logger.warning("WhatsApp: reply to %s not sent: %s", mask_number(recipient), exc)
+    except Exception:
+        logger.exception("WhatsApp: reply to %s not sent", mask_number(recipient))
+    finally:
+        backend.close()
+    return False

@@ -1,0 +1,264 @@
+"""Keywords → subscribers, consent records and replies. Runs in Huey tasks, one stored message at a time.
+
+What the town promises (service.md): ISCRIVIMI subscribes and gets a welcome with the policy and privacy links;
+CANCELLAMI unsubscribes at once with a confirmation; the number answers nothing else (an optional notice at most once
+every N days); blocked numbers get nothing and cannot re-subscribe. Every subscribe and unsubscribe leaves a consent
+record with the message's wamid and text and the policy and privacy revisions live at that moment.
+"""
+
+import datetime
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from wagtail_whatsapp import conf, signals
+from wagtail_whatsapp.inbound import event_claims, keywords, replies
+from wagtail_whatsapp.inbound.events import TEXT_TYPES
+from wagtail_whatsapp.inbound.notify import send_signal
+from wagtail_whatsapp.models import ConsentRecord, InboundMessage, Subscriber, WhatsAppSettings
+from wagtail_whatsapp.subscribers.blocking import is_number_blocked
+
+logger = logging.getLogger(__name__)
+
+ALREADY_SUBSCRIBED_INTERVAL = datetime.timedelta(days=1)
+
+
+def process_pending_messages(wamids):
+    """Handle each stored, not yet processed message among ``wamids`` (claimed first: never handled twice)."""
+    pending = InboundMessage.objects.filter(wamid__in=wamids, processed_at__isnull=True).select_related("site")
+    event_claims.handle_claimed(pending.order_by("sent_at", "pk"), handle_message, "message")
+
+
+def find_subscriber(site, phone_number="", user_id=""):
+    """The site's subscriber with this number or business-scoped user id (either may be missing)."""
+    condition = Q()
+    if phone_number:
+        condition |= Q(phone_number=phone_number)
+    if user_id:
+        condition |= Q(wa_user_id=user_id)
+    if not condition:
+        return None
+    matches = list(Subscriber.objects.filter(condition, site=site).order_by("pk")[:2])
+    # Prefer the row holding the number: a user id may be new after a change of number.
+    by_number = [s for s in matches if phone_number and s.phone_number == phone_number]
+    return (by_number or matches or [None])[0]
+
+
+def _note_contact(subscriber, message):
+    """Keep the subscriber's identity and 24-hour window up to date from one of their messages."""
+    if subscriber is None:
+        return
+    changed = []
+    if subscriber.last_inbound_at is None or message.sent_at > subscriber.last_inbound_at:
+        subscriber.last_inbound_at = message.sent_at
+        changed.append("last_inbound_at")
+    if message.wa_user_id and not subscriber.wa_user_id:
+        subscriber.wa_user_id = message.wa_user_id
+        changed.append("wa_user_id")
+    if message.phone_number and not subscriber.phone_number:
+        subscriber.phone_number = message.phone_number
+        changed.append("phone_number")
+    if conf.get("STORE_PROFILE_NAMES") and message.profile_name and message.profile_name != subscriber.profile_name:
+        subscriber.profile_name = message.profile_name
+        changed.append("profile_name")
+    if changed:
+        subscriber.save(update_fields=[*changed, "updated_at"])
+
+
+def handle_message(message):
+    site = message.site
+    settings = WhatsAppSettings.for_site(site)
+    subscriber = find_subscriber(site, message.phone_number, message.wa_user_id)
+    _note_contact(subscriber, message)
+
+    action = None
+    if message.message_type in TEXT_TYPES:
+        action = keywords.match(message.text, settings.subscribe_keywords, settings.unsubscribe_keywords)
+    if action and ConsentRecord.objects.filter(message_wamid=message.wamid).exists():
+        # Handled before, by a worker that stopped before marking it done: the consent log already has it.
+        logger.info("WhatsApp: keyword message %s was already applied", message.pk)
+    elif action and _overtaken(subscriber, message):
+        # An older ISCRIVIMI or CANCELLAMI handled late (Meta delivered it out of order, or it is retried after a
+        # fault) never undoes what the citizen asked for afterwards.
+        logger.info("WhatsApp: keyword message %s is older than the last change; ignored", message.pk)
+    elif action == keywords.SUBSCRIBE:
+        subscriber = subscribe(settings, message, subscriber)
+    elif action == keywords.UNSUBSCRIBE:
+        unsubscribe(settings, message, subscriber)
+    else:
+        maybe_send_notice(settings, message, subscriber)
+
+    if action:
+        message.keyword_action = action
+    if subscriber is not None:
+        message.subscriber = subscriber
+    if action or subscriber is not None:
+        message.save(update_fields=["keyword_action", "subscriber"])
+    send_signal(signals.message_received, InboundMessage, message=message, site=site, subscriber=subscriber)
+
+
+def _overtaken(subscriber, message):
+    """True when the citizen joined or left after ``message`` was written: the subscriber's own times, or a later
+    ISCRIVIMI / CANCELLAMI of the same sender already handled (a CANCELLAMI from a non-subscriber leaves no row)."""
+    if subscriber is not None:
+        changes = [at for at in (subscriber.subscribed_at, subscriber.unsubscribed_at) if at is not None]
+        if changes and message.sent_at < max(changes):
+            return True
+    others = _others_from_sender(message)
+    if others is None:
+        return False
+    later = others.filter(
+        sent_at__gt=message.sent_at,
+        processed_at__isnull=False,
+        keyword_action__in=[keywords.SUBSCRIBE, keywords.UNSUBSCRIBE],
+    )
+    return later.exists()
+
+
+def _others_from_sender(message):
+    """The site's other stored messages from ``message``'s sender; None when the sender has no number nor user id."""
+    if message.phone_number:
+        sender = Q(phone_number=message.phone_number)
+    elif message.wa_user_id:
+        sender = Q(wa_user_id=message.wa_user_id)
+    else:
+        return None
+    return InboundMessage.objects.filter(sender, site_id=message.site_id).exclude(pk=message.pk)
+
+
+def live_revision(page):
+    """The revision of ``page`` live right now (the text the citizen accepts), or None."""
+    if page is None:
+        return None
+    return page.live_revision
+
+
+def _consent(settings, action, subscriber, message):
+    return ConsentRecord.objects.create(
+        site=settings.site,
+        subscriber=subscriber,
+        action=action,
+        created_at=message.sent_at,
+        phone_number=message.phone_number or subscriber.phone_number,
+        wa_user_id=message.wa_user_id or subscriber.wa_user_id,
+        message_wamid=message.wamid,
+        message_text=message.text,
+        policy_revision=live_revision(settings.policy_page),
+        privacy_revision=live_revision(settings.privacy_page),
+    )
+
+
+def _recipient(subscriber, message):
+    if subscriber is not None and subscriber.recipient:
+        return subscriber.recipient
+    return message.phone_number.lstrip("+") if message.phone_number else message.wa_user_id
+
+
+def is_blocked(settings, message, subscriber):
+    """Blocked senders get nothing: a blocked subscriber, or a number erased (GDPR) while blocked, kept as a hash."""
+    if subscriber is not None and subscriber.status == Subscriber.Status.BLOCKED:
+        return True
+    return bool(message.phone_number) and is_number_blocked(settings.site, message.phone_number)
+
+
+def subscribe(settings, message, subscriber):
+    """ISCRIVIMI: create or reactivate the subscriber and welcome them; returns the subscriber."""
+    if is_blocked(settings, message, subscriber):
+        logger.info("WhatsApp: a blocked number tried to subscribe; no answer (%s)", message.wamid)
+        return subscriber
+    if subscriber is not None and subscriber.status == Subscriber.Status.ACTIVE:
+        _answer_already_subscribed(settings, message, subscriber)
+        return subscriber
+    if not (message.phone_number or message.wa_user_id):
+        logger.warning("WhatsApp: subscribe keyword from a sender without number or user id (%s)", message.wamid)
+        return subscriber
+
+    reactivated = subscriber is not None
+    try:
+        with transaction.atomic():
+            if subscriber is None:
+                subscriber = Subscriber(
+                    site=settings.site,
+                    phone_number=message.phone_number,
+                    wa_user_id=message.wa_user_id,
+                    profile_name=message.profile_name if conf.get("STORE_PROFILE_NAMES") else "",
+                    last_inbound_at=message.sent_at,
+                    source=Subscriber.Source.WHATSAPP,
+                )
+            subscriber.status = Subscriber.Status.ACTIVE
+            subscriber.subscribed_at = message.sent_at
+            subscriber.unsubscribed_at = None
+            subscriber.save()
+            consent = _consent(settings, ConsentRecord.Action.SUBSCRIBE, subscriber, message)
+    except IntegrityError:
+        # The same citizen's second message, processed at the same moment by another worker, got there first.
+        return find_subscriber(settings.site, message.phone_number, message.wa_user_id)
+
+    if not (replies.page_url(settings.policy_page) and replies.page_url(settings.privacy_page)):
+        logger.warning("WhatsApp: welcome sent without policy or privacy link; set both in Settings → WhatsApp")
+    replies.send_reply(settings, _recipient(subscriber, message), settings.welcome_message)
+    details = {"subscriber": subscriber, "site": settings.site, "consent": consent, "reactivated": reactivated}
+    send_signal(signals.subscribed, Subscriber, **details)
+    return subscriber
+
+
+def _answer_already_subscribed(settings, message, subscriber):
+    last = subscriber.last_already_subscribed_reply_at
+    if last is not None and message.sent_at - last < ALREADY_SUBSCRIBED_INTERVAL:
+        return
+    subscriber.last_already_subscribed_reply_at = message.sent_at
+    subscriber.save(update_fields=["last_already_subscribed_reply_at", "updated_at"])
+    replies.send_reply(settings, _recipient(subscriber, message), settings.already_subscribed_message)
+
+
+def unsubscribe(settings, message, subscriber):
+    """CANCELLAMI: unsubscribe at once and confirm. Someone not subscribed still gets the confirmation."""
+    if is_blocked(settings, message, subscriber):
+        return
+    if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+        replies.send_reply(settings, _recipient(subscriber, message), settings.goodbye_message)
+        return
+    with transaction.atomic():
+        subscriber.status = Subscriber.Status.UNSUBSCRIBED
+        subscriber.unsubscribed_at = message.sent_at
+        subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
+        consent = _consent(settings, ConsentRecord.Action.UNSUBSCRIBE, subscriber, message)
+    replies.send_reply(settings, _recipient(subscriber, message), settings.goodbye_message)
+    send_signal(signals.unsubscribed, Subscriber, subscriber=subscriber, site=settings.site, consent=consent)
+
+
+def maybe_send_notice(settings, message, subscriber):
+    """The optional "this number does not answer" notice, at most once every N days per sender."""
+    if not settings.notice_enabled or not settings.notice_message.strip():
+        return
+    if is_blocked(settings, message, subscriber):
+        return
+    interval = datetime.timedelta(days=max(settings.notice_interval_days, 1))
+    if subscriber is not None:
+        if subscriber.last_notice_at is not None and message.sent_at - subscriber.last_notice_at < interval:
+            return
+        subscriber.last_notice_at = message.sent_at
+        subscriber.save(update_fields=["last_notice_at", "updated_at"])
+    else:
+        # No subscriber row to remember the notice on (and none is created for a stranger): a notice goes out only
+        # when this sender wrote nothing in the previous N days, so two notices are always N days apart.
+        others = _others_from_sender(message)
+        if others is None or others.filter(sent_at__gte=message.sent_at - interval).exists():
+            return
+    replies.send_reply(settings, _recipient(subscriber, message), settings.notice_message)
+
+
+def apply_preference_change(preference):
+    """A ``user_preferences`` stop/resume (marketing messages), recorded on the subscriber; older news is ignored."""
+    if not preference.get("site_id"):
+        return
+    subscriber = find_subscriber(preference["site_id"], preference.get("phone_number"), preference.get("user_id"))
+    if subscriber is None:
+        return
+    at = preference["timestamp"]
+    if subscriber.preferences_changed_at is not None and at <= subscriber.preferences_changed_at:
+        return
+    subscriber.marketing_stopped = preference["value"] == "stop"
+    subscriber.preferences_changed_at = at
+    subscriber.save(update_fields=["marketing_stopped", "preferences_changed_at", "updated_at"])

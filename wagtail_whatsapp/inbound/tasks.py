@@ -1,0 +1,69 @@
+"""Huey tasks of the inbound road: the slow half of the webhook (replies, bookkeeping, signals), run by the consumer,
+never by the view.
+
+Each task takes plain values (wamids, dicts) so a queued task survives a restart, and each is safe to run twice: the
+stored events are claimed one by one (``processed_at``) before anything is sent.
+"""
+
+import datetime
+import logging
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+from wagtail.models import Site
+
+from wagtail_whatsapp.inbound.event_claims import release_abandoned
+from wagtail_whatsapp.inbound.notify import send_signal
+from wagtail_whatsapp.inbound.statuses import process_pending_statuses
+from wagtail_whatsapp.inbound.subscriptions import apply_preference_change, process_pending_messages
+from wagtail_whatsapp.models import InboundMessage, StatusUpdate
+from wagtail_whatsapp.signals import change_received
+
+logger = logging.getLogger(__name__)
+
+
+@db_task()
+def process_inbound_messages(wamids):
+    process_pending_messages(wamids)
+
+
+@db_task()
+def process_status_updates(wamids):
+    process_pending_statuses(wamids)
+
+
+STALE_AFTER = datetime.timedelta(minutes=2)
+STALE_BATCH = 500
+
+
+@db_periodic_task(crontab(minute="*"))
+def process_stale_events():
+    """The stored events are the truth, the queue only a nudge: pick up any event whose task was lost (a queue
+    restarted without its data, a crash between storing and enqueueing). The claim keeps it from running twice."""
+    cutoff = timezone.now() - STALE_AFTER
+    for model, process in ((InboundMessage, process_pending_messages), (StatusUpdate, process_pending_statuses)):
+        release_abandoned(model)
+        stale = model.objects.filter(processed_at__isnull=True, received_at__lt=cutoff).order_by("pk")
+        wamids = list(stale.values_list("wamid", flat=True)[:STALE_BATCH])
+        if wamids:
+            logger.warning("WhatsApp: processing %s stored %s whose task was lost", len(wamids), model.__name__)
+            process(wamids)
+
+
+@db_task()
+def process_preference_changes(preferences):
+    for preference in preferences:
+        try:
+            apply_preference_change(preference)
+        except Exception:
+            logger.exception("WhatsApp: a user_preferences change could not be applied")
+
+
+@db_task()
+def process_changes(changes):
+    """Pass on every change the plugin does not handle itself (template updates, account errors...)."""
+    sites = Site.objects.in_bulk({change["site_id"] for change in changes if change.get("site_id")})
+    for change in changes:
+        site = sites.get(change.get("site_id"))
+        send_signal(change_received, Site, field=change["field"], value=change["value"], site=site)

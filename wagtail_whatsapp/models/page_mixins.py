@@ -1,0 +1,156 @@
+"""The page mixins that let editors send a page via WhatsApp, and what a page gives the message: text, media,
+template values."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+
+from wagtail_whatsapp.admin.panels import SendOnPublishPanel
+from wagtail_whatsapp.models.broadcasts import Broadcast
+
+SEND_PERMISSION = "wagtail_whatsapp.send_broadcast"
+
+CAPTION_LIMIT = 1024  # Meta's limit for an image or video caption (and a template body)
+TEXT_LIMIT = 4096
+
+
+def _shorten(text, limit):
+    text = " ".join(str(text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+class WhatsAppBroadcastMixin(models.Model):
+    """Mix into a Page model to let editors send it via WhatsApp.
+
+    The plugin reads a page only through the ``get_whatsapp_*`` methods below: override them to change what citizens
+    receive. Add ``whatsapp_panels`` to the page's ``content_panels`` (or a tab) to show the editor's options.
+    """
+
+    whatsapp_send_on_publish = models.BooleanField(
+        _("Send via WhatsApp when published"),
+        default=False,
+        help_text=_("Every active subscriber receives this page once, when this revision is published."),
+    )
+    whatsapp_message_override = models.TextField(
+        _("WhatsApp text"),
+        blank=True,
+        max_length=CAPTION_LIMIT,
+        help_text=_("Leave empty to send the title, the introduction and the link to the page."),
+    )
+
+    # Attribute names read by the default implementation; a page model may point them elsewhere.
+    whatsapp_intro_field = "intro"
+    whatsapp_image_field = "image"
+    whatsapp_video_field = "video"
+    whatsapp_intro_length = 300
+    # A copy starts unticked: copying last week's news (with "publish copies") must not send it to everyone again.
+    # A page model that sets its own ``exclude_fields_in_copy`` should keep this name in it.
+    exclude_fields_in_copy = ["whatsapp_send_on_publish"]
+
+    # Only for users who may send via WhatsApp: others neither see nor change the tick (publishing checks it too).
+    whatsapp_panels = [
+        MultiFieldPanel(
+            [
+                SendOnPublishPanel("whatsapp_send_on_publish", permission=SEND_PERMISSION),
+                FieldPanel("whatsapp_message_override", permission=SEND_PERMISSION),
+            ],
+            heading=_("WhatsApp"),
+            permission=SEND_PERMISSION,
+        )
+    ]
+
+    class Meta:
+        abstract = True
+
+    def get_whatsapp_intro(self):
+        intro = getattr(self, self.whatsapp_intro_field, "") or getattr(self, "search_description", "")
+        return _shorten(strip_tags(str(intro)), self.whatsapp_intro_length)
+
+    def get_whatsapp_details(self):
+        """Extra lines between the introduction and the link (events: when and where)."""
+        return []
+
+    def get_whatsapp_url(self):
+        return self.get_full_url()
+
+    def get_whatsapp_message(self):
+        """The text citizens receive: the editor's override, or title, short intro, details and the page's URL."""
+        url = self.get_whatsapp_url() or ""
+        if self.whatsapp_message_override.strip():
+            body = self.whatsapp_message_override.strip()
+            if url and url not in body:
+                body = f"{body}\n\n{url}"
+            return body[:CAPTION_LIMIT]
+        parts = [f"*{self.title}*"]
+        intro = self.get_whatsapp_intro()
+        if intro:
+            parts.append(intro)
+        details = [line for line in self.get_whatsapp_details() if line]
+        if details:
+            parts.append("\n".join(details))
+        if url:
+            parts.append(url)
+        return "\n\n".join(parts)[:CAPTION_LIMIT]
+
+    def get_whatsapp_image(self):
+        """A Wagtail image to send with the text, or None."""
+        return getattr(self, self.whatsapp_image_field, None)
+
+    def get_whatsapp_video(self):
+        """A document holding a short MP4 to send with the text, or None (an image wins when both are set)."""
+        return getattr(self, self.whatsapp_video_field, None)
+
+    def whatsapp_tick_already_used(self):
+        """True when the page was sent via WhatsApp after its latest content was saved: the tick in that content did
+        its job, and leaving it ticked would send the page again with the next correction."""
+        revision = self.latest_revision if self.pk else None
+        if revision is None:
+            return False
+        return Broadcast.objects.filter(page_id=self.pk, created_at__gte=revision.created_at).exists()
+
+    def get_whatsapp_template_parameters(self):
+        """Values offered to the broadcast template's parameters (mapped in the site's WhatsApp settings)."""
+        url = self.get_whatsapp_url() or ""
+        site_root = self.get_site().root_url if self.get_site() else ""
+        return {
+            "title": _shorten(self.title, 200),
+            "summary": self.get_whatsapp_intro(),
+            "details": " · ".join(line for line in self.get_whatsapp_details() if line),
+            "url": url,
+            # Template URL buttons take a suffix appended to the approved base URL.
+            "url_path": url[len(site_root) :].lstrip("/") if site_root and url.startswith(site_root) else url,
+        }
+
+
+class WhatsAppEventBroadcastMixin(WhatsAppBroadcastMixin):
+    """For event pages: the message also says when and where."""
+
+    whatsapp_start_field = "start"
+    whatsapp_end_field = "end"
+    whatsapp_place_field = "place"
+
+    class Meta:
+        abstract = True
+
+    def get_whatsapp_details(self):
+        start = getattr(self, self.whatsapp_start_field, None)
+        end = getattr(self, self.whatsapp_end_field, None)
+        place = getattr(self, self.whatsapp_place_field, "")
+        lines = []
+        if start:
+            start = timezone.localtime(start) if timezone.is_aware(start) else start
+            when = date_format(start, "l j F Y, H:i")
+            if end:
+                end = timezone.localtime(end) if timezone.is_aware(end) else end
+                same_day = end.date() == start.date()
+                when += " – " + date_format(end, "H:i" if same_day else "l j F Y, H:i")
+            lines.append(f"🗓 {when}")
+        if place:
+            lines.append(f"📍 {place}")
+        return lines

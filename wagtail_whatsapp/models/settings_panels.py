@@ -1,0 +1,91 @@
+"""The tabs and panels of Settings → WhatsApp."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+
+from wagtail_whatsapp.admin.widgets import TolerantPageChooserPanel
+
+SETTINGS_PANELS = TabbedInterface(
+    [
+        ObjectList(
+            [
+                MultiFieldPanel(
+                    [FieldPanel("service_name"), FieldPanel("display_number"), FieldPanel("phone_number_id")],
+                    heading=_("Number"),
+                ),
+                MultiFieldPanel(
+                    [FieldPanel("subscribe_keywords"), FieldPanel("unsubscribe_keywords")],
+                    heading=_("Keywords"),
+                ),
+                MultiFieldPanel(
+                    [
+                        FieldPanel("welcome_message"),
+                        FieldPanel("goodbye_message"),
+                        FieldPanel("already_subscribed_message"),
+                        FieldPanel("notice_enabled"),
+                        FieldPanel("notice_message"),
+                        FieldPanel("notice_interval_days"),
+                    ],
+                    heading=_("Replies"),
+                ),
+            ],
+            heading=_("Number and replies"),
+        ),
+        ObjectList(
+            [
+                MultiFieldPanel(
+                    [TolerantPageChooserPanel("policy_page"), TolerantPageChooserPanel("privacy_page")],
+                    heading=_("Policy and privacy"),
+                ),
+                MultiFieldPanel(
+                    [
+                        FieldPanel("town_name"),
+                        FieldPanel("town_address"),
+                        FieldPanel("contact_phone"),
+                        FieldPanel("contact_email"),
+                        FieldPanel("contact_pec"),
+                        FieldPanel("contact_page_url"),
+                        FieldPanel("dpo_contact"),
+                    ],
+                    heading=_("Town and contacts"),
+                ),
+            ],
+            heading=_("Pages and town"),
+        ),
+        ObjectList(
+            [
+                MultiFieldPanel(
+                    [
+                        FieldPanel("waba_id"),
+                        FieldPanel("broadcast_template"),
+                        FieldPanel("template_parameter_mapping"),
+                    ],
+                    heading=_("Account and broadcast template"),
+                ),
+                MultiFieldPanel(
+                    [FieldPanel("quiet_hours_start"), FieldPanel("quiet_hours_end")],
+                    heading=_("Quiet hours"),
+                ),
+            ],
+            heading=_("Broadcasting"),
+        ),
+        ObjectList(
+            [
+                MultiFieldPanel(
+                    [
+                        FieldPanel("moderation_offensive_words"),
+                        FieldPanel("moderation_promotion_words"),
+                        FieldPanel("moderation_fundraising_words"),
+                        FieldPanel("moderation_allowed_domains"),
+                    ],
+                    heading=_("Moderation"),
+                ),
+                MultiFieldPanel(
+                    [FieldPanel("inbox_retention_days"), FieldPanel("delivery_retention_days")],
+                    heading=_("Retention"),
+                ),
+            ],
+            heading=_("Moderation and retention"),
+        ),
+    ]
+)

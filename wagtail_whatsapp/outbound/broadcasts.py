@@ -1,0 +1,166 @@
+"""Broadcasts: what the editor's "Send via WhatsApp" starts, pauses, resumes and cancels (``plan.py`` says what
+it would be first).
+
+Views, the publish hook and the management command call only these functions; the sending itself happens in a Huey
+task (``queue.send_broadcast_task`` → ``sender.BroadcastSender``).
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from wagtail_whatsapp.backends import get_backend
+from wagtail_whatsapp.backends.base import WhatsAppError
+from wagtail_whatsapp.models import Broadcast, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
+from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
+from wagtail_whatsapp.outbound import composing
+from wagtail_whatsapp.outbound.media import MediaRefused
+from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
+from wagtail_whatsapp.outbound.queue import send_broadcast_task
+
+logger = logging.getLogger(__name__)
+
+LOG_ACTION = "wagtail_whatsapp.broadcast"
+
+
+def _log(page, action, user, broadcast, **extra):
+    data = {"broadcast_id": broadcast.pk, "recipients": broadcast.recipients_count, **extra}
+    log(instance=page, action=action, user=user, data=data)
+
+
+def _enqueue(broadcast):
+    transaction.on_commit(lambda: send_broadcast_task(broadcast.pk))
+
+
+def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revision=False):
+    """Queue a broadcast of ``page``; None when ``once_per_revision`` and this revision was already broadcast."""
+    plan = plan_broadcast(page, site=site)
+    page = plan.page
+    revision = revision or page.live_revision
+    if once_per_revision and Broadcast.objects.filter(revision=revision, once_per_revision=True).exists():
+        return None
+    if plan.problems:
+        raise BroadcastRefused(" ".join(str(problem) for problem in plan.problems))
+    template = plan.template if plan.template_recipients else None
+    broadcast = Broadcast(
+        site=plan.site,
+        page=page,
+        revision=revision,
+        title=page.title[:255],
+        url=(page.get_whatsapp_url() or "")[:1024],
+        message=plan.message,
+        media=plan.media,
+        template=template,
+        template_parameters=(
+            {"name": template.name, "language": template.language, "spec": plan.template_spec} if template else {}
+        ),
+        created_by=user if getattr(user, "pk", None) else None,
+        recipients_count=plan.recipients,
+        once_per_revision=once_per_revision and revision is not None,
+    )
+    try:
+        with transaction.atomic():
+            broadcast.save()
+            _log(page, LOG_ACTION, user, broadcast)
+            _enqueue(broadcast)
+    except IntegrityError:
+        if once_per_revision:
+            return None  # the publish path raced with itself: the other one queued it
+        raise
+    return broadcast
+
+
+def send_test_message(page, number, *, user=None, site=None):
+    """Send ``page`` to one number typed by the editor, as a subscriber would get it. Returns the SendResult."""
+    try:
+        number = normalise_number(number)
+    except InvalidNumber:
+        raise BroadcastRefused(
+            _("“%(number)s” is not a valid phone number. Write it with the country code, e.g. +39 333 123 4567.")
+            % {"number": number}
+        ) from None
+    plan = plan_broadcast(page, site=site)
+    if plan.site is None or not isinstance(plan.page, WhatsAppBroadcastMixin):
+        raise BroadcastRefused(" ".join(str(problem) for problem in plan.problems))
+    if plan.message_problems:
+        raise BroadcastRefused(" ".join(str(problem) for problem in plan.message_problems))
+    subscriber = Subscriber.objects.filter(site=plan.site, phone_number=number).first()
+    in_window = subscriber is not None and subscriber.in_service_window()
+    backend = get_backend(WhatsAppSettings.for_site(plan.site).sending_number_id)
+    try:
+        media_id = composing.upload_media(backend, plan.media) if plan.media else ""
+        template = plan.template
+        snapshot = composing.Snapshot(
+            message=plan.message,
+            media_type=plan.media.get("type", "") if media_id else "",
+            media_id=media_id,
+            template_name=template.name if template else "",
+            template_language=template.language if template else "",
+            template_spec=plan.template_spec,
+        )
+        return composing.send_broadcast_message(backend, snapshot, number.lstrip("+"), in_window=in_window)
+    except WhatsAppError as error:
+        raise BroadcastRefused(_("WhatsApp did not accept the test message: %(error)s") % {"error": error}) from None
+    except MediaRefused as refused:
+        raise BroadcastRefused(" ".join(refused.errors)) from None
+    finally:
+        backend.close()
+
+
+def _change_status(broadcast, from_statuses, to_status, **changes):
+    moved = Broadcast.objects.filter(pk=broadcast.pk, status__in=from_statuses).update(status=to_status, **changes)
+    broadcast.refresh_from_db()
+    return bool(moved)
+
+
+def pause_broadcast(broadcast, user=None, reason=""):
+    if not reason and user is not None:
+        reason = _("Paused by %(user)s.") % {"user": user.get_username()}
+    paused = _change_status(
+        broadcast, [Broadcast.Status.QUEUED, Broadcast.Status.SENDING], Broadcast.Status.PAUSED, status_reason=reason
+    )
+    if paused and broadcast.page_id:
+        _log(broadcast.page.specific, "wagtail_whatsapp.broadcast_paused", user, broadcast, reason=str(reason))
+    return paused
+
+
+def resume_broadcast(broadcast, user=None):
+    with transaction.atomic():
+        resumed = _change_status(
+            broadcast, [Broadcast.Status.PAUSED], Broadcast.Status.QUEUED, status_reason="", resume_at=None
+        )
+        if resumed:
+            if broadcast.page_id:
+                _log(broadcast.page.specific, "wagtail_whatsapp.broadcast_resumed", user, broadcast)
+            _enqueue(broadcast)
+    return resumed
+
+
+def cancel_broadcast(broadcast, user=None):
+    """Stop for good: senders check the status right before every message, so none goes out after this."""
+    reason = _("Cancelled by %(user)s.") % {"user": user.get_username()} if user is not None else _("Cancelled.")
+    cancelled = _change_status(
+        broadcast,
+        [Broadcast.Status.QUEUED, Broadcast.Status.SENDING, Broadcast.Status.PAUSED],
+        Broadcast.Status.CANCELLED,
+        status_reason=reason,
+        finished_at=timezone.now(),
+    )
+    if cancelled and broadcast.page_id:
+        _log(broadcast.page.specific, "wagtail_whatsapp.broadcast_cancelled", user, broadcast)
+    return cancelled
+
+
+def resume_due_broadcasts():
+    """Resume every broadcast paused for the messaging limit whose time has come (the minute's periodic task)."""
+    due = Broadcast.objects.filter(status=Broadcast.Status.PAUSED, resume_at__lte=timezone.now()).select_related("site")
+    for broadcast in due:
+        try:
+            if WhatsAppSettings.for_site(broadcast.site).in_quiet_hours(timezone.localtime().time()):
+                continue  # never at night: this task runs every minute, so it goes on when the quiet hours end
+            resume_broadcast(broadcast)
+        except Exception:  # one broadcast's trouble must not hold back the others
+            logger.exception("WhatsApp: broadcast %s could not be resumed", broadcast.pk)

@@ -1,0 +1,192 @@
+"""A delivery's life on the sending side, one conditional UPDATE per step, so no two senders ever send it twice.
+
+pending ──claim──▶ sending ──▶ sent        (a status webhook may get there first: it wins)
+   ▲                  │  └───▶ failed / skipped
+   └── retry later ◀──┤
+                      └──▶ in doubt (still "sending", no token): its status webhook settles it, or after the
+                           grace period it is pending again
+"""
+
+from datetime import timedelta
+
+from django.db.models import Exists, F, Min, OuterRef, Q
+from django.utils import timezone
+
+from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber
+from wagtail_whatsapp.models.subscribers import SERVICE_WINDOW
+from wagtail_whatsapp.outbound.writelock import serialized
+
+FAN_OUT_BATCH = 1000
+
+
+def fan_out(broadcast, batch_size=FAN_OUT_BATCH):
+    """Create one pending Delivery per active subscriber, a batch of primary keys at a time (never all in memory)."""
+    last_pk = 0
+    subscribers = Subscriber.objects.active(broadcast.site_id).order_by("pk")
+    while True:
+        ids = list(subscribers.filter(pk__gt=last_pk).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        Delivery.objects.bulk_create(
+            [Delivery(broadcast_id=broadcast.pk, subscriber_id=pk) for pk in ids], ignore_conflicts=True
+        )
+        last_pk = ids[-1]
+    total = Delivery.objects.filter(broadcast=broadcast).count()
+    Broadcast.objects.filter(pk=broadcast.pk).update(fanned_out_at=timezone.now(), recipients_count=total)
+    broadcast.recipients_count = total
+
+
+@serialized
+def claim(broadcast_id, token, limit):
+    """Claim up to ``limit`` pending deliveries that are due; returns ``[(pk, attempts)]`` now ours."""
+    now = timezone.now()
+    ids = list(
+        Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return []
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SENDING, claim_token=token, claimed_at=now
+    )
+    return list(
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claim_token=token)
+        .order_by("pk")
+        .values_list("pk", "attempts")
+    )
+
+
+@serialized
+def release(broadcast_id, token):
+    """Claimed but never sent (the sender stopped): pending again, for a resume."""
+    Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token=token).update(
+        status=Delivery.Status.PENDING, claim_token="", claimed_at=None
+    )
+
+
+@serialized
+def reconcile_in_doubt(broadcast_id, token, grace_seconds):
+    """Deliveries left "sending" by a dead sender or a timeout whose status webhook did not come in time: pending."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff).exclude(
+        claim_token=token
+    ).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
+
+
+def outstanding(broadcast_id):
+    return Delivery.objects.filter(
+        broadcast_id=broadcast_id, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+    ).exists()
+
+
+def any_sent(broadcast_id):
+    return Delivery.objects.filter(broadcast_id=broadcast_id, status__in=Delivery.SENT_STATUSES).exists()
+
+
+def any_failed(broadcast_id):
+    return Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.FAILED).exists()
+
+
+def sendable(pk, token):
+    """Read right before the call: ``(subscriber status, number, user id, last inbound)`` or None when the delivery
+    is no longer ours or its broadcast no longer sending (paused, cancelled)."""
+    return (
+        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token, broadcast__status="sending")
+        .values_list(
+            "subscriber__status",
+            "subscriber__phone_number",
+            "subscriber__wa_user_id",
+            "subscriber__last_inbound_at",
+            "subscriber_id",
+        )
+        .first()
+    )
+
+
+@serialized
+def mark_sent(pk, wamid, used_template):
+    """True when it moved sending → sent (False: a status webhook got there first; its status is kept)."""
+    moved = Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.SENT,
+        wamid=wamid,
+        sent_at=timezone.now(),
+        used_template=used_template,
+        attempts=F("attempts") + 1,
+        claim_token="",
+        error_code=None,
+        error_reason="",
+    )
+    if not moved:
+        # The status webhook came first and set the wamid from our callback data; how it was sent is only known here.
+        Delivery.objects.filter(pk=pk, wamid="").update(wamid=wamid)
+        Delivery.objects.filter(pk=pk).update(used_template=used_template)
+    return bool(moved)
+
+
+@serialized
+def mark_final(pk, status, **changes):
+    """sending → failed or skipped; True when it moved."""
+    if status == Delivery.Status.FAILED:
+        changes["failed_at"] = timezone.now()
+    return bool(
+        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(status=status, claim_token="", **changes)
+    )
+
+
+@serialized
+def retry_later(pk, delay, *, count_attempt=True):
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING,
+        claim_token="",
+        claimed_at=None,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
+        attempts=F("attempts") + (1 if count_attempt else 0),
+    )
+
+
+@serialized
+def defer(pk, until):
+    """Not sent and not the subscriber's fault (the daily messaging limit): pending again, due at ``until``."""
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING, claim_token="", claimed_at=None, next_attempt_at=until
+    )
+
+
+@serialized
+def defer_template_recipients(broadcast_id, until, site_ids):
+    """Every pending delivery whose subscriber is outside the 24-hour window (so needs the template) and has not had
+    a template from the number in the last 24 hours (which would cost no new place): due at ``until``. One UPDATE,
+    so the rest of the broadcast goes on without a wasted call each."""
+    now = timezone.now()
+    outside = Q(subscriber__last_inbound_at__isnull=True) | Q(subscriber__last_inbound_at__lte=now - SERVICE_WINDOW)
+    counted = Delivery.objects.template_accepted(site_ids, now - Delivery.MESSAGING_LIMIT_WINDOW).filter(
+        subscriber_id=OuterRef("subscriber_id")
+    )
+    ids = (
+        Delivery.objects.filter(outside, broadcast_id=broadcast_id, status=Delivery.Status.PENDING)
+        .exclude(Exists(counted))
+        .values("pk")
+    )
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(next_attempt_at=until)
+
+
+def next_due_at(broadcast_id):
+    """When the next delivery of the broadcast falls due; None when one is due now or in flight."""
+    now = timezone.now()
+    outstanding_rows = Delivery.objects.filter(broadcast_id=broadcast_id)
+    if outstanding_rows.filter(status=Delivery.Status.SENDING).exists():
+        return None
+    pending = outstanding_rows.filter(status=Delivery.Status.PENDING)
+    if pending.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists():
+        return None
+    return pending.aggregate(first=Min("next_attempt_at"))["first"]
+
+
+@serialized
+def keep_in_doubt(pk):
+    """The request may have reached Meta (a timeout): stay "sending", unowned, until its webhook or the grace period."""
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+        claim_token="", claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )

@@ -1,0 +1,102 @@
+"""A sending pace shared by every consumer process, kept in the database.
+
+Meta counts messages per phone number, whatever process sends them, so the pace cannot live in memory. Each send
+reserves the next free *slot* with one atomic ``UPDATE ... RETURNING`` on a single row (PostgreSQL, and SQLite ≥ 3.35):
+
+    next_slot_at = max(next_slot_at, now) + interval        (interval = 1 / pace)
+
+The caller sleeps until its slot, then sends. Slots are spaced ``interval`` apart whoever reserves them, so the count in
+any 1-second window is at most ``pace + 1`` slots. There is no burst allowance on purpose: a burst capacity would add
+to what a 1-second window sees. The pace is ``SAFETY`` × the cap, leaving room for the scheduling jitter of a sleeping
+thread, so the cap is never exceeded while ≥ 95 % of it is reached. A slot that went stale (the caller woke too late)
+is given up and a new one reserved, so late senders never bunch up with punctual ones.
+"""
+
+import time
+
+from django.db import IntegrityError, connection, transaction
+
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.models import RateLimitBucket
+from wagtail_whatsapp.outbound.writelock import serialized_writes
+
+SAFETY = 0.96  # share of the cap actually used: 4 % leaves room for 28 ms of jitter in any 1-second window
+MAX_LATENESS = 0.02  # seconds a slot may be missed by before it is given up
+SLOW_DOWN_FACTOR = 0.5  # pace after a 130429, for SLOW_DOWN_SECONDS
+SLOW_DOWN_SECONDS = 30.0
+
+
+def _reserve_sql():
+    # Only quoted identifiers are formatted in; every value is a parameter.
+    table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
+    key = connection.ops.quote_name("key")
+    return (
+        f"UPDATE {table} SET next_slot_at = "  # noqa: S608
+        "(CASE WHEN next_slot_at > %s THEN next_slot_at ELSE %s END)"
+        " + (CASE WHEN slow_until > %s THEN %s ELSE %s END) "
+        f"WHERE {key} = %s RETURNING next_slot_at, slow_until"
+    )
+
+
+class SharedRateLimiter:
+    def __init__(self, key, per_second=None, clock=time.time, sleep=time.sleep):
+        self.key = key
+        self.per_second = per_second
+        self.clock = clock
+        self.sleep = sleep
+        self._ensured = False
+
+    def _cap(self):
+        return float(self.per_second or conf.messages_per_second())
+
+    def _ensure_row(self):
+        if self._ensured:
+            return
+        if not RateLimitBucket.objects.filter(key=self.key).exists():
+            try:
+                with transaction.atomic():
+                    RateLimitBucket.objects.create(key=self.key)
+            except IntegrityError:
+                pass  # another process created it first
+        self._ensured = True
+
+    def reserve(self):
+        """Reserve the next slot; return its Unix time (possibly in the past when the pace is not reached)."""
+        self._ensure_row()
+        interval = 1.0 / (self._cap() * SAFETY)
+        now = self.clock()
+        with serialized_writes(), connection.cursor() as cursor:
+            cursor.execute(_reserve_sql(), [now, now, now, interval / SLOW_DOWN_FACTOR, interval, self.key])
+            next_slot_at, slow_until = cursor.fetchone()
+        used = interval / SLOW_DOWN_FACTOR if slow_until > now else interval
+        return next_slot_at - used
+
+    def acquire(self, should_stop=None):
+        """Wait for a slot of our own; returns its time, or None when ``should_stop()`` turned true meanwhile.
+
+        The caller should start its call within ``MAX_LATENESS`` of the slot (``is_late``), else acquire again.
+        """
+        while True:
+            slot = self.reserve()
+            while True:
+                wait = slot - self.clock()
+                if wait <= 0:
+                    break
+                if should_stop is not None and should_stop():
+                    return None
+                self.sleep(min(wait, 0.25))
+            if not self.is_late(slot):
+                return slot
+            # Woke up too late (or reserved under contention): this slot would bunch with the next ones.
+
+    def is_late(self, slot):
+        return self.clock() - slot > MAX_LATENESS
+
+    def slow_down(self, seconds=SLOW_DOWN_SECONDS):
+        """Meta said 130429 (too fast): every sender of this number slows down for a while."""
+        self._ensure_row()
+        RateLimitBucket.objects.filter(key=self.key).update(slow_until=self.clock() + seconds)
+
+
+def limiter_for(phone_number_id, per_second=None):
+    return SharedRateLimiter(f"messages:{phone_number_id or 'default'}", per_second=per_second)

@@ -1,0 +1,40 @@
+"""When a broadcast may run: the site's quiet hours before it starts, and finding one whose sender died."""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from wagtail_whatsapp.models import Broadcast, WhatsAppSettings
+
+# A running sender touches ``Broadcast.heartbeat_at`` this often; six beats missed and its consumer is taken as dead.
+HEARTBEAT_EVERY = 5.0
+
+
+def quiet_hours_delay(broadcast_id, now=None):
+    """Seconds until a queued, never started broadcast may start because of its site's quiet hours; 0: now."""
+    broadcast = (
+        Broadcast.objects.select_related("site")
+        .filter(pk=broadcast_id, status=Broadcast.Status.QUEUED, started_at__isnull=True)
+        .first()
+    )
+    if broadcast is None:
+        return 0
+    site_settings = WhatsAppSettings.for_site(broadcast.site)
+    local = timezone.localtime(now)
+    if not site_settings.in_quiet_hours(local.time()):
+        return 0
+    end = site_settings.quiet_hours_end
+    start_at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if start_at <= local:
+        start_at += timedelta(days=1)
+    return (start_at - local).total_seconds()
+
+
+def stalled_broadcasts(older_than=None):
+    """Broadcasts marked "sending" whose sender stopped beating (its consumer was killed)."""
+    seconds = older_than if older_than is not None else HEARTBEAT_EVERY * 6
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    return Broadcast.objects.filter(status=Broadcast.Status.SENDING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+    )

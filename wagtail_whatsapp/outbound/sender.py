@@ -1,0 +1,313 @@
+"""Sending one broadcast: a dispatcher claims deliveries, a pool of threads sends them at the shared pace.
+
+Guarantees (see docs/broadcasting.md):
+- nobody gets it twice: a delivery is claimed (pending → sending, one conditional UPDATE) before its send, and a
+  delivery left "sending" by a crash or a timeout waits ``DELIVERY_STATUS_GRACE_SECONDS`` for its status webhook
+  (which moves it to sent) before it is tried again;
+- nobody unsubscribed, and nothing after a pause or cancel: the subscriber's and the broadcast's status are read in
+  the same query right before every call;
+- the pace is the database-backed limiter shared by every consumer (``ratelimit.py``);
+- retryable errors back off, 130429 slows every sender down, and an error fatal for the broadcast (token, template,
+  policy) pauses it after ``FATAL_ERRORS_TO_PAUSE`` failed calls with the reason for the editor.
+"""
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.backends import get_backend
+from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
+from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSettings
+from wagtail_whatsapp.outbound import composing, messaging_limit
+from wagtail_whatsapp.outbound import delivery_claims as claims
+from wagtail_whatsapp.outbound.media import MediaRefused
+from wagtail_whatsapp.outbound.progress import failure_reason
+from wagtail_whatsapp.outbound.ratelimit import limiter_for
+from wagtail_whatsapp.outbound.schedule import HEARTBEAT_EVERY
+from wagtail_whatsapp.outbound.worker_pool import run_pool, worker_count
+from wagtail_whatsapp.outbound.writelock import serialized_writes
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each attempt
+BACKOFF_MAX = 300.0
+FATAL_ERRORS_TO_PAUSE = 3
+IDLE_POLL = 0.2
+RECONCILE_EVERY = 2.0
+CLAIM_BATCH = 200
+# Nothing due for longer than this (more than any retry's backoff): pause until then instead of holding a worker.
+LONG_WAIT = 600.0
+
+
+def backoff(hint, attempts):
+    """Meta's suggested delay (or BACKOFF_BASE), doubled for each attempt already made, plus up to 25 % jitter."""
+    first = hint if hint is not None else BACKOFF_BASE
+    return min(BACKOFF_MAX, first * 2**attempts) * random.uniform(1.0, 1.25)
+
+
+class BroadcastSender:
+    def __init__(self, broadcast_id, *, workers=None, backend_factory=None, limiter=None, grace_seconds=None):
+        self.broadcast_id = broadcast_id
+        self.token = uuid.uuid4().hex
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.counts = Counter()  # counter increments not yet written to the Broadcast row
+        self.fatal_errors = 0
+        self.workers = workers
+        self.backend_factory = backend_factory
+        self.limiter = limiter
+        self.grace = conf.delivery_status_grace_seconds() if grace_seconds is None else grace_seconds
+        self.snapshot = None
+        self.quota = None  # the number's daily messaging limit, when templates are sent and Meta limits them
+        self.quota_exhausted = False
+
+    # --- the dispatcher ---------------------------------------------------------------------------------------------
+    def run(self):
+        now = timezone.now()
+        started = Broadcast.objects.filter(
+            pk=self.broadcast_id, status__in=[Broadcast.Status.QUEUED, Broadcast.Status.SENDING]
+        ).update(status=Broadcast.Status.SENDING, heartbeat_at=now)
+        if not started:
+            return False
+        broadcast = Broadcast.objects.select_related("site").get(pk=self.broadcast_id)
+        Broadcast.objects.filter(pk=broadcast.pk, started_at__isnull=True).update(started_at=now)
+        phone_number_id = WhatsAppSettings.for_site(broadcast.site).sending_number_id
+        if self.backend_factory is None:
+            self.backend_factory = lambda: get_backend(phone_number_id)
+        if self.limiter is None:
+            self.limiter = limiter_for(phone_number_id)
+        if broadcast.fanned_out_at is None:
+            claims.fan_out(broadcast)
+        if not self._prepare_media(broadcast):
+            return False
+        self.snapshot = composing.Snapshot.of(broadcast)
+        if self.snapshot.template_name:
+            self.quota = messaging_limit.DailyQuota.for_number(phone_number_id, self.backend_factory)
+        workers = self.workers or worker_count(self.limiter.per_second or conf.messages_per_second())
+        try:
+            if workers <= 1:
+                self._run_inline()
+            else:
+                self._run_pool(workers)
+        finally:
+            self._flush_counts()
+            claims.release(self.broadcast_id, self.token)
+        return self._finish_if_complete()
+
+    def _run_inline(self):
+        backend = self.backend_factory()
+        try:
+            self._dispatch(lambda job: self._send_one(backend, job), capacity=lambda: CLAIM_BATCH, idle=lambda: True)
+        finally:
+            backend.close()
+
+    def _run_pool(self, workers):
+        run_pool(
+            workers,
+            backend_factory=self.backend_factory,
+            send_one=self._send_one,
+            dispatch=self._dispatch,
+            stop_event=self.stop_event,
+        )
+
+    def _dispatch(self, submit, capacity, idle):
+        last_beat = last_reconcile = last_due_check = 0.0
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            if now - last_beat >= HEARTBEAT_EVERY:
+                last_beat = now
+                self._flush_counts()
+                with serialized_writes():
+                    Broadcast.objects.filter(pk=self.broadcast_id).update(heartbeat_at=timezone.now())
+            if now - last_reconcile >= RECONCILE_EVERY:
+                last_reconcile = now
+                if not self._still_sending():
+                    break
+                claims.reconcile_in_doubt(self.broadcast_id, self.token, self.grace)
+                if self.quota is not None:
+                    self.quota.refresh()  # what other senders of the number used meanwhile
+            free = capacity()
+            if free <= 0:
+                time.sleep(0.005)
+                continue
+            claimed = claims.claim(self.broadcast_id, self.token, min(free, CLAIM_BATCH))
+            for job in claimed:
+                submit(job)
+            if claimed:
+                continue
+            if idle():
+                self._flush_counts()
+                if not self._still_sending() or not claims.outstanding(self.broadcast_id):
+                    break
+                if now - last_due_check >= RECONCILE_EVERY:  # three queries: not on every idle poll
+                    last_due_check = now
+                    due = claims.next_due_at(self.broadcast_id)
+                    if due is not None and (due - timezone.now()).total_seconds() > LONG_WAIT:
+                        self._pause_until(due)
+                        break
+            time.sleep(IDLE_POLL)
+
+    def _still_sending(self):
+        sending = Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).exists()
+        if not sending:
+            self.stop_event.set()
+        return sending
+
+    def _finish_if_complete(self):
+        if claims.outstanding(self.broadcast_id):
+            return False
+        self._flush_counts()
+        nothing_sent = claims.any_failed(self.broadcast_id) and not claims.any_sent(self.broadcast_id)
+        status = Broadcast.Status.FAILED if nothing_sent else Broadcast.Status.DONE
+        return bool(
+            Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
+                status=status, finished_at=timezone.now()
+            )
+        )
+
+    def _flush_counts(self):
+        with self.lock:
+            counts, self.counts = self.counts, Counter()
+        if counts:
+            with serialized_writes():
+                Broadcast.objects.filter(pk=self.broadcast_id).update(**{n: F(n) + c for n, c in counts.items()})
+
+    def _pause(self, reason):
+        Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
+            status=Broadcast.Status.PAUSED, status_reason=reason
+        )
+        self.stop_event.set()
+
+    def _pause_until(self, when):
+        """Only deliveries due much later are left (the daily messaging limit): pause, and go on by itself then."""
+        reason = messaging_limit.pause_reason(self.quota.limit if self.quota else None, when)
+        Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
+            status=Broadcast.Status.PAUSED, status_reason=reason, resume_at=when
+        )
+        logger.info("WhatsApp: broadcast %s waits for the messaging limit until %s", self.broadcast_id, when)
+        self.stop_event.set()
+
+    def _defer_for_quota(self, pk):
+        """Today's places are used: this delivery, and every other one that needs the template, waits for tomorrow's."""
+        until = self.quota.frees_at()
+        claims.defer(pk, until)
+        with self.lock:
+            first, self.quota_exhausted = not self.quota_exhausted, True
+        if first:
+            claims.defer_template_recipients(self.broadcast_id, until, self.quota.site_ids)
+
+    def _prepare_media(self, broadcast):
+        """Upload the broadcast's image or video once; every message then reuses the media id."""
+        media = broadcast.media or {}
+        if not media.get("type") or media.get("id"):
+            return True
+        backend = self.backend_factory()
+        try:
+            for attempt in range(MAX_ATTEMPTS):
+                try:
+                    media["id"] = composing.upload_media(backend, media)
+                    break
+                except WhatsAppError as error:
+                    if not error.retryable or attempt == MAX_ATTEMPTS - 1:
+                        raise
+                    time.sleep(backoff(error.retry_after, attempt))
+        except (WhatsAppError, MediaRefused, OSError) as error:
+            self._pause(_("The image or video could not be uploaded to WhatsApp: %(error)s") % {"error": error})
+            return False
+        finally:
+            backend.close()
+        Broadcast.objects.filter(pk=broadcast.pk).update(media=media)
+        broadcast.media = media
+        return True
+
+    # --- one message ----------------------------------------------------------------------------------------------
+    def _send_one(self, backend, job):
+        pk, attempts = job
+        try:
+            while True:
+                slot = self.limiter.acquire(should_stop=self.stop_event.is_set)
+                if slot is None:
+                    return
+                # Read right before the call: a cancel, a pause or an unsubscribe committed before now is honoured.
+                row = claims.sendable(pk, self.token)
+                if row is None:
+                    self._still_sending()
+                    return
+                if not self.limiter.is_late(slot):
+                    break
+                # The read took too long for this slot (a busy database, a busy interpreter): take a new one.
+            status, phone_number, wa_user_id, last_inbound_at, subscriber_id = row
+            if status != Subscriber.Status.ACTIVE:
+                self._finish(pk, Delivery.Status.SKIPPED, "skipped_count", error_reason=_("No longer subscribed."))
+                return
+            in_window = Subscriber.window_is_open(last_inbound_at)
+            used_template = not in_window and bool(self.snapshot.template_name)
+            if used_template and self.quota is not None and not self.quota.take(subscriber_id):
+                self._defer_for_quota(pk)
+                return
+            to = phone_number.lstrip("+") if phone_number else wa_user_id
+            result = composing.send_broadcast_message(
+                backend, self.snapshot, to, in_window=in_window, callback_data=Delivery(pk=pk).callback_data
+            )
+        except WhatsAppError as error:
+            self._on_error(pk, attempts, error)
+        except Exception as error:  # noqa: BLE001 - a bug or a broken connection must not kill the sender
+            logger.exception("WhatsApp: unexpected error sending delivery %s", pk)
+            # The request may have gone out: treat it as in doubt, never as certainly unsent.
+            self._on_error(pk, attempts, WhatsAppError(repr(error), kind=ErrorKind.RETRYABLE, ambiguous=True))
+        else:
+            self._on_sent(pk, result, used_template)
+
+    def _on_sent(self, pk, result, used_template):
+        if claims.mark_sent(pk, result.wamid, used_template):
+            self._count("sent_count")
+
+    def _finish(self, pk, status, counter, **changes):
+        if claims.mark_final(pk, status, **changes):
+            self._count(counter)
+
+    def _count(self, counter):
+        with self.lock:
+            self.counts[counter] += 1
+
+    def _on_error(self, pk, attempts, error):
+        masked = {"error_code": error.code, "error_reason": str(error.message)[:500]}
+        if error.kind == ErrorKind.FATAL:
+            claims.retry_later(pk, 0, count_attempt=False)  # not this subscriber's fault: send it after the resume
+            with self.lock:
+                self.fatal_errors += 1
+                trip = self.fatal_errors >= FATAL_ERRORS_TO_PAUSE
+            if trip:
+                reason = _("Paused: WhatsApp refused the messages (error %(code)s). %(reason)s Fix it, then resume.")
+                self._pause(reason % {"code": error.code, "reason": failure_reason(error.code)})
+                logger.warning("WhatsApp: broadcast %s paused after error %s", self.broadcast_id, error.code)
+            return
+        if error.kind == ErrorKind.RECIPIENT:
+            self._finish(pk, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
+            return
+        if error.kind == ErrorKind.RATE_LIMITED:
+            self.limiter.slow_down()
+            claims.retry_later(pk, backoff(error.retry_after, 0), count_attempt=False)
+            return
+        if attempts + 1 >= MAX_ATTEMPTS:
+            self._finish(pk, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
+            return
+        if error.ambiguous:
+            # It may have reached Meta: keep it "sending" (in doubt) so its status webhook can settle it first.
+            claims.keep_in_doubt(pk)
+            return
+        claims.retry_later(pk, backoff(error.retry_after, attempts))
+
+
+def send_broadcast(broadcast_id, **options):
+    """Send (or go on sending) a broadcast until it is done, paused or cancelled. True when it finished."""
+    return BroadcastSender(broadcast_id, **options).run()

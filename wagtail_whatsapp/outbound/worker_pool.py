@@ -1,0 +1,59 @@
+"""The sender's threads: how many there are, and the bounded queue that feeds them the deliveries it claimed."""
+
+import math
+import queue
+import threading
+
+from django.db import connection
+
+from wagtail_whatsapp import conf
+
+ASSUMED_CALL_SECONDS = 0.25  # Graph API round trip used to size the automatic pool
+
+
+def worker_count(per_second):
+    configured = conf.broadcast_workers()
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return 1  # threads cannot share an in-memory database: send from the calling thread
+    if configured:
+        return configured
+    # More threads than ~64 only add interpreter contention on a small machine (see bench/broadcast.py).
+    return max(2, min(64, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
+
+
+def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
+    """Run ``dispatch(submit, capacity, idle)`` while ``workers`` threads pass each submitted job to
+    ``send_one(backend, job)``, each thread with a backend of its own. Ends when ``dispatch`` returns."""
+    jobs = queue.Queue(maxsize=workers)
+
+    def work():
+        backend = backend_factory()
+        try:
+            while True:
+                job = jobs.get()
+                try:
+                    if job is None:
+                        return
+                    if not stop_event.is_set():
+                        send_one(backend, job)
+                finally:
+                    jobs.task_done()
+        finally:
+            backend.close()
+            connection.close()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        dispatch(
+            jobs.put,
+            capacity=lambda: workers * 2 - jobs.unfinished_tasks if jobs.unfinished_tasks <= workers else 0,
+            idle=lambda: jobs.unfinished_tasks == 0,
+        )
+    finally:
+        stop_event.set()
+        for _thread in threads:
+            jobs.put(None)
+        for thread in threads:
+            thread.join()

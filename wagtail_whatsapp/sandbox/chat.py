@@ -1,0 +1,131 @@
+"""The sandbox chat: an admin page showing the sandbox outbox per number as a phone-like chat, where a developer can
+type as the citizen. What they type goes through the real webhook view, signed, exactly like a message from Meta.
+
+Staff only, and only while the sandbox backend is configured (anywhere else the page does not exist: 404).
+"""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin import messages
+from wagtail.models import Site
+
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.models import SandboxMessage
+from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
+from wagtail_whatsapp.sandbox.backend import SANDBOX_TEMPLATE_NAME, sandbox_template
+from wagtail_whatsapp.sandbox.simulate import simulate_inbound_text
+
+
+class CitizenMessageForm(forms.Form):
+    number = forms.CharField(
+        label=gettext_lazy("Citizen's number"),
+        max_length=32,
+        help_text=gettext_lazy("In international form, e.g. +39 333 123 4567."),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Message"), max_length=4096, strip=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    site = forms.ModelChoiceField(
+        label=gettext_lazy("Site"), queryset=Site.objects.order_by("hostname"), required=False, empty_label=None
+    )
+
+    def clean_number(self):
+        try:
+            return normalise_number(self.cleaned_data["number"])
+        except InvalidNumber as exc:
+            raise forms.ValidationError(_("This is not a valid phone number.")) from exc
+
+
+def _check_access(request):
+    if not conf.is_sandbox_backend():
+        raise Http404
+    if not request.user.is_staff:
+        raise PermissionDenied
+
+
+def conversations():
+    """One row per number that talked to the sandbox: the number, how many messages, the time of the last one."""
+    return (
+        SandboxMessage.objects.values("recipient")
+        .annotate(count=Count("pk"), last_at=Max("created_at"))
+        .order_by("-last_at")
+    )
+
+
+def _template_text(body):
+    """What a template message reads like on the phone: the sandbox template's body with its parameters filled."""
+    template = body.get("template") if isinstance(body.get("template"), dict) else {}
+    values, button = {}, ""
+    for component in template.get("components") or []:
+        if not isinstance(component, dict):
+            continue
+        for index, parameter in enumerate(component.get("parameters") or []):
+            if isinstance(parameter, dict) and parameter.get("type") == "text":
+                if component.get("type") == "button":
+                    button = str(parameter.get("text", ""))
+                else:
+                    values[str(parameter.get("parameter_name") or index + 1)] = str(parameter.get("text", ""))
+    if template.get("name") == SANDBOX_TEMPLATE_NAME:
+        text = next(c["text"] for c in sandbox_template().components if c["type"] == "BODY")
+        for name, value in values.items():
+            text = text.replace("{{" + name + "}}", value)
+    else:
+        text = "\n".join(f"{name}: {value}" for name, value in values.items())
+    label = _("Template %(name)s") % {"name": template.get("name", "?")}
+    return f"[{label}]\n{text}" + (f"\n→ {button}" if button else "")
+
+
+def display_text(message):
+    body = message.body if isinstance(message.body, dict) else {}
+    if message.message_type == "template":
+        return _template_text(body)
+    if message.message_type in ("image", "video") and not message.text:
+        return f"[{message.message_type}]"
+    return message.text
+
+
+def chat(request):
+    _check_access(request)
+    # No number holds a NUL byte, and PostgreSQL refuses a query with one (a 500).
+    number = request.GET.get("number", "").replace("\x00", "")
+    default_site = Site.objects.filter(is_default_site=True).first()
+    if request.method == "POST":
+        form = CitizenMessageForm(request.POST)
+        if form.is_valid():
+            number = form.cleaned_data["number"]
+            response, _wamid, _e164 = simulate_inbound_text(
+                number, form.cleaned_data["text"], site=form.cleaned_data["site"]
+            )
+            if response.status_code != 200:
+                messages.error(
+                    request,
+                    _("The webhook refused the message: %(status)s %(reason)s")
+                    % {"status": response.status_code, "reason": response.content.decode(errors="replace")},
+                )
+            return redirect(reverse("wagtail_whatsapp_admin:sandbox_chat") + "?" + urlencode({"number": number}))
+    else:
+        form = CitizenMessageForm(initial={"number": number, "site": default_site})
+
+    rows = list(conversations())
+    if not number and rows:
+        number = rows[0]["recipient"]
+    chat_messages = SandboxMessage.objects.filter(recipient=number) if number else SandboxMessage.objects.none()
+    chat_messages = [(message, display_text(message)) for message in chat_messages]
+    context = {
+        "page_title": _("Sandbox chat"),
+        "header_icon": "mobile-alt",
+        "conversations": rows,
+        "number": number,
+        "chat_messages": chat_messages,
+        "form": form,
+        "show_site": Site.objects.count() > 1,
+    }
+    return TemplateResponse(request, "wagtail_whatsapp/sandbox/chat.html", context)

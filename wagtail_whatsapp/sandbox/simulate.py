@@ -1,0 +1,152 @@
+"""Play Meta: build Meta-shaped webhook payloads, sign them, and deliver them through the real webhook view.
+
+Shared by the ``whatsapp_simulate_inbound`` command, the sandbox chat page, the sandbox backend's status feed and the
+tests, so that all of them exercise exactly what a real webhook would.
+"""
+
+import io
+import json
+import time
+import uuid
+
+from django.core.handlers.wsgi import WSGIRequest
+from django.urls import reverse
+
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.inbound.webhook import SIGNATURE_HEADER, compute_signature, webhook
+from wagtail_whatsapp.models import SandboxMessage, WhatsAppSettings
+from wagtail_whatsapp.numbers import normalise_number
+
+WABA_ID_FALLBACK = "0"
+
+
+def new_wamid():
+    """A made-up but Meta-looking message id (unique)."""
+    return "wamid.SANDBOX" + uuid.uuid4().hex.upper()
+
+
+def envelope(phone_number_id, value_fields, *, field="messages", display_phone_number=""):
+    """One entry, one change: the envelope every WhatsApp webhook comes in."""
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": display_phone_number, "phone_number_id": phone_number_id},
+        **value_fields,
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": conf.get("WABA_ID") or WABA_ID_FALLBACK, "changes": [{"value": value, "field": field}]}],
+    }
+
+
+def text_message_payload(
+    number,
+    text,
+    *,
+    phone_number_id,
+    profile_name="",
+    user_id="",
+    wamid=None,
+    timestamp=None,
+    display_phone_number="",
+    image=None,
+):
+    """A citizen's text message, as Meta sends it. ``number`` may be empty when only ``user_id`` is known.
+
+    With ``image`` (``{"id", "mime_type"}``) it is an image message instead, ``text`` its caption."""
+    wa_id = normalise_number(number).lstrip("+") if number else ""
+    contact = {"profile": {"name": profile_name}} if profile_name else {}
+    message = {
+        "id": wamid or new_wamid(),
+        "timestamp": str(int(timestamp if timestamp is not None else time.time())),
+        "type": "image" if image else "text",
+    }
+    if image:
+        message["image"] = {**image, **({"caption": text} if text else {})}
+    else:
+        message["text"] = {"body": text}
+    if wa_id:
+        contact["wa_id"] = wa_id
+        message["from"] = wa_id
+    if user_id:
+        contact["user_id"] = user_id
+        message["from_user_id"] = user_id
+    order = ("from", "from_user_id", "id", "timestamp", "type", "text", "image")  # Meta's own key order
+    message = {key: message[key] for key in order if key in message}
+    return envelope(
+        phone_number_id, {"contacts": [contact], "messages": [message]}, display_phone_number=display_phone_number
+    )
+
+
+def status_payload(phone_number_id, statuses):
+    """Status updates for sent messages; each item is a dict with at least id, status, recipient_id."""
+    now = str(int(time.time()))
+    items = [{"timestamp": now, **status} for status in statuses]
+    return envelope(phone_number_id, {"statuses": items})
+
+
+def serialise(payload):
+    """The bytes Meta would send: compact JSON with non-ASCII escaped (the signature is over these exact bytes)."""
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def signed_request(body, secret=None):
+    """A POST to the webhook URL carrying ``body`` signed with ``secret`` (default: the first app secret)."""
+    secrets = conf.app_secrets()
+    secret = secret if secret is not None else (secrets[0] if secrets else "")
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": reverse("wagtail_whatsapp:webhook"),
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    if secret:
+        environ[SIGNATURE_HEADER] = compute_signature(body, secret)
+    return WSGIRequest(environ)
+
+
+def deliver(payload, secret=None):
+    """Sign ``payload`` and hand it to the real webhook view; returns the view's response."""
+    return webhook(signed_request(serialise(payload), secret))
+
+
+def phone_number_id_for_site(site=None):
+    """The phone_number_id a site's webhooks carry: its WhatsApp settings', else the configured default."""
+    if site is not None:
+        return WhatsAppSettings.for_site(site).sending_number_id
+    return conf.get("PHONE_NUMBER_ID")
+
+
+def simulate_inbound_text(number, text, *, site=None, profile_name="", user_id="", image=None):
+    """Play a citizen writing ``text`` (or sending an ``image``, see text_message_payload) to the site's number.
+    Returns (response, wamid, E.164 number or "")."""
+    phone_number_id = phone_number_id_for_site(site)
+    e164 = normalise_number(number) if number else ""
+    wamid = new_wamid()
+    payload = text_message_payload(
+        e164,
+        text,
+        phone_number_id=phone_number_id,
+        profile_name=profile_name,
+        user_id=user_id,
+        wamid=wamid,
+        image=image,
+    )
+    # Written before delivering: with an immediate queue the welcome is stored during deliver(), and the chat
+    # must show the citizen's message first.
+    incoming = SandboxMessage.objects.create(
+        direction=SandboxMessage.Direction.INCOMING,
+        phone_number_id=phone_number_id,
+        recipient=e164 or user_id,
+        wamid=wamid,
+        message_type="image" if image else "text",
+        body=payload["entry"][0]["changes"][0]["value"]["messages"][0],
+        status="received",
+    )
+    response = deliver(payload)
+    if response.status_code != 200:
+        incoming.delete()
+    return response, wamid, e164
