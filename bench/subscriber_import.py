@@ -33,7 +33,7 @@ def main(rows):
         lines.append(f"P{i},{number}")
     text = "\n".join(lines) + "\n"
     started = time.perf_counter()
-    result = import_subscribers(site, text)
+    result = import_subscribers(site, text.encode())
     elapsed = time.perf_counter() - started
     print(f"rows: {rows}  imported: {result.imported}  rejected: {len(result.errors)}  time: {elapsed:.2f} s")
     print(f"rows per second: {rows / elapsed:,.0f}  subscribers in the database: {Subscriber.objects.count()}")

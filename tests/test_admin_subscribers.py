@@ -133,7 +133,7 @@ def test_import_refuses_blocked_numbers_even_after_erasure(client, site, manager
     from wagtail_whatsapp.subscribers.blocking import number_hash
 
     BlockedNumber.objects.create(site=site, number_hash=number_hash("+393487654321"))
-    result = import_subscribers(site, "3487654321\n3205556666\n")
+    result = import_subscribers(site, b"3487654321\n3205556666\n")
     assert result.imported == 1
     assert [(error.line, error.reason) for error in result.errors] == [(1, "blocked number")]
 
@@ -179,7 +179,7 @@ def test_an_import_that_fails_midway_leaves_nothing_behind(site):
     text, _valid, _bad = _big_csv(2_000)
     failing = mock.patch.object(ConsentRecord.objects, "bulk_create", side_effect=RuntimeError("disk full"))
     with failing, pytest.raises(RuntimeError):
-        import_subscribers(site, text)
+        import_subscribers(site, text.encode())
     assert not Subscriber.objects.exists()
     assert not ConsentRecord.objects.exists()
 

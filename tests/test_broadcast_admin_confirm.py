@@ -160,20 +160,19 @@ def test_test_send_to_a_bad_number_is_a_form_error(client, sender, news_page, re
     assert "This field is required." in response.content.decode()
 
 
-def test_test_send_when_whatsapp_refuses(client, sender, news_page, ready, broadcast_engine, monkeypatch):
+def test_test_send_when_whatsapp_refuses(client, sender, news_page, ready, test_backend):
     from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 
-    def refuse(*args, **kwargs):
-        raise WhatsAppError("Recipient phone number not in allowed list", kind=ErrorKind.RECIPIENT, code=131030)
-
-    monkeypatch.setattr(broadcast_engine, "send_test_message", refuse)
+    refusal = WhatsAppError("Recipient phone number not in allowed list", kind=ErrorKind.RECIPIENT, code=131030)
+    test_backend.faults["393481234567"] = [refusal]
     client.force_login(sender)
     url = reverse("wagtail_whatsapp_admin:broadcast_test_send", args=[news_page.pk])
     response = client.post(url, {"number": "348 123 4567"})
     assert response.status_code == 200
-    assert "WhatsApp did not accept the test message: Recipient phone number not in allowed list" in (
+    assert "WhatsApp did not accept the test message: #131030 Recipient phone number not in allowed list" in (
         response.content.decode()
     )
+    assert test_backend.sent == []
 
 
 def test_test_send_only_by_post(client, sender, news_page, ready):

@@ -222,8 +222,11 @@ def test_anonymous_is_sent_to_login(client, broadcast):
     assert reverse("wagtailadmin_login") in response["Location"]
 
 
-def test_a_broadcast_paused_by_the_engine_says_why(client, reader, broadcast, broadcast_engine):
-    broadcast_engine.pause_broadcast(broadcast, reason="The access token is not valid or has expired.")
+def test_a_broadcast_paused_by_the_engine_says_why(client, reader, broadcast):
+    # What the sender does when WhatsApp refuses every message (outbound/sender.py ``_pause``).
+    Broadcast.objects.filter(pk=broadcast.pk).update(
+        status=Broadcast.Status.PAUSED, status_reason="The access token is not valid or has expired."
+    )
     client.force_login(reader)
     html = client.get(url("broadcast_report", broadcast)).content.decode()
     assert "<strong>Paused:</strong> The access token is not valid or has expired." in html

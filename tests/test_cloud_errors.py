@@ -10,7 +10,6 @@ import responses
 
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.backends.cloud import CloudBackend
-from wagtail_whatsapp.backends.errors import backoff_delay
 
 FIXTURES = Path(__file__).parent / "fixtures" / "graph"
 BASE = "https://graph.test"
@@ -98,11 +97,6 @@ def test_metas_130429_sample_keeps_details_subcode_and_trace(backend):
     assert error.kind == ErrorKind.RATE_LIMITED
     assert error.subcode == 2494055 and error.fbtrace_id == "Az8or2yhqkZfEZ-_4Qn_Bam"
     assert "too many messages" in error.details
-
-
-def test_backoff_grows_exponentially_up_to_a_cap():
-    assert [backoff_delay(2.0, attempt) for attempt in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 16.0]
-    assert backoff_delay(60.0, 10) == 300.0
 
 
 def test_non_json_502_page_is_a_clear_ambiguous_retryable_error(backend):

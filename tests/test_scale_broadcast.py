@@ -168,7 +168,7 @@ def test_two_consumers_share_the_cap_and_nobody_gets_a_page_twice(site, consumer
 
     # Both consumer processes sent a broadcast, at the same time.
     for log in logs:
-        assert len(re.findall(r"Executing wagtail_whatsapp\.tasks\.send_broadcast_task", log)) >= 1, log
+        assert len(re.findall(r"Executing wagtail_whatsapp\.outbound\.queue\.send_broadcast_task", log)) >= 1, log
     by_page = {page.pk: [a for a in accepted if page_of(a, pages) == page.pk] for page in pages}
     first_ends = min(max(a["at"] for a in sent) for sent in by_page.values())
     last_starts = max(min(a["at"] for a in sent) for sent in by_page.values())

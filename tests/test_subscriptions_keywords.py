@@ -41,7 +41,7 @@ def test_unsubscribe_variants_match(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["iscrivimi per favore", "non iscrivimi", "ISCRIVIMIII", "stop ai lavori", "", "   ", "!!!", None, 42]
+    "text", ["iscrivimi per favore", "non iscrivimi", "ISCRIVIMIII", "stop ai lavori", "", "   ", "!!!"]
 )
 def test_sentences_and_noise_do_not_match(text):
     assert keywords.match(text, "ISCRIVIMI", "CANCELLAMI\nSTOP") is None

@@ -35,8 +35,8 @@ def delivery_rate(broadcast):
     return None
 
 
-def figures(now=None):
-    now = now or timezone.now()
+def figures():
+    now = timezone.now()
     week = _start_of_week(now)
     joined_actions = [ConsentRecord.Action.SUBSCRIBE, ConsentRecord.Action.IMPORT]
     last = Broadcast.objects.order_by("-created_at", "-pk").first()

@@ -17,7 +17,6 @@ def template_preview(template, spec):
     """``{"header", "header_text", "body", "footer", "buttons": [{"text", "url"}]}`` or None without a template."""
     if template is None:
         return None
-    spec = spec or {}
     values = {str(item.get("name")): str(item.get("text", "")) for item in spec.get("body") or []}
     button_suffixes = {str(item.get("index")): str(item.get("text", "")) for item in spec.get("buttons") or []}
     preview = {"header": "", "header_text": "", "body": "", "footer": "", "buttons": []}

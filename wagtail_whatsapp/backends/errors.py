@@ -24,7 +24,7 @@ TEMPORARY_CODES = frozenset({1, 2, 131000, 131016})
 RATE_LIMIT_CODES = frozenset({4, 80007, 130429})
 RECIPIENT_CODES = frozenset({100, 131008, 131009, 131026, 131047, 131049, 131050, 131051, 131053})
 
-# Suggested first delays (seconds); callers back off exponentially from them with ``backoff_delay``.
+# Suggested first delays (seconds); the sender backs off exponentially from them (outbound/sender.py ``backoff``).
 TEMPORARY_DELAY = 2.0
 THROUGHPUT_DELAY = 1.0  # 130429 is a per-second limit: a second later the bucket has refilled
 MANAGEMENT_RATE_DELAY = 60.0  # 4 and 80007 count calls per hour: waiting seconds would not help
@@ -68,11 +68,6 @@ def _classify_unknown(code, http_status):
     if http_status is None or http_status >= 500:
         return ErrorKind.RETRYABLE, TEMPORARY_DELAY
     return ErrorKind.RECIPIENT, None
-
-
-def backoff_delay(first_delay, attempt, cap=300.0):
-    """Exponential backoff from a suggested first delay: attempt 1 → first_delay, 2 → ×2, 3 → ×4 … up to ``cap``."""
-    return min(cap, (first_delay or TEMPORARY_DELAY) * (2 ** max(0, attempt - 1)))
 
 
 def scrub(text, secrets=()):

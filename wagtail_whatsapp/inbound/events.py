@@ -10,11 +10,11 @@ a reason, so its good neighbours are still processed. Nothing here touches the d
 import datetime
 from dataclasses import dataclass, field
 
-from wagtail_whatsapp.inbound.event_values import MEDIA_TYPES, TEXT_TYPES, parse_timestamp  # noqa: F401 (TEXT_TYPES: imported from here)
 from wagtail_whatsapp.inbound.event_values import as_dict as _dict
 from wagtail_whatsapp.inbound.event_values import as_list as _list
 from wagtail_whatsapp.inbound.event_values import error_code as _error_code
 from wagtail_whatsapp.inbound.event_values import message_content as _message_content
+from wagtail_whatsapp.inbound.event_values import parse_timestamp
 from wagtail_whatsapp.inbound.event_values import text as _str
 from wagtail_whatsapp.numbers import try_normalise_number
 
@@ -93,9 +93,6 @@ class ChangeReceived:
 class ParsedPayload:
     events: list = field(default_factory=list)
     skipped: list = field(default_factory=list)  # one reason per element that was not understood
-
-    def of_type(self, kind):
-        return [event for event in self.events if isinstance(event, kind)]
 
 
 def _contacts_by_id(value):

@@ -78,10 +78,10 @@ def ingest_payload(payload):
     for reason in parsed.skipped:
         logger.warning("WhatsApp webhook: skipped an element: %s", reason)
 
-    routes = site_ids_for(getattr(event, "phone_number_id", "") for event in parsed.events)
+    routes = site_ids_for(event.phone_number_id for event in parsed.events)
     routed = []
     for event in parsed.events:
-        number_id = getattr(event, "phone_number_id", "")
+        number_id = event.phone_number_id
         if number_id in routes or (isinstance(event, events.ChangeReceived) and not number_id):
             routed.append(event)
         else:
@@ -157,7 +157,7 @@ def _store_statuses(statuses, routes, result):
 def _enqueue_others(routed, routes, result):
     preferences, changes, errors = [], [], []
     for event in routed:
-        site_id = routes.get(getattr(event, "phone_number_id", ""))
+        site_id = routes.get(event.phone_number_id)
         if isinstance(event, events.PreferenceChange):
             preferences.append({**event.__dict__, "site_id": site_id})
         elif isinstance(event, events.ChangeReceived):

@@ -17,8 +17,6 @@ _INNER_SPACES = re.compile(r"\s+")
 
 def normalise(text):
     """Fold ``text`` for comparison: no accents, upper case, no surrounding spaces or punctuation."""
-    if not isinstance(text, str):
-        return ""
     decomposed = unicodedata.normalize("NFKD", text)
     without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     folded = without_accents.casefold().upper()
@@ -28,15 +26,13 @@ def normalise(text):
 
 def parse_keyword_list(text):
     """A settings field (one keyword per line; commas also accepted) → the set of normalised keywords."""
-    if not isinstance(text, str):
-        return set()
     items = re.split(r"[\n,;]+", text)
     return {folded for folded in (normalise(item) for item in items) if folded}
 
 
 def first_keyword(text):
     """The first keyword of a settings field as written by the town (for the replies: "scrivi CANCELLAMI")."""
-    for item in re.split(r"[\n,;]+", text or ""):
+    for item in re.split(r"[\n,;]+", text):
         if item.strip():
             return item.strip()
     return ""

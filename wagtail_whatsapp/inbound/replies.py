@@ -29,21 +29,18 @@ def page_url(page):
 
 
 def reply_context(settings):
-    site = settings.site
     return {
         "service_name": settings.get_service_name(),
         "policy_url": page_url(settings.policy_page),
         "privacy_url": page_url(settings.privacy_page),
         "subscribe_keyword": keywords.first_keyword(settings.subscribe_keywords),
         "unsubscribe_keyword": keywords.first_keyword(settings.unsubscribe_keywords),
-        "site_url": site.root_url if site else "",
+        "site_url": settings.site.root_url,
     }
 
 
 def fill(template, context):
     """``template`` with its ``{placeholders}`` replaced; unknown ones stay as written."""
-    if not isinstance(template, str):
-        return ""
 
     def replace(match):
         value = context.get(match.group(1))

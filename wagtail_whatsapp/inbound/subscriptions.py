@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from wagtail_whatsapp import conf, signals
 from wagtail_whatsapp.inbound import event_claims, keywords, replies
-from wagtail_whatsapp.inbound.events import TEXT_TYPES
+from wagtail_whatsapp.inbound.event_values import TEXT_TYPES
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.models import ConsentRecord, InboundMessage, Subscriber, WhatsAppSettings
 from wagtail_whatsapp.subscribers.blocking import is_number_blocked

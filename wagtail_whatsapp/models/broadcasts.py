@@ -83,10 +83,6 @@ class Broadcast(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def is_active(self):
-        return self.status in (self.Status.QUEUED, self.Status.SENDING)
-
 
 class DeliveryQuerySet(models.QuerySet):
     def template_accepted(self, site_ids, since):

@@ -14,7 +14,6 @@ from wagtail_whatsapp.models.broadcasts import Broadcast
 SEND_PERMISSION = "wagtail_whatsapp.send_broadcast"
 
 CAPTION_LIMIT = 1024  # Meta's limit for an image or video caption (and a template body)
-TEXT_LIMIT = 4096
 
 
 def _shorten(text, limit):

@@ -73,7 +73,7 @@ def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revis
     return broadcast
 
 
-def send_test_message(page, number, *, user=None, site=None):
+def send_test_message(page, number):
     """Send ``page`` to one number typed by the editor, as a subscriber would get it. Returns the SendResult."""
     try:
         number = normalise_number(number)
@@ -82,7 +82,7 @@ def send_test_message(page, number, *, user=None, site=None):
             _("“%(number)s” is not a valid phone number. Write it with the country code, e.g. +39 333 123 4567.")
             % {"number": number}
         ) from None
-    plan = plan_broadcast(page, site=site)
+    plan = plan_broadcast(page)
     if plan.site is None or not isinstance(plan.page, WhatsAppBroadcastMixin):
         raise BroadcastRefused(" ".join(str(problem) for problem in plan.problems))
     if plan.message_problems:
@@ -116,9 +116,8 @@ def _change_status(broadcast, from_statuses, to_status, **changes):
     return bool(moved)
 
 
-def pause_broadcast(broadcast, user=None, reason=""):
-    if not reason and user is not None:
-        reason = _("Paused by %(user)s.") % {"user": user.get_username()}
+def pause_broadcast(broadcast, user=None):
+    reason = _("Paused by %(user)s.") % {"user": user.get_username()} if user is not None else ""
     paused = _change_status(
         broadcast, [Broadcast.Status.QUEUED, Broadcast.Status.SENDING], Broadcast.Status.PAUSED, status_reason=reason
     )

@@ -19,12 +19,12 @@ from wagtail_whatsapp.outbound.writelock import serialized
 FAN_OUT_BATCH = 1000
 
 
-def fan_out(broadcast, batch_size=FAN_OUT_BATCH):
+def fan_out(broadcast):
     """Create one pending Delivery per active subscriber, a batch of primary keys at a time (never all in memory)."""
     last_pk = 0
     subscribers = Subscriber.objects.active(broadcast.site_id).order_by("pk")
     while True:
-        ids = list(subscribers.filter(pk__gt=last_pk).values_list("pk", flat=True)[:batch_size])
+        ids = list(subscribers.filter(pk__gt=last_pk).values_list("pk", flat=True)[:FAN_OUT_BATCH])
         if not ids:
             break
         Delivery.objects.bulk_create(

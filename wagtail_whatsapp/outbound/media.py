@@ -213,7 +213,7 @@ def read_content(source, name=""):
     return (content.encode() if isinstance(content, str) else bytes(content)), name
 
 
-def media_id_for(backend, source, *, name="", expected=None, now=None):
+def media_id_for(backend, source, *, name="", expected=None):
     """The WhatsApp media id of ``source`` for ``backend``'s number: uploaded once, reused for 29 days.
 
     Raises MediaRefused when the file cannot be sent (check first with ``check_media`` to show every message), and
@@ -224,7 +224,7 @@ def media_id_for(backend, source, *, name="", expected=None, now=None):
     if not check.ok:
         raise MediaRefused(check.errors)
     digest = hashlib.sha256(content).hexdigest()
-    now = now or timezone.now()
+    now = timezone.now()
     cached = MediaUpload.objects.filter(
         phone_number_id=backend.phone_number_id, sha256=digest, uploaded_at__gt=now - MEDIA_ID_MAX_AGE
     ).first()

@@ -42,10 +42,6 @@ class BroadcastPlan:
     # "Already sent on ...", also in ``warnings``: the confirmation page shows it as its own block with the history.
     repeat_warning: str = ""
 
-    @property
-    def can_start(self):
-        return not self.problems
-
 
 def broadcast_template(site):
     """The site's approved broadcast template (chosen in Settings → WhatsApp), or None."""

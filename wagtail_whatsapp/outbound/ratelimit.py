@@ -98,5 +98,6 @@ class SharedRateLimiter:
         RateLimitBucket.objects.filter(key=self.key).update(slow_until=self.clock() + seconds)
 
 
-def limiter_for(phone_number_id, per_second=None):
-    return SharedRateLimiter(f"messages:{phone_number_id or 'default'}", per_second=per_second)
+def limiter_for(phone_number_id):
+    """The pace of one number, shared by every sender of every consumer (Meta's throughput is the number's)."""
+    return SharedRateLimiter(f"messages:{phone_number_id or 'default'}")

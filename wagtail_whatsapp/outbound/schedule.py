@@ -11,7 +11,7 @@ from wagtail_whatsapp.models import Broadcast, WhatsAppSettings
 HEARTBEAT_EVERY = 5.0
 
 
-def quiet_hours_delay(broadcast_id, now=None):
+def quiet_hours_delay(broadcast_id):
     """Seconds until a queued, never started broadcast may start because of its site's quiet hours; 0: now."""
     broadcast = (
         Broadcast.objects.select_related("site")
@@ -21,7 +21,7 @@ def quiet_hours_delay(broadcast_id, now=None):
     if broadcast is None:
         return 0
     site_settings = WhatsAppSettings.for_site(broadcast.site)
-    local = timezone.localtime(now)
+    local = timezone.localtime()
     if not site_settings.in_quiet_hours(local.time()):
         return 0
     end = site_settings.quiet_hours_end
@@ -31,10 +31,9 @@ def quiet_hours_delay(broadcast_id, now=None):
     return (start_at - local).total_seconds()
 
 
-def stalled_broadcasts(older_than=None):
+def stalled_broadcasts():
     """Broadcasts marked "sending" whose sender stopped beating (its consumer was killed)."""
-    seconds = older_than if older_than is not None else HEARTBEAT_EVERY * 6
-    cutoff = timezone.now() - timedelta(seconds=seconds)
+    cutoff = timezone.now() - timedelta(seconds=HEARTBEAT_EVERY * 6)
     return Broadcast.objects.filter(status=Broadcast.Status.SENDING).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
     )

@@ -55,17 +55,16 @@ def backoff(hint, attempts):
 
 
 class BroadcastSender:
-    def __init__(self, broadcast_id, *, workers=None, backend_factory=None, limiter=None, grace_seconds=None):
+    def __init__(self, broadcast_id):
         self.broadcast_id = broadcast_id
         self.token = uuid.uuid4().hex
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         self.counts = Counter()  # counter increments not yet written to the Broadcast row
         self.fatal_errors = 0
-        self.workers = workers
-        self.backend_factory = backend_factory
-        self.limiter = limiter
-        self.grace = conf.delivery_status_grace_seconds() if grace_seconds is None else grace_seconds
+        self.backend_factory = None  # set by run(), for the broadcast's number
+        self.limiter = None
+        self.grace = conf.delivery_status_grace_seconds()
         self.snapshot = None
         self.quota = None  # the number's daily messaging limit, when templates are sent and Meta limits them
         self.quota_exhausted = False
@@ -81,10 +80,8 @@ class BroadcastSender:
         broadcast = Broadcast.objects.select_related("site").get(pk=self.broadcast_id)
         Broadcast.objects.filter(pk=broadcast.pk, started_at__isnull=True).update(started_at=now)
         phone_number_id = WhatsAppSettings.for_site(broadcast.site).sending_number_id
-        if self.backend_factory is None:
-            self.backend_factory = lambda: get_backend(phone_number_id)
-        if self.limiter is None:
-            self.limiter = limiter_for(phone_number_id)
+        self.backend_factory = lambda: get_backend(phone_number_id)
+        self.limiter = limiter_for(phone_number_id)
         if broadcast.fanned_out_at is None:
             claims.fan_out(broadcast)
         if not self._prepare_media(broadcast):
@@ -92,7 +89,7 @@ class BroadcastSender:
         self.snapshot = composing.Snapshot.of(broadcast)
         if self.snapshot.template_name:
             self.quota = messaging_limit.DailyQuota.for_number(phone_number_id, self.backend_factory)
-        workers = self.workers or worker_count(self.limiter.per_second or conf.messages_per_second())
+        workers = worker_count(conf.messages_per_second())
         try:
             if workers <= 1:
                 self._run_inline()
@@ -308,6 +305,6 @@ class BroadcastSender:
         claims.retry_later(pk, backoff(error.retry_after, attempts))
 
 
-def send_broadcast(broadcast_id, **options):
+def send_broadcast(broadcast_id):
     """Send (or go on sending) a broadcast until it is done, paused or cancelled. True when it finished."""
-    return BroadcastSender(broadcast_id, **options).run()
+    return BroadcastSender(broadcast_id).run()

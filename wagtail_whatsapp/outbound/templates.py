@@ -34,10 +34,6 @@ class SyncResult:
     updated: int = 0
     deleted: int = 0
 
-    @property
-    def total(self):
-        return self.created + self.updated
-
 
 def sync_templates(backend=None, waba_id=None):
     """Store every template of ``waba_id`` (default: the WABA_ID setting); raises WhatsAppError on API failure."""

@@ -63,9 +63,8 @@ def _meta_call(subscriber, method_name, now):
         return True, False, str(exc)
     finally:
         backend.close()
-    failed = getattr(result, "failed", {}) or {}
-    if failed:
-        return True, False, "; ".join(str(error) for error in failed.values())
+    if result.failed:
+        return True, False, "; ".join(str(error) for error in result.failed.values())
     return True, True, ""
 
 
@@ -89,8 +88,8 @@ def subscriber_for_sender(message):
     return subscriber
 
 
-def block_subscriber(subscriber, *, user=None, reason="", message=None, now=None):
-    now = now or timezone.now()
+def block_subscriber(subscriber, *, user=None, reason="", message=None):
+    now = timezone.now()
     with transaction.atomic():
         subscriber.status = Subscriber.Status.BLOCKED
         subscriber.save(update_fields=["status", "updated_at"])
@@ -118,9 +117,9 @@ def block_subscriber(subscriber, *, user=None, reason="", message=None, now=None
     return outcome
 
 
-def unblock_subscriber(subscriber, *, user=None, reason="", now=None):
+def unblock_subscriber(subscriber, *, user=None, reason=""):
     """Lift a block. The number does not become a subscriber again: the citizen re-joins with the keyword."""
-    now = now or timezone.now()
+    now = timezone.now()
     with transaction.atomic():
         subscriber.status = Subscriber.Status.UNSUBSCRIBED
         subscriber.save(update_fields=["status", "updated_at"])

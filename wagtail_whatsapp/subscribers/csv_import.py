@@ -43,8 +43,6 @@ class ImportResult:
 
 
 def _decode(content):
-    if isinstance(content, str):
-        return content
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode text": UTF-16 with its byte order mark (read as Windows text it would be all NUL bytes).
         try:
@@ -162,15 +160,6 @@ def import_subscribers(site, content, *, user=None, filename=""):
             ],
             batch_size=BATCH_SIZE,
         )
-        if any(subscriber.pk is None for subscriber in subscribers):
-            # Databases that cannot return ids from bulk inserts: fetch them back by number.
-            ids = dict(
-                Subscriber.objects.filter(site=site, phone_number__in=[n for n, _name in to_create]).values_list(
-                    "phone_number", "pk"
-                )
-            )
-            for subscriber in subscribers:
-                subscriber.pk = ids[subscriber.phone_number]
         ConsentRecord.objects.bulk_create(
             [
                 ConsentRecord(

@@ -22,8 +22,8 @@ class RetentionResult:
     deliveries_anonymised: int = 0
 
 
-def apply_retention(now=None):
-    now = now or timezone.now()
+def apply_retention():
+    now = timezone.now()
     result = RetentionResult()
     for site in Site.objects.all():
         wa_settings = WhatsAppSettings.for_site(site)

@@ -17,7 +17,6 @@ from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.forms import ConfirmBroadcastForm, TestSendForm
 from wagtail_whatsapp.admin.page_actions import is_opted_in
 from wagtail_whatsapp.admin.previews import template_preview
-from wagtail_whatsapp.backends.base import WhatsAppError
 from wagtail_whatsapp.models import WhatsAppSettings
 from wagtail_whatsapp.outbound import broadcasts
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
@@ -71,19 +70,19 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
 
     def render_confirmation(self, confirm_form=None, test_form=None, status=200):
         plan = plan_broadcast(self.page)
-        previous = list(plan.previous_broadcasts or [])
+        previous = list(plan.previous_broadcasts)
         context = self.get_context_data(
             page=self.page,
             plan=plan,
             sender_name=service_name(plan.site),
-            template_preview=template_preview(plan.template, getattr(plan, "template_spec", None)),
+            template_preview=template_preview(plan.template, plan.template_spec),
             recipients_count=plan.recipients,
             template_count=plan.template_recipients,
             freeform_count=plan.freeform_recipients,
             previous_broadcasts=previous,
-            problems=list(plan.problems or []),
+            problems=plan.problems,
             # The repeat warning has its own block, with the earlier broadcasts, in the template.
-            warnings=[warning for warning in plan.warnings or [] if warning != plan.repeat_warning],
+            warnings=[warning for warning in plan.warnings if warning != plan.repeat_warning],
             confirm_form=confirm_form or ConfirmBroadcastForm(is_repeat=bool(previous)),
             test_form=test_form or TestSendForm(),
         )
@@ -96,7 +95,7 @@ class ConfirmBroadcastView(PageBroadcastView):
 
     def post(self, request, page_id):
         plan = plan_broadcast(self.page)
-        form = ConfirmBroadcastForm(request.POST, is_repeat=bool(list(plan.previous_broadcasts or [])))
+        form = ConfirmBroadcastForm(request.POST, is_repeat=plan.previous_broadcasts.exists())
         if plan.problems or not form.is_valid():
             return self.render_confirmation(confirm_form=form, status=400 if plan.problems else 200)
         try:
@@ -104,9 +103,6 @@ class ConfirmBroadcastView(PageBroadcastView):
         except BroadcastRefused as refused:
             form.add_error(None, refused.reason)
             return self.render_confirmation(confirm_form=form)
-        if broadcast is None:  # only with once_per_revision; kept for safety
-            messages.info(request, gettext("This version of the page was already sent via WhatsApp."))
-            return redirect("wagtail_whatsapp_admin:broadcast_index")
         messages.success(
             request,
             gettext("“%(title)s” is being sent via WhatsApp to %(count)s subscribers.")
@@ -122,14 +118,9 @@ class TestSendView(PageBroadcastView):
         form = TestSendForm(request.POST)
         if form.is_valid():
             try:
-                broadcasts.send_test_message(self.page, form.cleaned_data["number"], user=request.user)
+                broadcasts.send_test_message(self.page, form.cleaned_data["number"])
             except BroadcastRefused as refused:
                 form.add_error("number", refused.reason)
-            except WhatsAppError as error:
-                form.add_error(
-                    "number",
-                    gettext("WhatsApp did not accept the test message: %(error)s") % {"error": error.message},
-                )
             else:
                 messages.success(
                     request,
