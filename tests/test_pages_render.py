@@ -10,6 +10,7 @@ from wagtail_whatsapp.models import (
     WhatsAppArchivePage,
     WhatsAppPolicyPage,
     WhatsAppPrivacyPage,
+    WhatsAppSettings,
     WhatsAppSubscribePage,
 )
 
@@ -58,6 +59,18 @@ def test_the_join_link_uses_the_sites_first_subscribe_keyword(site, client):
 
     assert 'href="https://wa.me/393330000000?text=ADERISCO"' in html
     assert decode_qr_svg(qr_svg_from_html(html)) == ["https://wa.me/393330000000?text=ADERISCO"]
+
+
+def test_a_keyword_list_written_with_commas_prefills_one_keyword(site, client):
+    """The settings accept "ADERISCO, ISCRIVIMI": the link must prefill the one word, the same the replies name and
+    the webhook understands, never the whole line (which would subscribe nobody)."""
+    configure(site, subscribe_keywords="ADERISCO, ISCRIVIMI", display_number="+39 333 000 0000")
+    call_command("whatsapp_setup")
+
+    html = get(client, WhatsAppSubscribePage.objects.get())
+
+    assert 'href="https://wa.me/393330000000?text=ADERISCO"' in html
+    assert WhatsAppSettings.for_site(site).subscribe_keyword == "ADERISCO"
 
 
 def test_a_number_changed_in_the_settings_shows_at_once(town, client):

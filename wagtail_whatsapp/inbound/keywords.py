@@ -7,6 +7,8 @@ contains the word ("iscrivimi per favore") is not a keyword and goes to the inbo
 import re
 import unicodedata
 
+from wagtail_whatsapp.models.settings import keyword_list
+
 SUBSCRIBE = "subscribe"
 UNSUBSCRIBE = "unsubscribe"
 
@@ -25,17 +27,8 @@ def normalise(text):
 
 
 def parse_keyword_list(text):
-    """A settings field (one keyword per line; commas also accepted) → the set of normalised keywords."""
-    items = re.split(r"[\n,;]+", text)
-    return {folded for folded in (normalise(item) for item in items) if folded}
-
-
-def first_keyword(text):
-    """The first keyword of a settings field as written by the town (for the replies: "scrivi CANCELLAMI")."""
-    for item in re.split(r"[\n,;]+", text):
-        if item.strip():
-            return item.strip()
-    return ""
+    """A keywords field of the settings → the set of its normalised keywords."""
+    return {folded for folded in (normalise(item) for item in keyword_list(text)) if folded}
 
 
 def match(text, subscribe_keywords, unsubscribe_keywords):

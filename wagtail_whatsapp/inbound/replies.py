@@ -9,7 +9,6 @@ import re
 
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import WhatsAppError
-from wagtail_whatsapp.inbound import keywords
 from wagtail_whatsapp.numbers import mask_number
 
 logger = logging.getLogger(__name__)
@@ -33,8 +32,8 @@ def reply_context(settings):
         "service_name": settings.get_service_name(),
         "policy_url": page_url(settings.policy_page),
         "privacy_url": page_url(settings.privacy_page),
-        "subscribe_keyword": keywords.first_keyword(settings.subscribe_keywords),
-        "unsubscribe_keyword": keywords.first_keyword(settings.unsubscribe_keywords),
+        "subscribe_keyword": settings.subscribe_keyword,
+        "unsubscribe_keyword": settings.unsubscribe_keyword,
         "site_url": settings.site.root_url,
     }
 

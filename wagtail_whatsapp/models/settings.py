@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,14 @@ from wagtail_whatsapp.models.settings_defaults import (
 )
 from wagtail_whatsapp.models.settings_panels import SETTINGS_PANELS
 from wagtail_whatsapp.outbound.template_mapping import TemplateMappingError, parse_mapping, validate_mapping
+
+# The keyword fields hold one keyword per line; commas and semicolons are accepted too.
+KEYWORD_SEPARATORS = re.compile(r"[\n,;]+")
+
+
+def keyword_list(text):
+    """A keywords field as the town wrote it, one keyword an item, blanks dropped."""
+    return [item.strip() for item in KEYWORD_SEPARATORS.split(text) if item.strip()]
 
 
 @register_setting(icon="mail")
@@ -209,6 +219,15 @@ class WhatsAppSettings(BaseSiteSetting):
             if default_site_id is not None:
                 routes[default_id] = default_site_id
         return routes
+
+    @property
+    def subscribe_keyword(self):
+        """The keyword citizens are told to write to subscribe: the first of the list, as the town wrote it."""
+        return next(iter(keyword_list(self.subscribe_keywords)), "ISCRIVIMI")
+
+    @property
+    def unsubscribe_keyword(self):
+        return next(iter(keyword_list(self.unsubscribe_keywords)), "CANCELLAMI")
 
     def get_service_name(self):
         return self.service_name or self.site.site_name or self.site.hostname

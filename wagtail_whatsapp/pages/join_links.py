@@ -10,17 +10,6 @@ import segno
 
 from wagtail_whatsapp.numbers import try_normalise_number
 
-FALLBACK_SUBSCRIBE_KEYWORD = "ISCRIVIMI"
-FALLBACK_UNSUBSCRIBE_KEYWORD = "CANCELLAMI"
-
-
-def first_keyword(text, fallback):
-    """The first non-empty line of a keyword list: the one shown to citizens."""
-    for line in (text or "").splitlines():
-        if line.strip():
-            return line.strip()
-    return fallback
-
 
 def wa_me_link(e164_number, text):
     """``https://wa.me/<digits>?text=<text>``: opens a chat with the number and the text ready to send."""
@@ -68,7 +57,7 @@ def for_settings(settings):
     return JoinLinks(
         display_number=settings.display_number.strip(),
         e164_number=try_normalise_number(settings.display_number),
-        subscribe_keyword=first_keyword(settings.subscribe_keywords, FALLBACK_SUBSCRIBE_KEYWORD),
-        unsubscribe_keyword=first_keyword(settings.unsubscribe_keywords, FALLBACK_UNSUBSCRIBE_KEYWORD),
+        subscribe_keyword=settings.subscribe_keyword,
+        unsubscribe_keyword=settings.unsubscribe_keyword,
         service_name=settings.get_service_name(),
     )
