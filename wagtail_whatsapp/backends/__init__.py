@@ -1,4 +1,5 @@
-"""Backends talk to WhatsApp: ``cloud`` (Meta's Graph API) and ``sandbox`` (offline, in the database)."""
+"""Backends talk to WhatsApp: ``cloud`` (Meta's Graph API), the only code that knows Meta's URLs and JSON, and
+``test`` (a recording double for tests); the offline ``sandbox`` backend lives in ``wagtail_whatsapp/sandbox/``."""
 
 from wagtail_whatsapp import conf
 

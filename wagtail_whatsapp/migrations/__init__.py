@@ -1,0 +1,1 @@
+"""The plugin's database migrations (``makemigrations --check`` in ``make test`` keeps them in step with the models)."""

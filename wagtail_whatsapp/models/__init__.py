@@ -1,4 +1,5 @@
-"""Models, one module per concept; everything is importable from ``wagtail_whatsapp.models``."""
+"""Models, one module per concept, and the rules that belong to them (the service window, active subscribers, sent
+statuses, a site's number); everything is importable from ``wagtail_whatsapp.models``."""
 
 from wagtail_whatsapp.models.blocks import BlockedNumber
 from wagtail_whatsapp.models.broadcasts import Broadcast, Delivery

@@ -1,3 +1,5 @@
+"""``manage.py whatsapp_sync_templates [--waba-id ID]``: store the templates of the WhatsApp Business Account."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_whatsapp.backends.base import WhatsAppError
