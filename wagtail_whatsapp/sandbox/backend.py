@@ -26,7 +26,7 @@ from wagtail_whatsapp.inbound.ingest import ingest_payload
 from wagtail_whatsapp.models import SandboxMessage, WhatsAppSettings
 from wagtail_whatsapp.numbers import try_normalise_number
 from wagtail_whatsapp.sandbox.media import keep_upload, kept_upload, placeholder_png
-from wagtail_whatsapp.sandbox.simulate import status_payload
+from wagtail_whatsapp.sandbox.simulate import new_wamid, status_payload
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class SandboxBackend(BaseBackend):
 
     def _store(self, to, message_type, content, callback_data="", message_status=""):
         recipient = self._recipient(to)
-        wamid = "wamid.SANDBOX" + uuid.uuid4().hex.upper()
+        wamid = new_wamid()
         body = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",

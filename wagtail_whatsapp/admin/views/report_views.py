@@ -19,7 +19,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.views.broadcast_views import refused_response, service_name
 from wagtail_whatsapp.admin.views.csv_download import csv_download
-from wagtail_whatsapp.admin.views.progress import ACTIVE_STATUSES, progress_summary
+from wagtail_whatsapp.admin.views.progress import progress_summary
 from wagtail_whatsapp.admin.views.query import query_id
 from wagtail_whatsapp.models import Broadcast, Delivery
 from wagtail_whatsapp.numbers import mask_number
@@ -85,7 +85,7 @@ class BroadcastReportView(ReportPermissionMixin, WagtailAdminTemplateMixin, View
             broadcast=self.broadcast,
             progress=progress,
             sender_name=service_name(self.broadcast.site),
-            is_active=progress["status"] in ACTIVE_STATUSES,
+            is_active=progress["active"],
             can_control=perms.has(request.user, perms.SEND_BROADCAST),
             shows_full_numbers=perms.can_see_numbers(request.user),
         )
