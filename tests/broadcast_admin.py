@@ -69,16 +69,17 @@ TEMPLATE_COMPONENTS = [
 ]
 
 
-def approved_template(site=None, name="notizia_comune"):
+def approved_template(site=None, name="notizia_comune", category="MARKETING", **fields):
     from wagtail_whatsapp.models import MessageTemplate, WhatsAppSettings
 
     template = MessageTemplate.objects.create(
         waba_id="102290129340398",
         name=name,
         language="it",
-        category="MARKETING",
+        category=category,
         status="APPROVED",
         components=TEMPLATE_COMPONENTS,
+        **fields,
     )
     if site is not None:  # chosen as the site's broadcast template (Settings → WhatsApp)
         settings = WhatsAppSettings.for_site(site)

@@ -5,7 +5,9 @@ Every setting lives in the ``WAGTAIL_WHATSAPP`` dict. Values are read on each ac
 never written to logs or templates.
 """
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
@@ -39,6 +41,16 @@ DEFAULTS = {
     # People a number may reach with a template per rolling 24 hours: "auto" reads Meta's tier (250 for a new number),
     # a whole number forces it, None turns pacing off (see messaging_limit.py).
     "MESSAGING_LIMIT": "auto",
+    # What Meta bills for one delivered template message to an Italian number, by the template's category, in the
+    # currency of the WhatsApp Business Account. Defaults: Meta's rate card for Italy effective 1 January 2026 (USD
+    # card; a WABA billed in euro sets the EUR card's figures and "CURRENCY": "EUR"). See docs/settings.md.
+    "PRICES": {
+        "CURRENCY": "USD",
+        "AS_OF": "2026-01-01",
+        "MARKETING": "0.0691",
+        "UTILITY": "0.0300",
+        "AUTHENTICATION": "0.0300",
+    },
 }
 
 SECRET_NAMES = ("ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN")
@@ -161,3 +173,60 @@ def messaging_limit():
             "WAGTAIL_WHATSAPP['MESSAGING_LIMIT'] must be \"auto\", a positive whole number or None."
         )
     return value
+
+
+PRICED_CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Meta's price of one delivered template message, by category; SERVICE (free-form in the window) is free."""
+
+    currency: str
+    as_of: datetime.date
+    by_category: dict
+
+    def of(self, category):
+        """The price of ``category`` (Meta's names, any case); None for a category without a price here."""
+        category = str(category or "").upper()
+        if category == "SERVICE":
+            return Decimal("0")
+        return self.by_category.get(category)
+
+
+def prices():
+    """``WAGTAIL_WHATSAPP['PRICES']`` checked: every category priced, non-negative amounts, a currency, a date.
+
+    A town that sets the dict sets all of it: half a rate card (the euro currency with dollar figures) would be wrong.
+    """
+    value = get("PRICES")
+    name = "WAGTAIL_WHATSAPP['PRICES']"
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a dict (see docs/settings.md).")
+    missing = [key for key in ("CURRENCY", "AS_OF", *PRICED_CATEGORIES) if key not in value]
+    if missing:
+        raise ImproperlyConfigured(f"{name} lacks {', '.join(missing)}: give the whole rate card.")
+    by_category = {}
+    for category in PRICED_CATEGORIES:
+        amount = value[category]
+        try:
+            if isinstance(amount, bool) or not isinstance(amount, (int, float, str, Decimal)):
+                raise InvalidOperation
+            amount = Decimal(str(amount))
+        except InvalidOperation:
+            raise ImproperlyConfigured(f"{name}['{category}'] must be an amount, e.g. \"0.0691\".") from None
+        if not amount.is_finite() or amount < 0:
+            raise ImproperlyConfigured(f"{name}['{category}'] must be zero or more.")
+        by_category[category] = amount
+    currency = value["CURRENCY"]
+    if not isinstance(currency, str) or len(currency.strip()) != 3 or not currency.strip().isalpha():
+        raise ImproperlyConfigured(f"{name}['CURRENCY'] must be a three-letter code such as \"EUR\".")
+    as_of = value["AS_OF"]
+    if isinstance(as_of, str):
+        try:
+            as_of = datetime.date.fromisoformat(as_of)
+        except ValueError:
+            as_of = None
+    if not isinstance(as_of, datetime.date):
+        raise ImproperlyConfigured(f"{name}['AS_OF'] must be the date the prices were taken, e.g. \"2026-01-01\".")
+    return Prices(currency=currency.strip().upper(), as_of=as_of, by_category=by_category)

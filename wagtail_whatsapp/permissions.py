@@ -1,4 +1,4 @@
-"""The plugin's four permissions (declared on Subscriber.Meta) and the checks every admin view makes.
+"""The plugin's five permissions (declared on Subscriber.Meta) and the checks every admin view makes.
 
 Views are wrapped in ``@required(...)``, which answers 403 to anyone else, so a hidden button is never the only
 protection. (Wagtail turns a raised PermissionDenied into a redirect to the dashboard; an explicit 403 response
@@ -16,7 +16,10 @@ SEND_BROADCAST = "send_broadcast"
 MODERATE_INBOX = "moderate_inbox"
 MANAGE_SUBSCRIBERS = "manage_subscribers"
 VIEW_REPORTS = "view_reports"
+# Each of these opens the WhatsApp menu and the home-page panel.
 ALL = (SEND_BROADCAST, MODERATE_INBOX, MANAGE_SUBSCRIBERS, VIEW_REPORTS)
+# On top of send_broadcast, never alone: send a broadcast that would go over the site's monthly budget.
+EXCEED_BUDGET = "exceed_budget"
 
 
 def has(user, *codenames):

@@ -12,7 +12,7 @@ from wagtail_whatsapp.admin import urls as admin_urls
 from wagtail_whatsapp.admin.dashboard import homepage_panel_for
 from wagtail_whatsapp.admin.modeladmin import WhatsAppGroup
 
-PLUGIN_PERMISSIONS = ("send_broadcast", "moderate_inbox", "manage_subscribers", "view_reports")
+PLUGIN_PERMISSIONS = ("send_broadcast", "moderate_inbox", "manage_subscribers", "view_reports", "exceed_budget")
 
 modeladmin_register(WhatsAppGroup)
 
@@ -95,6 +95,11 @@ def register_broadcast_log_actions(actions):
     )
     actions.register_action(
         "wagtail_whatsapp.broadcast_cancelled", _("Cancel WhatsApp broadcast"), _("WhatsApp broadcast cancelled")
+    )
+    actions.register_action(
+        "wagtail_whatsapp.template_category_accepted",
+        _("Accept a WhatsApp template's new category"),
+        _("New category of the WhatsApp template accepted"),
     )
 
 

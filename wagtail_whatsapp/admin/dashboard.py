@@ -1,5 +1,5 @@
-"""The WhatsApp panel on the Wagtail home page: subscriber figures, the last broadcast and a chart drawn as SVG on
-the server (no JavaScript library, no CDN)."""
+"""The WhatsApp panel on the Wagtail home page: subscriber figures, the last broadcast, the month's spending per site
+and a chart drawn as SVG on the server (no JavaScript library, no CDN)."""
 
 from datetime import datetime, time, timedelta
 
@@ -10,9 +10,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from laces.components import Component
+from wagtail.models import Site
 
 from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.models import Broadcast, ConsentRecord, Delivery, Subscriber
+from wagtail_whatsapp.outbound import costs
 
 CHART_DAYS = 90
 
@@ -49,6 +51,28 @@ def figures():
         "last_broadcast": last,
         "last_broadcast_rate": delivery_rate(last) if last else None,
     }
+
+
+def month_spending():
+    """Per site: what Meta billed this month, what unfinished broadcasts will still cost, and the budget left."""
+    rows = []
+    for site in Site.objects.order_by("-is_default_site", "site_name", "hostname"):
+        spend = costs.month_spend(site)
+
+        def money(amount, currency=spend.currency):
+            return costs.format_amount(amount, currency)
+
+        rows.append(
+            {
+                "site": site.site_name or site.hostname,
+                "billed": money(spend.billed),
+                "committed": money(spend.committed) if spend.committed else "",
+                "budget": money(spend.budget) if spend.budget is not None else "",
+                "left": money(spend.left) if spend.budget is not None else "",
+                "over": spend.left is not None and spend.left < 0,
+            }
+        )
+    return rows
 
 
 def _per_day(field, since, **filters):
@@ -141,6 +165,7 @@ class WhatsAppPanel(Component):
         context["chart"] = svg_chart(subscribers_over_time())
         context["chart_days"] = CHART_DAYS
         context["can_see_reports"] = perms.has(self.request.user, perms.VIEW_REPORTS, perms.SEND_BROADCAST)
+        context["spending"] = month_spending() if context["can_see_reports"] else []
         if context["last_broadcast_rate"] is not None:
             context["last_broadcast_percent"] = round(context["last_broadcast_rate"] * 100)
         return context

@@ -1,5 +1,5 @@
 """The admin's forms: subscribers (import, one number, erasure, reasons) and the editor's confirmation view
-(the confirm button with the repeat tick, and the test send)."""
+(the confirm button with the repeat and budget ticks, and the test send)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -65,12 +65,19 @@ class ConfirmBroadcastForm(forms.Form):
         label=_("Yes, send this page again to every subscriber"),
         required=False,
     )
+    confirm_over_budget = forms.BooleanField(
+        label=_("Yes, send it although it goes over this month's budget"),
+        required=False,
+    )
 
-    def __init__(self, *args, is_repeat=False, **kwargs):
+    def __init__(self, *args, is_repeat=False, over_budget=False, **kwargs):
+        """``over_budget``: the broadcast would exceed the monthly budget and the user may allow it."""
         super().__init__(*args, **kwargs)
-        self.is_repeat = is_repeat
+        self.is_repeat, self.over_budget = is_repeat, over_budget
         if not is_repeat:
             del self.fields["confirm_repeat"]
+        if not over_budget:
+            del self.fields["confirm_over_budget"]
 
     def clean(self):
         cleaned = super().clean()
@@ -78,6 +85,11 @@ class ConfirmBroadcastForm(forms.Form):
             self.add_error(
                 "confirm_repeat",
                 _("This page was already sent. Tick the box to confirm that citizens should receive it again."),
+            )
+        if self.over_budget and not cleaned.get("confirm_over_budget"):
+            self.add_error(
+                "confirm_over_budget",
+                _("This broadcast goes over the monthly budget. Tick the box to confirm that it should go anyway."),
             )
         return cleaned
 

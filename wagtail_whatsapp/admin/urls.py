@@ -19,6 +19,11 @@ urlpatterns = [
     # The editor's "Send via WhatsApp" and the broadcast reports.
     path("pages/<int:page_id>/send/", broadcast_views.ConfirmBroadcastView.as_view(), name="broadcast_confirm"),
     path("pages/<int:page_id>/send/test/", broadcast_views.TestSendView.as_view(), name="broadcast_test_send"),
+    path(
+        "pages/<int:page_id>/send/accept-category/",
+        broadcast_views.AcceptCategoryView.as_view(),
+        name="broadcast_accept_category",
+    ),
     path("broadcasts/", report_views.BroadcastIndexView.as_view(), name="broadcast_index"),
     path("broadcasts/<int:pk>/", report_views.BroadcastReportView.as_view(), name="broadcast_report"),
     path("broadcasts/<int:pk>/progress/", report_views.broadcast_progress_json, name="broadcast_progress"),

@@ -53,6 +53,21 @@ def error_code(errors):
     return code, title, text(as_dict(first.get("error_data")).get("details"), 1000)
 
 
+def pricing(status):
+    """Meta's ``pricing`` object of a status as ``{"billable", "category", "pricing_model", "type"}``, or None when
+    the status carries none. ``billable`` is None unless Meta sent a real boolean; texts are lower case."""
+    value = status.get("pricing") if isinstance(status, dict) else None
+    if not isinstance(value, dict):
+        return None
+    billable = value.get("billable")
+    return {
+        "billable": billable if isinstance(billable, bool) else None,
+        "category": text(value.get("category"), 32).lower(),
+        "pricing_model": text(value.get("pricing_model"), 16).upper(),
+        "type": text(value.get("type"), 32).lower(),
+    }
+
+
 def message_content(message, message_type):
     """(text, media_id, mime_type) of a message, whatever its type; empty strings when absent."""
     body = as_dict(message.get(message_type))

@@ -2,6 +2,7 @@
 
 Statuses arrive out of order, twice, or skip a step (``read`` without ``delivered``): a delivery only ever moves
 forward (sent < delivered < read), ``failed`` records Meta's error, and the broadcast's counts follow every move.
+What Meta bills (the status's ``pricing`` object) is recorded on the delivery whether or not the status moves it.
 """
 
 import logging
@@ -11,6 +12,7 @@ from django.db.models import F
 
 from wagtail_whatsapp import signals
 from wagtail_whatsapp.inbound import event_claims
+from wagtail_whatsapp.inbound.event_values import pricing as pricing_of
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.models import Broadcast, Delivery, StatusUpdate, Subscriber
 
@@ -33,6 +35,30 @@ _STAGES = [  # (status, rank, timestamp field, broadcast counter)
 ]
 
 
+# Whose ``pricing`` wins when statuses disagree: the most advanced; a failure last (Meta bills no failed message).
+_PRICING_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+def record_pricing(delivery, status_update):
+    """Store the status's ``pricing`` on the delivery, unless a more advanced status already gave one.
+
+    Idempotent: a replayed or late status never overwrites a later one's (one conditional UPDATE).
+    """
+    pricing = pricing_of(status_update.payload)
+    rank = _PRICING_RANK.get(status_update.status)
+    if pricing is None or rank is None:
+        return False
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, pricing_rank__lte=rank).update(
+            billable=pricing["billable"],
+            billing_category=pricing["category"],
+            pricing_model=pricing["pricing_model"],
+            pricing_type=pricing["type"],
+            pricing_rank=rank,
+        )
+    )
+
+
 def find_delivery(status_update):
     delivery_id = Delivery.pk_from_callback_data(status_update.callback_data)
     if delivery_id is not None:
@@ -49,6 +75,7 @@ def apply_status_update(status_update):
     delivery = find_delivery(status_update)
     if delivery is None:
         return False
+    record_pricing(delivery, status_update)
     new_status = status_update.status
     current = delivery.status
     if current in (Delivery.Status.FAILED, Delivery.Status.SKIPPED):

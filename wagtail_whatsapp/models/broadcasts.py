@@ -67,6 +67,11 @@ class Broadcast(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A broadcast paused for the number's daily messaging limit goes on by itself at this time (messaging_limit.py).
     resume_at = models.DateTimeField(_("goes on at"), null=True, blank=True, editable=False)
+    # What the confirmation page estimated (template recipients × the category's price), in the prices' currency;
+    # until it ends, a broadcast's estimate not billed yet counts against the site's monthly budget.
+    estimated_cost = models.DecimalField(
+        _("estimated cost"), max_digits=12, decimal_places=4, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("broadcast")
@@ -91,6 +96,11 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(
             broadcast__site_id__in=site_ids, used_template=True, sent_at__gte=since, status__in=Delivery.SENT_STATUSES
         )
+
+    def billed(self):
+        """Messages Meta bills: its ``pricing`` said billable, and the message did not fail (Meta bills delivered
+        messages; a "sent" status may announce a charge that a later failure cancels)."""
+        return self.filter(billable=True).exclude(status=Delivery.Status.FAILED)
 
 
 class Delivery(models.Model):
@@ -125,6 +135,13 @@ class Delivery(models.Model):
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What Meta's status webhooks said it bills (their ``pricing`` object). It may differ between the sent, delivered
+    # and read statuses, so the most advanced status that carried one wins: ``pricing_rank`` is that status's rank.
+    billable = models.BooleanField(_("billable"), null=True, blank=True)
+    billing_category = models.CharField(_("billing category"), max_length=32, blank=True)
+    pricing_model = models.CharField(_("pricing model"), max_length=16, blank=True)
+    pricing_type = models.CharField(_("pricing type"), max_length=32, blank=True)
+    pricing_rank = models.PositiveSmallIntegerField(default=0, editable=False)
 
     # Meta accepted the message: it counts as sent, whatever came after.
     SENT_STATUSES = (Status.SENT, Status.DELIVERED, Status.READ)

@@ -1,6 +1,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -177,6 +178,19 @@ class WhatsAppSettings(BaseSiteSetting):
         _("quiet hours start"), null=True, blank=True, help_text=_("No broadcast starts between start and end.")
     )
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    monthly_budget = models.DecimalField(
+        _("monthly budget"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "Optional. What the town may spend on WhatsApp messages in a month, in the currency of the prices "
+            "(see the cost on the confirmation page). A broadcast that would go over it needs the “exceed budget” "
+            "permission and an explicit tick."
+        ),
+    )
 
     edit_handler = SETTINGS_PANELS
 

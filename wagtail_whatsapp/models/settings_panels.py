@@ -66,6 +66,7 @@ SETTINGS_PANELS = TabbedInterface(
                     [FieldPanel("quiet_hours_start"), FieldPanel("quiet_hours_end")],
                     heading=_("Quiet hours"),
                 ),
+                MultiFieldPanel([FieldPanel("monthly_budget")], heading=_("Budget")),
             ],
             heading=_("Broadcasting"),
         ),

@@ -74,6 +74,7 @@ class Subscriber(models.Model):
             ("moderate_inbox", _("Can moderate WhatsApp messages")),
             ("manage_subscribers", _("Can manage WhatsApp subscribers (full numbers, export, import, erase)")),
             ("view_reports", _("Can view WhatsApp broadcast reports")),
+            ("exceed_budget", _("Can send a WhatsApp broadcast that goes over the monthly budget")),
         ]
 
     def __str__(self):

@@ -24,6 +24,10 @@ class MessageTemplate(models.Model):
     parameter_format = models.CharField(_("parameter format"), max_length=16, blank=True)
     components = models.JSONField(_("components"), default=list, blank=True)
     synced_at = models.DateTimeField(_("synced at"), auto_now=True)
+    # Meta moved the template to a dearer category (``template_category_update``): new broadcasts that would use it
+    # wait until an editor accepts the new price (outbound/costs.py).
+    category_change_pending = models.BooleanField(_("category change to accept"), default=False)
+    previous_category = models.CharField(_("previous category"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("message template")

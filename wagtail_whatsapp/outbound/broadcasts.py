@@ -16,7 +16,7 @@ from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
 from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
-from wagtail_whatsapp.outbound import composing
+from wagtail_whatsapp.outbound import composing, costs
 from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
 from wagtail_whatsapp.outbound.queue import send_broadcast_task
@@ -24,6 +24,10 @@ from wagtail_whatsapp.outbound.queue import send_broadcast_task
 logger = logging.getLogger(__name__)
 
 LOG_ACTION = "wagtail_whatsapp.broadcast"
+
+
+class OverBudget(BroadcastRefused):
+    """The broadcast would take the site over its monthly budget and nobody allowed to said to go ahead."""
 
 
 def _log(page, action, user, broadcast, **extra):
@@ -35,8 +39,12 @@ def _enqueue(broadcast):
     transaction.on_commit(lambda: send_broadcast_task(broadcast.pk))
 
 
-def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revision=False):
-    """Queue a broadcast of ``page``; None when ``once_per_revision`` and this revision was already broadcast."""
+def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revision=False, exceed_budget=False):
+    """Queue a broadcast of ``page``; None when ``once_per_revision`` and this revision was already broadcast.
+
+    A broadcast that would exceed the site's monthly budget raises ``OverBudget`` unless ``exceed_budget`` (the caller
+    checked the ``exceed_budget`` permission, or the shell's ``--exceed-budget``).
+    """
     plan = plan_broadcast(page, site=site)
     page = plan.page
     revision = revision or page.live_revision
@@ -44,6 +52,10 @@ def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revis
         return None
     if plan.problems:
         raise BroadcastRefused(" ".join(str(problem) for problem in plan.problems))
+    cost = costs.estimate(plan)
+    budget = costs.check_budget(plan, cost)
+    if budget.exceeds and not exceed_budget:
+        raise OverBudget(budget.reason)
     template = plan.template if plan.template_recipients else None
     broadcast = Broadcast(
         site=plan.site,
@@ -59,12 +71,13 @@ def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revis
         ),
         created_by=user if getattr(user, "pk", None) else None,
         recipients_count=plan.recipients,
+        estimated_cost=cost.total,
         once_per_revision=once_per_revision and revision is not None,
     )
     try:
         with transaction.atomic():
             broadcast.save()
-            _log(page, LOG_ACTION, user, broadcast)
+            _log(page, LOG_ACTION, user, broadcast, **({"over_budget": budget.reason} if budget.exceeds else {}))
             _enqueue(broadcast)
     except IntegrityError:
         if once_per_revision:
@@ -116,8 +129,9 @@ def _change_status(broadcast, from_statuses, to_status, **changes):
     return bool(moved)
 
 
-def pause_broadcast(broadcast, user=None):
-    reason = _("Paused by %(user)s.") % {"user": user.get_username()} if user is not None else ""
+def pause_broadcast(broadcast, user=None, reason=""):
+    if user is not None:
+        reason = _("Paused by %(user)s.") % {"user": user.get_username()}
     paused = _change_status(
         broadcast, [Broadcast.Status.QUEUED, Broadcast.Status.SENDING], Broadcast.Status.PAUSED, status_reason=reason
     )

@@ -175,6 +175,12 @@ def pause_reason(limit, when):
     ) % {"limit": limit, "when": when_text}
 
 
+def held_back(site, template_recipients):
+    """How many of ``template_recipients`` wait for places that free up over the next days (0 when not paced)."""
+    quota = quota_left(site, get_backend) if template_recipients else None
+    return 0 if quota is None else max(0, template_recipients - quota[1])
+
+
 def plan_warnings(site, template_recipients):
     """For the confirmation view: what the limit means for a broadcast needing the template for this many people."""
     quota = quota_left(site, get_backend) if template_recipients else None

@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from wagtail_whatsapp.models import Broadcast, MessageTemplate, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
-from wagtail_whatsapp.outbound import composing, messaging_limit
+from wagtail_whatsapp.outbound import composing, costs, messaging_limit
 from wagtail_whatsapp.outbound.template_mapping import TemplateMappingError, parse_mapping
 
 
@@ -112,6 +112,9 @@ def plan_broadcast(page, site=None):
         )
     if plan.template is not None:
         plan.warnings += messaging_limit.plan_warnings(site, plan.template_recipients)
+    category_problem = costs.category_change_problem(plan.template) if plan.template_recipients else None
+    if category_problem:
+        plan.problems.append(category_problem)
     site_settings = WhatsAppSettings.for_site(site)
     if site_settings.in_quiet_hours(timezone.localtime().time()):
         plan.warnings.append(

@@ -13,7 +13,9 @@ from django.db import transaction
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends import get_backend
-from wagtail_whatsapp.models import MessageTemplate
+from wagtail_whatsapp.models import Broadcast, MessageTemplate
+from wagtail_whatsapp.outbound import costs
+from wagtail_whatsapp.outbound.broadcasts import pause_broadcast
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ def apply_template_webhook(field=None, value=None, sender=None, site=None, waba_
     elif field == CATEGORY_FIELD:
         category = value.get("new_category") or value.get("correct_category")
         if category:
-            changes["category"] = str(category).upper()
+            return _apply_category(templates, str(category).upper()[:32])
     elif field == QUALITY_FIELD:
         score = value.get("new_quality_score")
         if score:
@@ -102,6 +104,47 @@ def apply_template_webhook(field=None, value=None, sender=None, site=None, waba_
     if not count:
         logger.info("Webhook %s for a template not synced yet: %s", field, value.get("message_template_name"))
     return count
+
+
+def _apply_category(templates, category):
+    """Meta moved templates to ``category``. A dearer one waits for an editor to accept the price: new broadcasts
+    that would use it are refused until then, and the running ones pause (an editor resumes them)."""
+    for template in templates:
+        old = template.category
+        if old == category:
+            continue  # Meta's retry of an update already applied: nothing to pause again
+        template.category = category
+        fields = ["category", "synced_at"]
+        if template.category_change_pending:
+            # Moved again before anyone accepted: compare with the category the town last accepted.
+            template.category_change_pending = costs.is_dearer(template.previous_category, category)
+            fields.append("category_change_pending")
+        elif old and costs.is_dearer(old, category):
+            template.category_change_pending, template.previous_category = True, old
+            fields += ["category_change_pending", "previous_category"]
+        template.save(update_fields=fields)
+        if template.category_change_pending:
+            _pause_broadcasts_using(template)
+    return len(templates)
+
+
+def _pause_broadcasts_using(template):
+    reason = costs.category_change_problem(template)
+    running = Broadcast.objects.filter(
+        template=template, status__in=[Broadcast.Status.QUEUED, Broadcast.Status.SENDING]
+    )
+    for broadcast in running:
+        if pause_broadcast(broadcast, reason=reason):
+            logger.warning("Broadcast %s paused: template %s moved to %s", broadcast.pk, template, template.category)
+
+
+def accept_category_change(template):
+    """An editor accepted the template's new category and price: broadcasts may use it again. True when it waited."""
+    return bool(
+        MessageTemplate.objects.filter(pk=template.pk, category_change_pending=True).update(
+            category_change_pending=False
+        )
+    )
 
 
 def _matching_templates(value, waba_id):

@@ -1,4 +1,5 @@
-"""The editor's "Send via WhatsApp" view: preview, recipient counts, repeat warning, test send, confirm.
+"""The editor's "Send via WhatsApp" view: preview, recipient counts, cost and budget, repeat warning, test send,
+confirm; and accepting a template's new category.
 
 Views stay thin: what to send and to whom comes from ``outbound/plan.py``, the sending from
 ``outbound/broadcasts.py`` (``start_broadcast``, ``send_test_message``).
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views import View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.log_actions import log
 from wagtail.models import Page
 
 from wagtail_whatsapp import permissions as perms
@@ -18,8 +20,10 @@ from wagtail_whatsapp.admin.forms import ConfirmBroadcastForm, TestSendForm
 from wagtail_whatsapp.admin.page_actions import is_opted_in
 from wagtail_whatsapp.admin.previews import template_preview
 from wagtail_whatsapp.models import WhatsAppSettings
-from wagtail_whatsapp.outbound import broadcasts
+from wagtail_whatsapp.outbound import broadcasts, costs, templates
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
+
+CATEGORY_ACCEPTED_ACTION = "wagtail_whatsapp.template_category_accepted"
 
 
 def service_name(site):
@@ -31,6 +35,29 @@ def refused_response(request, status, reason):
     """An admin page saying plainly why the action is not possible, with a 4xx status."""
     context = {"page_title": gettext("Not possible"), "header_icon": "warning", "reason": reason}
     return TemplateResponse(request, "wagtail_whatsapp/broadcasts/refused.html", context, status=status)
+
+
+def cost_summary(cost, budget):
+    """The estimate and the month's budget as the confirmation page shows them (amounts already formatted)."""
+    currency, spend = cost.currency, budget.spend
+    return {
+        "template_messages": cost.template_recipients,
+        "freeform_messages": cost.freeform_recipients,
+        "held": cost.held_recipients,
+        "category": cost.category.upper(),
+        "priced_as": cost.priced_as,
+        "unit_price": costs.format_price(cost.unit_price, currency),
+        "total": costs.format_amount(cost.total, currency),
+        "held_cost": costs.format_amount(cost.held_cost, currency),
+        "free": costs.format_amount(0, currency),
+        "as_of": cost.prices_as_of,
+        "has_budget": spend.budget is not None,
+        "budget": costs.format_amount(spend.budget or 0, currency),
+        "spent": costs.format_amount(spend.spent, currency),
+        "left_after": costs.format_amount((spend.left or 0) - cost.total, currency),
+        "over_budget": budget.exceeds,
+        "over_budget_reason": budget.reason,
+    }
 
 
 class PageBroadcastView(WagtailAdminTemplateMixin, View):
@@ -68,8 +95,16 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             {"url": "", "label": self.get_page_title()},
         ]
 
+    def may_exceed_budget(self):
+        return perms.has(self.request.user, perms.EXCEED_BUDGET)
+
     def render_confirmation(self, confirm_form=None, test_form=None, status=200):
         plan = plan_broadcast(self.page)
+        cost = costs.estimate(plan)
+        budget = costs.check_budget(plan, cost)
+        problems = list(plan.problems)
+        if budget.exceeds and not self.may_exceed_budget():
+            problems.append(budget_refusal(budget))
         previous = list(plan.previous_broadcasts)
         context = self.get_context_data(
             page=self.page,
@@ -80,10 +115,14 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             template_count=plan.template_recipients,
             freeform_count=plan.freeform_recipients,
             previous_broadcasts=previous,
-            problems=plan.problems,
+            problems=problems,
+            cost=cost_summary(cost, budget),
+            # A template Meta moved to a dearer category: the editor may accept the new price here.
+            category_to_accept=plan.template if costs.category_change_problem(plan.template) else None,
             # The repeat warning has its own block, with the earlier broadcasts, in the template.
             warnings=[warning for warning in plan.warnings if warning != plan.repeat_warning],
-            confirm_form=confirm_form or ConfirmBroadcastForm(is_repeat=bool(previous)),
+            confirm_form=confirm_form
+            or ConfirmBroadcastForm(is_repeat=bool(previous), over_budget=budget.exceeds and self.may_exceed_budget()),
             test_form=test_form or TestSendForm(),
         )
         return TemplateResponse(self.request, self.template_name, context, status=status)
@@ -95,11 +134,21 @@ class ConfirmBroadcastView(PageBroadcastView):
 
     def post(self, request, page_id):
         plan = plan_broadcast(self.page)
-        form = ConfirmBroadcastForm(request.POST, is_repeat=plan.previous_broadcasts.exists())
+        budget = costs.check_budget(plan)
+        if budget.exceeds and not self.may_exceed_budget():
+            return self.render_confirmation(status=403)
+        form = ConfirmBroadcastForm(
+            request.POST, is_repeat=plan.previous_broadcasts.exists(), over_budget=budget.exceeds
+        )
         if plan.problems or not form.is_valid():
             return self.render_confirmation(confirm_form=form, status=400 if plan.problems else 200)
         try:
-            broadcast = broadcasts.start_broadcast(self.page, user=request.user, revision=self.page.live_revision)
+            broadcast = broadcasts.start_broadcast(
+                self.page,
+                user=request.user,
+                revision=self.page.live_revision,
+                exceed_budget=form.cleaned_data.get("confirm_over_budget", False),
+            )
         except BroadcastRefused as refused:
             form.add_error(None, refused.reason)
             return self.render_confirmation(confirm_form=form)
@@ -109,6 +158,34 @@ class ConfirmBroadcastView(PageBroadcastView):
             % {"title": self.page.title, "count": broadcast.recipients_count},
         )
         return redirect("wagtail_whatsapp_admin:broadcast_report", pk=broadcast.pk)
+
+
+def budget_refusal(budget):
+    only_some = gettext("Only a user with the “exceed budget” permission can send it: ask one, or wait for next month.")
+    return f"{budget.reason} {only_some}"
+
+
+class AcceptCategoryView(PageBroadcastView):
+    """POST: the editor accepts the dearer category Meta gave the page's template; broadcasts may use it again."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, page_id):
+        template = plan_broadcast(self.page).template
+        problem = costs.category_change_problem(template)
+        if problem and templates.accept_category_change(template):
+            log(
+                instance=self.page,
+                action=CATEGORY_ACCEPTED_ACTION,
+                user=request.user,
+                data={"template": template.name, "from": template.previous_category, "to": template.category},
+            )
+            messages.success(
+                request,
+                gettext("The new category of “%(name)s” is accepted: broadcasts use it again.")
+                % {"name": template.name},
+            )
+        return redirect("wagtail_whatsapp_admin:broadcast_confirm", page_id=self.page.pk)
 
 
 class TestSendView(PageBroadcastView):

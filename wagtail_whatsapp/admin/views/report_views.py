@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from wagtail_whatsapp import conf
 from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.views.broadcast_views import refused_response, service_name
 from wagtail_whatsapp.admin.views.csv_download import csv_download
@@ -23,7 +24,7 @@ from wagtail_whatsapp.admin.views.progress import progress_summary
 from wagtail_whatsapp.admin.views.query import query_id
 from wagtail_whatsapp.models import Broadcast, Delivery
 from wagtail_whatsapp.numbers import mask_number
-from wagtail_whatsapp.outbound import broadcasts
+from wagtail_whatsapp.outbound import broadcasts, costs
 
 
 def can_view_reports(user):
@@ -62,6 +63,31 @@ class BroadcastIndexView(ReportPermissionMixin, WagtailAdminTemplateMixin, View)
         return TemplateResponse(request, self.template_name, context)
 
 
+def billing_summary(broadcast):
+    """What Meta billed for the broadcast (from its status webhooks) by category, and the estimate made before."""
+    prices = conf.prices()
+    rows, total = costs.billed_by_category(Delivery.objects.filter(broadcast=broadcast), prices)
+
+    def money(amount):
+        return costs.format_amount(amount, prices.currency)
+
+    return {
+        "rows": [
+            {
+                "category": row.category,
+                "messages": row.messages,
+                "unit_price": costs.format_price(row.unit_price, prices.currency),
+                "amount": money(row.amount),
+            }
+            for row in rows
+        ],
+        "messages": sum(row.messages for row in rows),
+        "total": money(total),
+        "estimate": money(broadcast.estimated_cost) if broadcast.estimated_cost is not None else "",
+        "as_of": prices.as_of,
+    }
+
+
 class BroadcastReportView(ReportPermissionMixin, WagtailAdminTemplateMixin, View):
     template_name = "wagtail_whatsapp/broadcasts/report.html"
     header_icon = "mail"
@@ -84,6 +110,7 @@ class BroadcastReportView(ReportPermissionMixin, WagtailAdminTemplateMixin, View
         context = self.get_context_data(
             broadcast=self.broadcast,
             progress=progress,
+            billing=billing_summary(self.broadcast),
             sender_name=service_name(self.broadcast.site),
             is_active=progress["active"],
             can_control=perms.has(request.user, perms.SEND_BROADCAST),
