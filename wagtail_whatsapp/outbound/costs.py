@@ -8,7 +8,7 @@ webhooks, recorded on each Delivery by ``inbound/statuses.py``.
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count
 from django.utils import timezone
@@ -28,8 +28,10 @@ CURRENCY_SYMBOLS = {"EUR": "€"}
 
 
 def format_amount(amount, currency, decimals=2):
-    """``amount`` in the active language's format with its currency: "1.234,56 €" in Italian, "1,234.56 USD"."""
-    text = number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    """``amount`` rounded, in the active language's format with its currency: "1.234,56 €" in Italian, "1,234.56 USD"
+    in English. (Django's number_format cuts instead of rounding: round first.)"""
+    rounded = Decimal(amount).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
     return f"{text} {CURRENCY_SYMBOLS.get(currency, currency)}"
 
 
