@@ -68,6 +68,22 @@ def test_statuses_carry_the_callback_data_and_move_the_delivery(backend, site):
     assert {item[2] for item in seen} == {site}
 
 
+def test_statuses_carry_metas_pricing_so_the_sandbox_shows_costs(backend, site):
+    from wagtail_whatsapp.models import MessageTemplate
+
+    MessageTemplate.objects.create(waba_id="1", name="allerta", language="it", category="UTILITY", status="APPROVED")
+    broadcast = Broadcast.objects.create(site=site, title="Avviso", message="...")
+    deliveries = [
+        Delivery.objects.create(broadcast=broadcast, subscriber=Subscriber.objects.create(site=site, phone_number=n))
+        for n in ("+393331234567", "+393331234568")
+    ]
+    backend.send_template("393331234567", "allerta", "it", [], callback_data=deliveries[0].callback_data)
+    backend.send_text("393331234568", "Ciao", callback_data=deliveries[1].callback_data)
+    billed = Delivery.objects.billed()
+    assert list(billed.values_list("pk", "billing_category")) == [(deliveries[0].pk, "utility")]
+    assert Delivery.objects.get(pk=deliveries[1].pk).billing_category == "service"
+
+
 def test_send_media_and_upload(backend):
     media_id = backend.upload_media(b"\x89PNG...", "image/png", "foto.png")
     assert media_id.isdigit()

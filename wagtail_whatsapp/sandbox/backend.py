@@ -23,7 +23,7 @@ from wagtail_whatsapp.backends.base import (
 )
 from wagtail_whatsapp.backends.template_components import template_components
 from wagtail_whatsapp.inbound.ingest import ingest_payload
-from wagtail_whatsapp.models import SandboxMessage, WhatsAppSettings
+from wagtail_whatsapp.models import MessageTemplate, SandboxMessage, WhatsAppSettings
 from wagtail_whatsapp.numbers import try_normalise_number
 from wagtail_whatsapp.sandbox.media import keep_upload, kept_upload, placeholder_png
 from wagtail_whatsapp.sandbox.simulate import new_wamid, status_payload
@@ -106,7 +106,7 @@ class SandboxBackend(BaseBackend):
             callback_data=callback_data or "",
             status="accepted",
         )
-        feed_sandbox_statuses(self.phone_number_id or "", wamid, recipient, callback_data or "")
+        feed_sandbox_statuses(self.phone_number_id or "", wamid, recipient, callback_data or "", _pricing(body))
         return SendResult(wamid=wamid, wa_id=recipient.lstrip("+"), message_status=message_status)
 
     def send_text(self, to, body, *, preview_url=False, callback_data=""):
@@ -185,14 +185,30 @@ class SandboxBackend(BaseBackend):
         )
 
 
+def _pricing(body):
+    """The ``pricing`` object Meta would put in the message's statuses: a template is billed by its category (as
+    synced), a free-form message inside the 24-hour window is free."""
+    if body["type"] != "template":
+        return {"billable": False, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"}
+    template = body["template"]
+    category = (
+        MessageTemplate.objects.filter(name=template["name"], language=template["language"]["code"])
+        .values_list("category", flat=True)
+        .first()
+    )
+    return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": (category or "marketing").lower()}
+
+
 @db_task()
-def feed_sandbox_statuses(phone_number_id, wamid, recipient, callback_data=""):
+def feed_sandbox_statuses(phone_number_id, wamid, recipient, callback_data="", pricing=None):
     """Play Meta's status webhooks for one sandbox message: sent, delivered, read, through the webhook's own path."""
     statuses = []
     for status in ("sent", "delivered", "read"):
         item = {"id": wamid, "status": status, "recipient_id": recipient.lstrip("+")}
         if callback_data:
             item["biz_opaque_callback_data"] = callback_data
+        if pricing:
+            item["pricing"] = pricing
         statuses.append(item)
     try:
         ingest_payload(status_payload(phone_number_id, statuses))
