@@ -151,6 +151,8 @@ def test_example_site_groups_carry_the_plugin_permissions():
         "view_reports",
     }
     assert not moderators.page_permissions.exists()
+    budget_holders = Group.objects.get(name="WhatsApp budget holders")
+    assert set(budget_holders.permissions.values_list("codename", flat=True)) == {"access_admin", "exceed_budget"}
 
 
 @pytest.mark.django_db
@@ -162,5 +164,5 @@ def test_groups_migration_is_idempotent():
     migration = import_module("town.migrations.0002_whatsapp_groups")
     migration.create_groups(apps, None)
     migration.create_groups(apps, None)
-    assert Group.objects.filter(name__startswith="WhatsApp ").count() == 2
+    assert Group.objects.filter(name__startswith="WhatsApp ").count() == 3  # editors, moderators, budget holders
     assert Group.objects.get(name="WhatsApp editors").page_permissions.count() == 3
