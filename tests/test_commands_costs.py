@@ -101,6 +101,7 @@ def test_over_budget_the_command_refuses_unless_told_to_exceed_it(site, news_pag
     assert not Broadcast.objects.exists()
     out = StringIO()
     call_command("whatsapp_broadcast", news_page.pk, "--yes", "--exceed-budget", stdout=out)
+    assert "cost: about 0.21 USD (3 × 0.0691 USD, MARKETING)" in out.getvalue()
     assert "monthly budget 0.10 USD, 0.00 USD spent or committed this month" in out.getvalue()
     assert Broadcast.objects.get().estimated_cost == Decimal("0.2073")
 

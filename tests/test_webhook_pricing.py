@@ -131,5 +131,21 @@ def test_a_cheaper_category_pauses_nothing(site, utility_alert):
     MessageTemplate.objects.filter(pk=utility_alert.pk).update(category="MARKETING")
     value = {"message_template_id": 1304694804498707, "previous_category": "MARKETING", "new_category": "UTILITY"}
     assert apply_template_webhook("template_category_update", value) == 1
+    assert apply_template_webhook("template_category_update", value) == 0  # Meta's retry changes nothing
     template = MessageTemplate.objects.get(pk=utility_alert.pk)
     assert (template.category, template.category_change_pending) == ("UTILITY", False)
+
+
+def test_moved_again_before_anyone_accepted_compares_with_the_accepted_category(site, utility_alert):
+    from wagtail_whatsapp.outbound.templates import apply_template_webhook
+
+    template_id = {"message_template_id": 1304694804498707}
+    apply_template_webhook("template_category_update", {**template_id, "new_category": "MARKETING"})
+    apply_template_webhook("template_category_update", {**template_id, "new_category": "AUTHENTICATION"})
+    template = MessageTemplate.objects.get(pk=utility_alert.pk)
+    # AUTHENTICATION costs what UTILITY (the category the town accepted) cost: nothing left to accept.
+    assert (template.category, template.previous_category, template.category_change_pending) == (
+        "AUTHENTICATION",
+        "UTILITY",
+        False,
+    )

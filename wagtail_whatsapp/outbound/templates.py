@@ -109,10 +109,12 @@ def apply_template_webhook(field=None, value=None, sender=None, site=None, waba_
 def _apply_category(templates, category):
     """Meta moved templates to ``category``. A dearer one waits for an editor to accept the price: new broadcasts
     that would use it are refused until then, and the running ones pause (an editor resumes them)."""
+    changed = 0
     for template in templates:
         old = template.category
         if old == category:
             continue  # Meta's retry of an update already applied: nothing to pause again
+        changed += 1
         template.category = category
         fields = ["category", "synced_at"]
         if template.category_change_pending:
@@ -125,7 +127,9 @@ def _apply_category(templates, category):
         template.save(update_fields=fields)
         if template.category_change_pending:
             _pause_broadcasts_using(template)
-    return len(templates)
+    if not templates:
+        logger.info("Category update for a template not synced yet: the next sync brings it in")
+    return changed
 
 
 def _pause_broadcasts_using(template):
