@@ -27,7 +27,7 @@ LOG_ACTION = "wagtail_whatsapp.broadcast"
 
 
 class OverBudget(BroadcastRefused):
-    """The broadcast would take the site over its monthly budget and nobody allowed to said to go ahead."""
+    """The broadcast would take the site over its monthly budget, and nobody allowed to go over it said to."""
 
 
 def _log(page, action, user, broadcast, **extra):
