@@ -79,8 +79,10 @@ def test_over_budget_without_the_permission_the_editor_sees_why_and_cannot_send(
     set_budget(site, "0.10")
     client.force_login(sender)
     html = client.get(confirm_url(news_page)).content.decode()
-    assert "the monthly budget of 0.10 USD would be exceeded by 0.11 USD" in html
-    assert "Only a user with the “exceed budget” permission can send it" in html
+    problems = html[html.index("data-problems") :]
+    assert "the monthly budget of 0.10 USD would be exceeded by 0.11 USD" in problems
+    assert "Only a user with the “exceed budget” permission can send it" in problems
+    assert html.count("would be exceeded by 0.11 USD") == 1
     assert "confirm_over_budget" not in html
     assert "disabled>" in html[html.index("ww-confirm-form") :]
 
@@ -94,6 +96,8 @@ def test_over_budget_a_budget_holder_must_tick_the_box(client, budget_holder, si
     client.force_login(budget_holder)
     html = client.get(confirm_url(news_page)).content.decode()
     assert "Yes, send it although it goes over this month" in html
+    assert "Monthly budget 0.10 USD: 0.00 USD spent or committed this month." in html
+    assert html.count("would be exceeded by 0.11 USD") == 1
     response = client.post(confirm_url(news_page), {})
     assert response.status_code == 200 and not Broadcast.objects.exists()
     assert "Tick the box to confirm that it should go anyway" in response.content.decode()
