@@ -158,6 +158,25 @@ def test_the_report_shows_what_meta_billed_by_category(client, sender, site):
     assert "Estimated before sending: 0.21 USD." in html
 
 
+def test_the_deliveries_csv_says_what_meta_billed(client, sender, site):
+    import csv
+    import io
+
+    broadcast = billed_broadcast(site)
+    Delivery.objects.create(broadcast=broadcast, status="sent")  # no status with pricing yet
+    client.force_login(sender)
+    response = client.get(reverse("wagtail_whatsapp_admin:broadcast_deliveries_csv", args=[broadcast.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][-2:] == ["Billed by Meta", "Billing category"]
+    assert sorted(tuple(row[-2:]) for row in rows[1:]) == [
+        ("", ""),
+        ("No", "SERVICE"),
+        ("Yes", "MARKETING"),
+        ("Yes", "MARKETING"),
+        ("Yes", "UTILITY"),
+    ]
+
+
 def test_the_dashboard_shows_the_months_spending_and_the_budget_left(client, sender, site, whatsapp_user):
     billed_broadcast(site)
     set_budget(site, "10")

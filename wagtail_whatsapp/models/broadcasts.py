@@ -164,6 +164,11 @@ class Delivery(models.Model):
         return f"{self.broadcast_id}:{self.subscriber_id} {self.status}"
 
     @property
+    def is_billed(self):
+        """One delivery by the rule of ``Delivery.objects.billed()``."""
+        return self.billable is True and self.status != self.Status.FAILED
+
+    @property
     def callback_data(self):
         return f"{self.CALLBACK_PREFIX}{self.pk}"
 

@@ -150,9 +150,12 @@ def deliveries_csv(request, pk):
         gettext("Error code"),
         gettext("Error"),
         gettext("Attempts"),
+        gettext("Billed by Meta"),
+        gettext("Billing category"),
     ]
     statuses = dict(Delivery.Status.choices)
     template_label, freeform_label = gettext("Template"), gettext("Free-form")
+    yes, no = gettext("Yes"), gettext("No")
 
     def rows():
         yield header
@@ -181,6 +184,8 @@ def deliveries_csv(request, pk):
                 delivery.error_code if delivery.error_code is not None else "",
                 delivery.error_reason,
                 delivery.attempts,
+                "" if delivery.billable is None else (yes if delivery.is_billed else no),  # empty: Meta said nothing
+                delivery.billing_category.upper(),
             ]
 
     return csv_download(rows(), f"whatsapp-broadcast-{broadcast.pk}-deliveries.csv")
