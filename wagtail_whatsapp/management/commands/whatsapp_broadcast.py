@@ -1,5 +1,6 @@
 """``manage.py whatsapp_broadcast <page_id> [--yes] [--wait]``: the editor's "Send via WhatsApp", from a shell."""
 
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -32,11 +33,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"  ! {warning}"))
         if plan.problems:
             raise CommandError(" ".join(str(problem) for problem in plan.problems))
-        if not yes:
-            answer = input(f"Send to {plan.recipients} subscribers? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes", "s", "si", "sì"):
-                self.stdout.write("Nothing sent.")
-                return
+        if not yes and not self.confirmed(plan):
+            self.stdout.write("Nothing sent.")
+            return
         try:
             broadcast = start_broadcast(page, site=plan.site)
         except BroadcastRefused as refused:
@@ -44,6 +43,16 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Broadcast {broadcast.pk} queued."))
         if wait:
             self.wait_for(broadcast, interval)
+
+    def confirmed(self, plan):
+        # Without a terminal (cron, CI) nobody can answer: say so instead of failing on the missing input.
+        if not sys.stdin or not sys.stdin.isatty():
+            raise CommandError("Nothing sent: no terminal to confirm on. Add --yes to send without confirmation.")
+        try:
+            answer = input(f"Send to {plan.recipients} subscribers? [y/N] ")
+        except EOFError:
+            raise CommandError("Nothing sent: no answer to the confirmation. Add --yes to send without it.") from None
+        return answer.strip().lower() in ("y", "yes", "s", "si", "sì")
 
     def wait_for(self, broadcast, interval):
         while True:
