@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-never-used-by-a-site-" + "x" * 20)
 os.environ.setdefault("EXAMPLE_SITE_VAR_DIR", tempfile.mkdtemp(prefix="wagtail-whatsapp-process-"))
 
 from esempio.settings import *  # noqa: E402,F403

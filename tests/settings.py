@@ -3,6 +3,7 @@
 import os
 import tempfile
 
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-never-used-by-a-site-" + "x" * 20)
 os.environ.setdefault("EXAMPLE_SITE_VAR_DIR", tempfile.mkdtemp(prefix="wagtail-whatsapp-tests-"))
 
 from esempio.settings import *  # noqa: E402,F403
