@@ -189,6 +189,20 @@ def test_a_message_handled_twice_owes_one_reply(webhook, webhook_site_settings, 
     assert Reply.objects.count() == 1 and len(graph.sent) == 1
 
 
+def test_old_replies_go_with_the_deliveries_retention(webhook, webhook_site_settings, graph, clock):
+    from wagtail_whatsapp.subscribers.retention import apply_retention
+
+    webhook_site_settings.delivery_retention_days = 60
+    webhook_site_settings.save()
+    write(webhook, "ISCRIVIMI", clock)
+    clock.advance(59 * 86400)
+    apply_retention()
+    assert Reply.objects.count() == 1
+    clock.advance(2 * 86400)
+    apply_retention()
+    assert not Reply.objects.exists()
+
+
 # --- 12. A dead worker's claims come back within a minute -------------------------------------------------------------
 def test_an_event_claimed_by_a_killed_worker_is_handled_once_within_a_minute(
     webhook, webhook_site_settings, graph, clock, monkeypatch
