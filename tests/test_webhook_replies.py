@@ -116,6 +116,22 @@ def test_a_reply_that_finally_fails_is_shown_in_the_admin(webhook, webhook_site_
     assert "Welcome" in html and "Recipient cannot be sender" in html and CITIZEN[-3:] in html
 
 
+def test_the_replies_list_masks_numbers_and_needs_a_permission(
+    webhook, webhook_site_settings, graph, clock, client, whatsapp_user
+):
+    graph.faults[TO] = [WhatsAppError("Recipient cannot be sender", kind=ErrorKind.RECIPIENT, code=131021)]
+    write(webhook, "ISCRIVIMI", clock)
+    url = reverse("wagtail_whatsapp_reply_modeladmin_index")
+
+    client.force_login(whatsapp_user("moderate_inbox"))
+    assert client.get(url).status_code == 403
+    client.force_login(whatsapp_user("view_reports"))
+    html = client.get(url, {"status__exact": "failed"}).content.decode()
+    assert "Recipient cannot be sender" in html
+    assert TO not in html and CITIZEN not in html and "•" in html
+    assert client.get(url, {"subscriber__phone_number__startswith": "+39"}).status_code == 400
+
+
 def test_a_reply_retried_past_its_last_try_fails_visibly(webhook, webhook_site_settings, graph, clock):
     graph.faults[TO] = [unavailable() for _ in range(owed_replies.MAX_ATTEMPTS + 2)]
     write(webhook, "ISCRIVIMI", clock)
