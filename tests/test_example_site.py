@@ -79,7 +79,7 @@ def example_settings(**env):
         "'secret': s.WAGTAIL_WHATSAPP['APP_SECRET'], 'rate': s.WAGTAIL_WHATSAPP['MESSAGES_PER_SECOND'],"
         "'limit': s.WAGTAIL_WHATSAPP['MESSAGING_LIMIT'],"
         "'db': s.DATABASES['default']['ENGINE'], 'db_name': str(s.DATABASES['default']['NAME']),"
-        "'huey': s.HUEY['huey_class'], 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS,"
+        "'huey': s.HUEY['huey_class'], 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, 'key': s.SECRET_KEY,"
         "'huey_sqlite': issubclass(import_string(s.HUEY['huey_class']), huey.SqliteHuey)}))"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "HUEY_", "DJANGO_", "DATABASE_"))}
@@ -95,12 +95,43 @@ def example_settings(**env):
 
 
 def test_example_settings_default_to_sandbox_sqlite_and_sqlite_huey(tmp_path):
-    values = example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path))
+    values = example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path), DJANGO_SECRET_KEY="k" * 50)
     assert values["backend"] == "sandbox"
     assert values["db"] == "django.db.backends.sqlite3" and values["db_name"].startswith(str(tmp_path))
     assert values["huey_sqlite"] is True
-    assert values["debug"] is True
+    assert values["debug"] is False  # debug only when asked for
     assert values["limit"] == "auto"
+
+
+def test_without_a_secret_key_the_example_site_refuses_to_start_naming_it(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "DJANGO_"))}
+    result = subprocess.run(
+        [sys.executable, str(MANAGE), "check"],
+        env={**clean, "EXAMPLE_SITE_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY is not set" in result.stderr
+    assert not (tmp_path / "db.sqlite3").exists() or "System check identified no issues" not in result.stdout
+
+
+def test_debug_asked_for_gets_a_random_key_of_its_own_never_a_public_one(tmp_path):
+    first = example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path / "one"), DJANGO_DEBUG="1")
+    again = example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path / "one"), DJANGO_DEBUG="1")
+    other = example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path / "two"), DJANGO_DEBUG="1")
+    assert first["debug"] is True
+    assert first["key"] == again["key"]  # kept: blocked numbers' hashes stay valid across restarts
+    assert first["key"] != other["key"] and len(first["key"]) >= 50
+    assert (tmp_path / "one" / "development-secret-key").stat().st_mode & 0o077 == 0
+
+
+def test_make_demo_asks_for_debug():
+    makefile = (REPO / "Makefile").read_text()
+    demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    assert "DJANGO_DEBUG=1 $(MANAGE)" in makefile
+    assert "$(MANAGE)" not in demo and demo.count("$(DEMO)") == 4
 
 
 def test_example_settings_from_the_environment(tmp_path):
@@ -121,7 +152,10 @@ def test_example_settings_from_the_environment(tmp_path):
     assert values["secret"] == ["new", "old"]
     assert values["rate"] == 1000
     assert values["limit"] == 2000
-    assert example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path), WHATSAPP_MESSAGING_LIMIT="none")["limit"] is None
+    assert (
+        example_settings(EXAMPLE_SITE_VAR_DIR=str(tmp_path), WHATSAPP_MESSAGING_LIMIT="none", DJANGO_DEBUG="1")["limit"]
+        is None
+    )
     assert values["db"] == "django.db.backends.postgresql"
     assert values["huey"] == "huey.RedisHuey"
     assert values["debug"] is False
@@ -132,7 +166,7 @@ def test_cloud_mode_without_secrets_fails_the_check_naming_the_setting(tmp_path)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "DJANGO_SETTINGS"))}
     result = subprocess.run(
         [sys.executable, str(MANAGE), "check"],
-        env={**clean, "EXAMPLE_SITE_VAR_DIR": str(tmp_path), "WHATSAPP_BACKEND": "cloud"},
+        env={**clean, "EXAMPLE_SITE_VAR_DIR": str(tmp_path), "WHATSAPP_BACKEND": "cloud", "DJANGO_DEBUG": "1"},
         capture_output=True,
         text=True,
         check=False,

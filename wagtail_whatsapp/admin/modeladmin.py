@@ -1,6 +1,6 @@
 """Every wagtail-modeladmin registration of the plugin, in one module: the "WhatsApp" menu.
 
-Subscribers, Inbox, Broadcasts, Templates and Consent log. Lists are read-only here; what changes data (import,
+Subscribers, Inbox, Broadcasts, Replies, Templates and Consent log. Lists are read-only here; what changes data (import,
 block, moderation, GDPR) goes through the views in ``views/`` and the plain functions they call. Who sees a list is
 decided by the plugin's permissions (permissions.py); numbers are masked for anyone without manage_subscribers.
 """
@@ -17,7 +17,7 @@ from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import IndexView
 
 from wagtail_whatsapp import permissions as perms
-from wagtail_whatsapp.models import Broadcast, ConsentRecord, InboundMessage, MessageTemplate, Subscriber
+from wagtail_whatsapp.models import Broadcast, ConsentRecord, InboundMessage, MessageTemplate, Reply, Subscriber
 from wagtail_whatsapp.numbers import mask_number
 
 
@@ -245,6 +245,35 @@ class BroadcastAdmin(ReadOnlyModelAdmin):
     search_fields = ("title",)
 
 
+# --- Replies (welcome, goodbye...: the ones not sent are the ones to look at) --------------------------------------
+
+
+class ReplyAdmin(ReadOnlyModelAdmin):
+    model = Reply
+    menu_label = _("Replies")
+    menu_icon = "comment"
+    menu_order = 350
+    permission_helper_class = helper_for(perms.MANAGE_SUBSCRIBERS, perms.VIEW_REPORTS)
+    list_filter = ("status", "kind", "site", "created_at")
+    list_select_related = ("site", "subscriber", "message")
+
+    def get_list_display(self, request):
+        number = "full_number" if perms.can_see_numbers(request.user) else "masked_number"
+        return ("created_at", "kind", number, "status", "attempts", "error_code", "error_reason", "site")
+
+    @staticmethod
+    def full_number(obj):
+        return obj.recipient
+
+    full_number.short_description = _("number")
+
+    @staticmethod
+    def masked_number(obj):
+        return obj.masked_recipient
+
+    masked_number.short_description = _("number")
+
+
 # --- Templates (synced from Meta, read-only) ---------------------------------------------------------------------
 
 
@@ -292,4 +321,4 @@ class WhatsAppGroup(ModelAdminGroup):
     menu_label = _("WhatsApp")
     menu_icon = "mail"
     menu_order = 250
-    items = (SubscriberAdmin, InboxAdmin, BroadcastAdmin, MessageTemplateAdmin, ConsentRecordAdmin)
+    items = (SubscriberAdmin, InboxAdmin, BroadcastAdmin, ReplyAdmin, MessageTemplateAdmin, ConsentRecordAdmin)

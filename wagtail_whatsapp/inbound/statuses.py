@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 
 from wagtail_whatsapp import signals
-from wagtail_whatsapp.inbound import event_claims
+from wagtail_whatsapp.inbound import event_claims, owed_replies
 from wagtail_whatsapp.inbound.event_values import pricing as pricing_of
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.models import Broadcast, Delivery, StatusUpdate, Subscriber
@@ -72,6 +72,8 @@ def find_delivery(status_update):
 
 def apply_status_update(status_update):
     """Move the matching Delivery forward and keep its Broadcast's counts in step. Returns True when it changed."""
+    if owed_replies.settle(status_update):
+        return True
     delivery = find_delivery(status_update)
     if delivery is None:
         return False

@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from wagtail_whatsapp import conf, signals
-from wagtail_whatsapp.inbound import event_claims, keywords, replies
+from wagtail_whatsapp.inbound import event_claims, keywords, owed_replies, replies
 from wagtail_whatsapp.inbound.event_values import TEXT_TYPES
 from wagtail_whatsapp.inbound.notify import send_signal
-from wagtail_whatsapp.models import ConsentRecord, InboundMessage, Subscriber, WhatsAppSettings
+from wagtail_whatsapp.models import ConsentRecord, InboundMessage, Reply, Subscriber, WhatsAppSettings
 from wagtail_whatsapp.subscribers.blocking import is_number_blocked
 
 logger = logging.getLogger(__name__)
@@ -149,12 +149,6 @@ def _consent(settings, action, subscriber, message):
     )
 
 
-def _recipient(subscriber, message):
-    if subscriber is not None and subscriber.recipient:
-        return subscriber.recipient
-    return message.phone_number.lstrip("+") if message.phone_number else message.wa_user_id
-
-
 def is_blocked(settings, message, subscriber):
     """Blocked senders get nothing: a blocked subscriber, or a number erased (GDPR) while blocked, kept as a hash."""
     if subscriber is not None and subscriber.status == Subscriber.Status.BLOCKED:
@@ -191,13 +185,16 @@ def subscribe(settings, message, subscriber):
             subscriber.unsubscribed_at = None
             subscriber.save()
             consent = _consent(settings, ConsentRecord.Action.SUBSCRIBE, subscriber, message)
+            # Owed in the same transaction: a worker dying before the send leaves a reply to send, never a subscriber
+            # without the welcome that carries the policy and privacy links.
+            welcome = owed_replies.owe(settings, Reply.Kind.WELCOME, message, subscriber)
     except IntegrityError:
         # The same citizen's second message, processed at the same moment by another worker, got there first.
         return find_subscriber(settings.site, message.phone_number, message.wa_user_id)
 
     if not (replies.page_url(settings.policy_page) and replies.page_url(settings.privacy_page)):
         logger.warning("WhatsApp: welcome sent without policy or privacy link; set both in Settings → WhatsApp")
-    replies.send_reply(settings, _recipient(subscriber, message), settings.welcome_message)
+    owed_replies.queue(welcome)
     details = {"subscriber": subscriber, "site": settings.site, "consent": consent, "reactivated": reactivated}
     send_signal(signals.subscribed, Subscriber, **details)
     return subscriber
@@ -207,9 +204,11 @@ def _answer_already_subscribed(settings, message, subscriber):
     last = subscriber.last_already_subscribed_reply_at
     if last is not None and message.sent_at - last < ALREADY_SUBSCRIBED_INTERVAL:
         return
-    subscriber.last_already_subscribed_reply_at = message.sent_at
-    subscriber.save(update_fields=["last_already_subscribed_reply_at", "updated_at"])
-    replies.send_reply(settings, _recipient(subscriber, message), settings.already_subscribed_message)
+    with transaction.atomic():
+        subscriber.last_already_subscribed_reply_at = message.sent_at
+        subscriber.save(update_fields=["last_already_subscribed_reply_at", "updated_at"])
+        reply = owed_replies.owe(settings, Reply.Kind.ALREADY_SUBSCRIBED, message, subscriber)
+    owed_replies.queue(reply)
 
 
 def unsubscribe(settings, message, subscriber):
@@ -217,14 +216,15 @@ def unsubscribe(settings, message, subscriber):
     if is_blocked(settings, message, subscriber):
         return
     if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-        replies.send_reply(settings, _recipient(subscriber, message), settings.goodbye_message)
+        owed_replies.queue(owed_replies.owe(settings, Reply.Kind.GOODBYE, message, subscriber))
         return
     with transaction.atomic():
         subscriber.status = Subscriber.Status.UNSUBSCRIBED
         subscriber.unsubscribed_at = message.sent_at
         subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
         consent = _consent(settings, ConsentRecord.Action.UNSUBSCRIBE, subscriber, message)
-    replies.send_reply(settings, _recipient(subscriber, message), settings.goodbye_message)
+        goodbye = owed_replies.owe(settings, Reply.Kind.GOODBYE, message, subscriber)
+    owed_replies.queue(goodbye)
     send_signal(signals.unsubscribed, Subscriber, subscriber=subscriber, site=settings.site, consent=consent)
 
 
@@ -238,15 +238,18 @@ def maybe_send_notice(settings, message, subscriber):
     if subscriber is not None:
         if subscriber.last_notice_at is not None and message.sent_at - subscriber.last_notice_at < interval:
             return
-        subscriber.last_notice_at = message.sent_at
-        subscriber.save(update_fields=["last_notice_at", "updated_at"])
     else:
         # No subscriber row to remember the notice on (and none is created for a stranger): a notice goes out only
         # when this sender wrote nothing in the previous N days, so two notices are always N days apart.
         others = _others_from_sender(message)
         if others is None or others.filter(sent_at__gte=message.sent_at - interval).exists():
             return
-    replies.send_reply(settings, _recipient(subscriber, message), settings.notice_message)
+    with transaction.atomic():
+        if subscriber is not None:
+            subscriber.last_notice_at = message.sent_at
+            subscriber.save(update_fields=["last_notice_at", "updated_at"])
+        notice = owed_replies.owe(settings, Reply.Kind.NOTICE, message, subscriber)
+    owed_replies.queue(notice)
 
 
 def apply_preference_change(preference):

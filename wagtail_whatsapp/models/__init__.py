@@ -19,6 +19,7 @@ from wagtail_whatsapp.models.pages import (
     WhatsAppSubscribePageMixin,
 )
 from wagtail_whatsapp.models.ratelimit import RateLimitBucket
+from wagtail_whatsapp.models.replies import Reply
 from wagtail_whatsapp.models.sandbox import SandboxMedia, SandboxMessage
 from wagtail_whatsapp.models.settings import WhatsAppSettings
 from wagtail_whatsapp.models.subscribers import Subscriber
@@ -33,6 +34,7 @@ __all__ = [
     "MediaUpload",
     "MessageTemplate",
     "RateLimitBucket",
+    "Reply",
     "SandboxMedia",
     "SandboxMessage",
     "StatusUpdate",

@@ -1,4 +1,5 @@
-"""Retention (Settings → WhatsApp → Retention): old inbox messages go, old deliveries forget their number.
+"""Retention (Settings → WhatsApp → Retention): old inbox messages go, old deliveries forget their number, old
+replies go.
 
 Run daily by the Huey task ``apply_retention_task`` (subscribers/tasks.py); a plain function so tests and cron can
 call it.
@@ -11,7 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 from wagtail.models import Site
 
-from wagtail_whatsapp.models import Delivery, InboundMessage, StatusUpdate, WhatsAppSettings
+from wagtail_whatsapp.models import Delivery, InboundMessage, Reply, StatusUpdate, WhatsAppSettings
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ def apply_retention():
         StatusUpdate.objects.filter(site=site, received_at__lt=delivery_limit).exclude(recipient_id="").update(
             recipient_id=""
         )
+        # A reply that old was settled long ago (or its 24-hour window closed): it no longer says anything useful.
+        Reply.objects.filter(site=site, created_at__lt=delivery_limit).delete()
     logger.info(
         "Retention: %s messages deleted, %s deliveries anonymised",
         result.messages_deleted,
