@@ -59,3 +59,19 @@ def mask_number(number):
     digit_positions = [i for i, ch in enumerate(text) if ch.isdigit() and i >= visible_prefix]
     hidden = set(digit_positions[:-3])
     return "".join(MASK if i in hidden else ch for i, ch in enumerate(text))
+
+
+def mask_user_id(user_id):
+    """``US.13491208655302741918`` → ``US.••••••••••••••••918``: Meta's business-scoped user id reaches a citizen like
+    a number does, so it is masked like one (the country prefix and the last three characters stay)."""
+    if not user_id:
+        return ""
+    text = str(user_id)
+    prefix, dot, rest = text.rpartition(".")
+    head = prefix + dot
+    return head + MASK * max(len(rest) - 3, 0) + rest[-3:]
+
+
+def mask_sender(number, user_id):
+    """The masked form of whichever identity a citizen has: the number when known, else the user id."""
+    return mask_number(number) if number else (mask_user_id(user_id) or "?")
