@@ -1,7 +1,8 @@
 """The sandbox chat: an admin page showing the sandbox outbox per number as a phone-like chat, where a developer can
 type as the citizen. What they type goes through the real webhook view, signed, exactly like a message from Meta.
 
-Only for users with manage_subscribers, and only while the sandbox backend is configured (anywhere else the page does not exist: 404).
+Only for users with manage_subscribers (it shows full numbers and writes as any of them), and only while the sandbox
+backend is configured (anywhere else the page does not exist: 404).
 """
 
 from django import forms

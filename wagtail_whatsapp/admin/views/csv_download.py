@@ -27,7 +27,8 @@ class _Echo:
 
 def safe_cell(value):
     """A cell no spreadsheet runs as a formula: every piece (split on ``,`` or ``;``) that begins with ``= + - @``,
-    a tab or a carriage return gets a leading ``'``. Numbers stay numbers, and so does a phone number, full or masked."""
+    a tab or a carriage return gets a leading ``'``. Numbers stay numbers, and so does a phone number (full or
+    masked)."""
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
