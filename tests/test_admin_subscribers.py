@@ -130,7 +130,7 @@ def test_import_needs_the_consent_confirmation(client, site, manager):
 
 @pytest.mark.django_db
 def test_import_refuses_blocked_numbers_even_after_erasure(client, site, manager):
-    from wagtail_whatsapp.subscribers.blocking import number_hash
+    from wagtail_whatsapp.subscribers.identities import number_hash
 
     BlockedNumber.objects.create(site=site, number_hash=number_hash("+393487654321"))
     result = import_subscribers(site, b"3487654321\n3205556666\n")

@@ -158,7 +158,7 @@ class SubscriberButtonHelper(ButtonHelper):
             else:
                 url = reverse("wagtail_whatsapp_admin:subscriber_block", args=[obj.pk])
                 buttons.append(_button(url, _("Block")))
-        if perms.can_see_numbers(user) and obj.phone_number:
+        if perms.can_see_numbers(user) and (obj.phone_number or obj.wa_user_id):
             # By id, not by number: a full number in a URL ends up in access logs.
             url = reverse("wagtail_whatsapp_admin:gdpr") + f"?subscriber={obj.pk}"
             buttons.append(_button(url, _("Data request (GDPR)")))

@@ -14,6 +14,7 @@ from wagtail.models import Site
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.inbound import events, tasks
+from wagtail_whatsapp.inbound.subscriptions import find_subscriber
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, WhatsAppSettings
 from wagtail_whatsapp.numbers import mask_number
 
@@ -122,7 +123,9 @@ def _store_messages(messages, routes, result):
     InboundMessage.objects.bulk_create(new.values(), ignore_conflicts=True)
     result.messages += len(new)
     if new:
-        tasks.process_inbound_messages(sorted(new))
+        # The task carries row ids, never wamids (Meta's spell out the number): erasing the rows empties the queue.
+        stored = InboundMessage.objects.filter(wamid__in=new).values_list("pk", flat=True)
+        tasks.process_inbound_messages(sorted(stored))
 
 
 def _store_statuses(statuses, routes, result):
@@ -151,7 +154,8 @@ def _store_statuses(statuses, routes, result):
     StatusUpdate.objects.bulk_create(new.values(), ignore_conflicts=True)
     result.statuses += len(new)
     if new:
-        tasks.process_status_updates(sorted({wamid for wamid, _status in new}))
+        stored = StatusUpdate.objects.filter(wamid__in={wamid for wamid, _status in new}).values_list("pk", flat=True)
+        tasks.process_status_updates(sorted(stored))
 
 
 def _enqueue_others(routed, routes, result):
@@ -159,7 +163,10 @@ def _enqueue_others(routed, routes, result):
     for event in routed:
         site_id = routes.get(event.phone_number_id)
         if isinstance(event, events.PreferenceChange):
-            preferences.append({**event.__dict__, "site_id": site_id})
+            # Only for a known subscriber, and by their row id: the queue never holds a number.
+            subscriber = find_subscriber(site_id, event.phone_number, event.user_id) if site_id else None
+            if subscriber is not None:
+                preferences.append({"subscriber_id": subscriber.pk, "value": event.value, "timestamp": event.timestamp})
         elif isinstance(event, events.ChangeReceived):
             changes.append({"field": event.field, "value": event.value, "site_id": site_id})
         elif isinstance(event, events.WebhookError):

@@ -90,9 +90,9 @@ def apply_status_update(status_update):
     return True
 
 
-def process_pending_statuses(wamids):
-    """Apply each stored, unprocessed status of ``wamids`` once, oldest step first, and send ``status_updated``."""
-    pending = list(StatusUpdate.objects.filter(wamid__in=wamids, processed_at__isnull=True).select_related("site"))
+def process_pending_statuses(pks):
+    """Apply each stored, unprocessed status among ``pks`` once, oldest step first, and send ``status_updated``."""
+    pending = list(StatusUpdate.objects.filter(pk__in=pks, processed_at__isnull=True).select_related("site"))
     order = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
     pending.sort(key=lambda update: (update.wamid, order.get(update.status, 5), update.timestamp))
     event_claims.handle_claimed(pending, apply_and_announce, "status update")
