@@ -248,7 +248,7 @@ FORMULA_NAMES = [
     "Luca; -1+1",
     "x;@cmd|' /C calc'!A0",
     "Tab\t;\t=1",
-    "Riga\r\n=HYPERLINK(\"http://evil.example\")",
+    'Riga\r\n=HYPERLINK("http://evil.example")',
     "=1+1",
 ]
 
