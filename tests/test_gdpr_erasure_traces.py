@@ -148,6 +148,26 @@ def test_nothing_of_the_erased_citizen_is_left_anywhere(
     assert not Subscriber.objects.filter(phone_number=NUMBER).exists()
 
 
+def test_a_status_meta_repeats_after_the_erasure_does_not_bring_the_number_back(
+    client, webhook, webhook_site_settings, whatsapp_user
+):
+    site = webhook_site_settings.site
+    citizen = make_subscriber(site, NUMBER, wa_user_id=USER_ID)
+    delivery = make_broadcast(site, [citizen], [Delivery.Status.SENT]).deliveries.get()
+    delivery.wamid = OUTBOUND_WAMID
+    delivery.save()
+    client.force_login(whatsapp_user("manage_subscribers"))
+    client.post(
+        reverse("wagtail_whatsapp_admin:gdpr"),
+        {"action": "erase", "erase-site": site.pk, "erase-number": NUMBER, "erase-confirm": "on"},
+    )
+    _post_failed_status(webhook, delivery)  # Meta's duplicate, days later
+    after = dump_everything()
+    for trace in ("393481234511", "MzkzNDgxMjM0NTEx"):
+        assert trace not in after, trace
+    assert Delivery.objects.get().status == Delivery.Status.FAILED  # the figures still follow
+
+
 def test_retention_leaves_no_trace_of_what_it_removes(client, webhook, webhook_site_settings, whatsapp_user):
     site = webhook_site_settings.site
     wa_settings = WhatsAppSettings.for_site(site)
