@@ -177,3 +177,21 @@ def test_the_gdpr_form_says_what_it_accepts(client, site, whatsapp_user):
     client.force_login(whatsapp_user("manage_subscribers"))
     response = client.post(reverse(GDPR), {"action": "export", "export-site": site.pk, "export-number": "Mario"})
     assert "Neither a valid phone number nor a WhatsApp user ID." in response.content.decode()
+
+
+def test_a_citizen_known_only_by_user_id_is_blocked_from_the_list_and_stays_blocked_after_erasure(
+    client, webhook, webhook_site_settings, whatsapp_user
+):
+    site = webhook_site_settings.site
+    by_user_id(webhook, "ISCRIVIMI")
+    subscriber = Subscriber.objects.get()
+    client.force_login(whatsapp_user("manage_subscribers"))
+    client.post(reverse("wagtail_whatsapp_admin:subscriber_block", args=[subscriber.pk]), {"reason": "spam"})
+    assert Subscriber.objects.get().status == "blocked"
+    client.post(
+        reverse(GDPR), {"action": "erase", "erase-site": site.pk, "erase-number": USER_ID, "erase-confirm": "on"}
+    )
+    assert not Subscriber.objects.exists()
+    welcomes = len(answers())
+    by_user_id(webhook, "ISCRIVIMI")
+    assert not Subscriber.objects.exists() and len(answers()) == welcomes
