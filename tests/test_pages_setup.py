@@ -164,3 +164,21 @@ def test_each_site_gets_its_own_pages_with_absolute_urls_on_its_own_host(town):
             assert page.full_url.startswith(f"http://{host}/")
         assert number in settings.policy_page.specific.body
     assert WhatsAppPolicyPage.objects.count() == 2
+
+
+def test_default_privacy_notice_says_what_is_kept_how_long_and_what_erasure_leaves(town):
+    wa_settings = WhatsAppSettings.for_site(town)
+    wa_settings.inbox_retention_days, wa_settings.delivery_retention_days = 21, 120
+    wa_settings.save()
+    call_command("whatsapp_setup")
+    body = WhatsAppPrivacyPage.objects.get().body
+    for point in [
+        "identificativo utente WhatsApp",
+        "21 giorni",  # the site's own retention settings, not the defaults
+        "120 giorni",
+        "Se chiedi la cancellazione dei tuoi dati",
+        "nessuna vecchia lista",  # the opt-out outlives erasure
+        "nuova iscrizione",  # and the citizen's own ISCRIVIMI clears it
+        "mantenere il blocco",
+    ]:
+        assert point in body, point

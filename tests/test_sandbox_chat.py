@@ -111,19 +111,28 @@ def test_menu_item_for_staff_in_sandbox_mode(admin_client, site):
     assert CHAT_URL in admin_client.get("/admin/").content.decode()
 
 
-def test_not_staff_is_refused(client, django_user_model, site):
-    from django.contrib.auth.models import Permission
-
-    user = django_user_model.objects.create_user("editor", password="pw", is_staff=False)
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+@pytest.mark.parametrize(
+    "codenames", [(), ("send_broadcast", "view_reports", "moderate_inbox")], ids=["admin only", "other permissions"]
+)
+def test_without_manage_subscribers_the_chat_is_refused(client, whatsapp_user, site, codenames):
+    # The chat shows every full number and writes as any of them: staff status or other WhatsApp permissions do not
+    # open it.
+    user = whatsapp_user(*codenames)
+    user.is_staff = True
+    user.save()
     client.force_login(user)
-    # Wagtail turns the view's PermissionDenied into its usual "no permission" redirect to the dashboard.
-    response = client.get(CHAT_URL, follow=True)
-    assert response.redirect_chain == [("/admin/", 302)]
-    assert "permission" in response.content.decode()
-    client.post(CHAT_URL, {"number": "+393331234567", "text": "ISCRIVIMI", "site": site.pk})
+    SandboxMessage.objects.create(direction="out", recipient="+393331234567", wamid="wamid.x", message_type="text")
+    response = client.get(CHAT_URL)
+    assert response.status_code == 403 and "+393331234567" not in response.content.decode()
+    assert client.post(CHAT_URL, {"number": "+393331234567", "text": "ISCRIVIMI", "site": site.pk}).status_code == 403
     assert not InboundMessage.objects.exists()
     assert CHAT_URL not in client.get("/admin/").content.decode()
+
+
+def test_manage_subscribers_opens_the_chat(client, whatsapp_user, site):
+    client.force_login(whatsapp_user("manage_subscribers"))
+    assert client.get(CHAT_URL).status_code == 200
+    assert CHAT_URL in client.get("/admin/").content.decode()
 
 
 def test_anonymous_is_sent_to_login(client, site):

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
-from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
+from wagtail_whatsapp.numbers import InvalidNumber, normalise_identity
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
@@ -35,13 +35,20 @@ class SubscriberImportForm(SiteChoiceMixin):
 
 
 class NumberForm(SiteChoiceMixin):
-    number = forms.CharField(label=_("Phone number"), max_length=40, help_text=_("E.g. +39 348 123 4511"))
+    """One citizen, by phone number or, for those WhatsApp shows only by username, by WhatsApp user ID."""
+
+    number = forms.CharField(
+        label=_("Phone number or WhatsApp user ID"),
+        max_length=140,
+        help_text=_("E.g. +39 348 123 4511, or a WhatsApp user ID such as US.13491208655302741918"),
+    )
 
     def clean_number(self):
         try:
-            return normalise_number(self.cleaned_data["number"])
+            number, user_id = normalise_identity(self.cleaned_data["number"])
         except InvalidNumber:
-            raise forms.ValidationError(_("Not a valid phone number.")) from None
+            raise forms.ValidationError(_("Neither a valid phone number nor a WhatsApp user ID.")) from None
+        return number or user_id
 
 
 class EraseForm(NumberForm):

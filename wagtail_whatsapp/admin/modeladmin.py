@@ -18,7 +18,7 @@ from wagtail_modeladmin.views import IndexView
 
 from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.models import Broadcast, ConsentRecord, InboundMessage, MessageTemplate, Reply, Subscriber
-from wagtail_whatsapp.numbers import mask_number
+from wagtail_whatsapp.numbers import mask_sender
 
 
 class ReadOnlyPermissionHelper(PermissionHelper):
@@ -52,7 +52,15 @@ class UnknownFilter(IncorrectLookupParameters):
 
 class WhatsAppIndexView(IndexView):
     """modeladmin's list, answering 403 (not Wagtail's redirect) to users without the list's permission, and 400 with
-    the reason to a filter the list does not offer or a filter value it cannot read (modeladmin raises: a 500)."""
+    the reason to a filter the list does not offer or a filter value it cannot read (modeladmin raises: a 500).
+
+    For users who see masked numbers, nothing in the address sorts or searches by a number field: a search or a sort
+    that answered differently for "348" and "349" would give the number back one digit at a time.
+    """
+
+    # modeladmin's own ?export=csv|xlsx would write cells without the plugin's spreadsheet-safe CSV (and for any user
+    # who can open the list): the plugin's exports are views of their own.
+    FORMATS = ()
 
     def dispatch(self, request, *args, **kwargs):
         if not self.permission_helper.user_can_list(request.user):
@@ -76,14 +84,33 @@ class WhatsAppIndexView(IndexView):
         return specs, has_filters, remaining, use_distinct
 
     def get_search_results(self, request, queryset, search_term):
+        if not self.search_fields:
+            return queryset
         # No stored text holds a NUL byte, and PostgreSQL refuses a query with one (a 500): search without it.
         return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+    def get_ordering_field(self, field_name):
+        order_field = super().get_ordering_field(field_name)
+        if order_field and self.model_admin.hides_field(self.request.user, order_field):
+            return None
+        return order_field
 
 
 class ReadOnlyModelAdmin(ModelAdmin):
     """Registers the list URL only: no create, edit, delete, inspect or history view exists to be reached."""
 
     index_view_class = WhatsAppIndexView
+    # Fields holding a citizen's number or WhatsApp user id: searched and sorted only by those who see full numbers.
+    number_fields = ()
+
+    def hides_field(self, user, lookup):
+        """True when ``lookup`` (a search field or an ordering, with its ``-``/``^``/``__`` decorations) reaches a
+        number field that ``user`` may not see in full."""
+        field = lookup.lstrip("-^=@").split("__")[0]
+        return field in self.number_fields and not perms.can_see_numbers(user)
+
+    def get_search_fields(self, request):
+        return tuple(field for field in self.search_fields or () if not self.hides_field(request.user, field))
 
     def get_admin_urls_for_registration(self):
         return tuple(url for url in super().get_admin_urls_for_registration() if url.name.endswith("_index"))
@@ -102,9 +129,10 @@ def _button(url, label, title=None):
 
 class SubscriberIndexView(WhatsAppIndexView):
     def get_search_results(self, request, queryset, search_term):
-        # Search by number however it is typed ("348 123 4511", "+39348...", "0039..."): compare digits.
+        # Search by number however it is typed ("348 123 4511", "+39348...", "0039..."): compare digits. Only for
+        # those who may see numbers (get_search_fields leaves the others none).
         digits = "".join(ch for ch in search_term if ch.isdigit())
-        if not search_term.strip():
+        if not self.search_fields or not search_term.strip():
             return queryset
         if digits.startswith("00"):
             digits = digits[2:]
@@ -130,7 +158,7 @@ class SubscriberButtonHelper(ButtonHelper):
             else:
                 url = reverse("wagtail_whatsapp_admin:subscriber_block", args=[obj.pk])
                 buttons.append(_button(url, _("Block")))
-        if perms.can_see_numbers(user) and obj.phone_number:
+        if perms.can_see_numbers(user) and (obj.phone_number or obj.wa_user_id):
             # By id, not by number: a full number in a URL ends up in access logs.
             url = reverse("wagtail_whatsapp_admin:gdpr") + f"?subscriber={obj.pk}"
             buttons.append(_button(url, _("Data request (GDPR)")))
@@ -149,14 +177,11 @@ class SubscriberAdmin(ReadOnlyModelAdmin):
     list_filter = ("status", "source", "site", "subscribed_at", "unsubscribed_at")
     list_select_related = ("site",)
     search_fields = ("phone_number",)
+    number_fields = ("phone_number", "wa_user_id")
 
     def get_list_display(self, request):
         number = "full_number" if perms.can_see_numbers(request.user) else "masked_number"
         return (number, "profile_name", "status", "source", "site", "subscribed_at", "unsubscribed_at")
-
-    def get_search_fields(self, request):
-        # Searching by full number would tell who is subscribed: only for those who may see numbers.
-        return self.search_fields if perms.can_see_numbers(request.user) else ()
 
     @staticmethod
     def full_number(obj):
@@ -191,7 +216,9 @@ class InboxAdmin(ReadOnlyModelAdmin):
     list_display_add_buttons = "preview"
     list_filter = ("state", "flagged", "message_type", "site", "sent_at")
     list_select_related = ("site",)
+    # The text moderators read anyway; never the sender's number.
     search_fields = ("text",)
+    number_fields = ("phone_number", "wa_user_id", "wamid")
 
     def sender(self, obj):
         # Always masked in the list: moderators judge content, not numbers (the message page follows the permission).
@@ -299,10 +326,13 @@ class ConsentRecordAdmin(ReadOnlyModelAdmin):
     permission_helper_class = helper_for(perms.MANAGE_SUBSCRIBERS, perms.VIEW_REPORTS)
     list_filter = ("action", "site", "created_at")
     list_select_related = ("site", "performed_by")
+    number_fields = ("phone_number", "wa_user_id", "message_wamid")
 
     def get_list_display(self, request):
-        number = "full_number" if perms.can_see_numbers(request.user) else "masked_number"
-        return ("created_at", "action", number, "site", "performed_by", "message_wamid", "note")
+        if perms.can_see_numbers(request.user):
+            return ("created_at", "action", "full_number", "site", "performed_by", "message_wamid", "note")
+        # A wamid is no secret code: Meta's encodes the citizen's number (base64), so it is shown with numbers only.
+        return ("created_at", "action", "masked_number", "site", "performed_by", "note")
 
     @staticmethod
     def full_number(obj):
@@ -312,7 +342,7 @@ class ConsentRecordAdmin(ReadOnlyModelAdmin):
 
     @staticmethod
     def masked_number(obj):
-        return mask_number(obj.phone_number) if obj.phone_number else obj.wa_user_id
+        return mask_sender(obj.phone_number, obj.wa_user_id)
 
     masked_number.short_description = _("number")
 

@@ -16,6 +16,7 @@ from wagtail.models import Site
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.inbound import events, tasks
 from wagtail_whatsapp.inbound.payload_bounds import bounded, storable
+from wagtail_whatsapp.inbound.subscriptions import find_subscriber
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, WhatsAppSettings
 from wagtail_whatsapp.numbers import mask_number
 
@@ -123,6 +124,8 @@ def _store_messages(messages, routes, result):
     stored = _create(InboundMessage, new, result)
     result.messages += len(stored)
     if stored:
+        # The task carries row ids, never wamids (Meta's spell out the number): erasing the rows empties the queue.
+        stored = InboundMessage.objects.filter(wamid__in=stored).values_list("pk", flat=True)
         tasks.process_inbound_messages(sorted(stored))
 
 
@@ -152,7 +155,8 @@ def _store_statuses(statuses, routes, result):
     stored = _create(StatusUpdate, new, result)
     result.statuses += len(stored)
     if stored:
-        tasks.process_status_updates(sorted({wamid for wamid, _status in stored}))
+        wamids = {wamid for wamid, _status in stored}
+        tasks.process_status_updates(sorted(StatusUpdate.objects.filter(wamid__in=wamids).values_list("pk", flat=True)))
 
 
 def _create(model, rows, result):
@@ -179,8 +183,9 @@ def _create(model, rows, result):
             result.duplicates += 1  # stored meanwhile by a concurrent delivery of the same POST
         except (DatabaseError, ValueError, OverflowError) as exc:
             failure = exc
-            result.skipped.append(f"{model.__name__} {row.wamid[:64]} refused by the database")
-            logger.error("WhatsApp webhook: %s %s refused by the database: %s", model.__name__, row.wamid[:64], exc)
+            result.skipped.append(f"a {model.__name__} refused by the database")
+            # No wamid in the log: Meta's spell out the number.
+            logger.error("WhatsApp webhook: a %s refused by the database: %s", model.__name__, exc)
         else:
             stored[key] = row
     if failure is not None and not stored:
@@ -193,7 +198,10 @@ def _enqueue_others(routed, routes, result):
     for event in routed:
         site_id = routes.get(event.phone_number_id)
         if isinstance(event, events.PreferenceChange):
-            preferences.append({**event.__dict__, "site_id": site_id})
+            # Only for a known subscriber, and by their row id: the queue never holds a number.
+            subscriber = find_subscriber(site_id, event.phone_number, event.user_id) if site_id else None
+            if subscriber is not None:
+                preferences.append({"subscriber_id": subscriber.pk, "value": event.value, "timestamp": event.timestamp})
         elif isinstance(event, events.ChangeReceived):
             changes.append({"field": event.field, "value": event.value, "site_id": site_id})
         elif isinstance(event, events.WebhookError):

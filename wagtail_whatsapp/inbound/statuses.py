@@ -119,9 +119,9 @@ def apply_status_update(status_update):
     return True
 
 
-def process_pending_statuses(wamids):
-    """Apply each stored, unprocessed status of ``wamids`` once, oldest step first, and send ``status_updated``."""
-    pending = list(StatusUpdate.objects.filter(wamid__in=wamids, processed_at__isnull=True).select_related("site"))
+def process_pending_statuses(pks):
+    """Apply each stored, unprocessed status among ``pks`` once, oldest step first, and send ``status_updated``."""
+    pending = list(StatusUpdate.objects.filter(pk__in=pks, processed_at__isnull=True).select_related("site"))
     order = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
     pending.sort(key=lambda update: (update.wamid, order.get(update.status, 5), update.timestamp))
     event_claims.handle_claimed(pending, apply_and_announce, "status update")
@@ -131,4 +131,14 @@ def apply_and_announce(status_update):
     # Atomic: a failure between moving the delivery and counting it must not leave the count behind on a retry.
     with transaction.atomic():
         apply_status_update(status_update)
+    if _recipient_was_forgotten(status_update):
+        # Meta repeated a status of a delivery whose recipient was erased (or is past retention): the row names
+        # them (recipient, wamid, payload), so it goes instead of bringing them back.
+        StatusUpdate.objects.filter(pk=status_update.pk).delete()
+        return
     send_signal(signals.status_updated, StatusUpdate, status_update=status_update, site=status_update.site)
+
+
+def _recipient_was_forgotten(status_update):
+    delivery_id = Delivery.pk_from_callback_data(status_update.callback_data)
+    return delivery_id is not None and Delivery.objects.filter(pk=delivery_id, subscriber__isnull=True).exists()

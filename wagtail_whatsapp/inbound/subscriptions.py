@@ -16,17 +16,26 @@ from wagtail_whatsapp import conf, signals
 from wagtail_whatsapp.inbound import event_claims, keywords, owed_replies, replies
 from wagtail_whatsapp.inbound.event_values import TEXT_TYPES
 from wagtail_whatsapp.inbound.notify import send_signal
-from wagtail_whatsapp.models import ConsentRecord, InboundMessage, Reply, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.subscribers.blocking import is_number_blocked
+from wagtail_whatsapp.models import (
+    BlockedNumber,
+    ConsentRecord,
+    InboundMessage,
+    OptedOutNumber,
+    Reply,
+    Subscriber,
+    WhatsAppSettings,
+)
+from wagtail_whatsapp.subscribers import identities, opt_outs
+from wagtail_whatsapp.subscribers.blocking import is_blocked as is_identity_blocked
 
 logger = logging.getLogger(__name__)
 
 ALREADY_SUBSCRIBED_INTERVAL = datetime.timedelta(days=1)
 
 
-def process_pending_messages(wamids):
-    """Handle each stored, not yet processed message among ``wamids`` (claimed first: never handled twice)."""
-    pending = InboundMessage.objects.filter(wamid__in=wamids, processed_at__isnull=True).select_related("site")
+def process_pending_messages(pks):
+    """Handle each stored, not yet processed message among ``pks`` (claimed first: never handled twice)."""
+    pending = InboundMessage.objects.filter(pk__in=pks, processed_at__isnull=True).select_related("site")
     event_claims.handle_claimed(pending.order_by("sent_at", "pk"), handle_message, "message")
 
 
@@ -71,6 +80,10 @@ def handle_message(message):
     settings = WhatsAppSettings.for_site(site)
     subscriber = find_subscriber(site, message.phone_number, message.wa_user_id)
     _note_contact(subscriber, message)
+    # A message with both the number and the user id tells that they are the same citizen: a block or an opt-out
+    # kept for one (after erasure, only as a hash) holds for the other from now on.
+    for kept in (BlockedNumber, OptedOutNumber):
+        identities.link_hashes(kept, site, message.phone_number, message.wa_user_id)
 
     action = None
     if message.message_type in TEXT_TYPES:
@@ -150,10 +163,11 @@ def _consent(settings, action, subscriber, message):
 
 
 def is_blocked(settings, message, subscriber):
-    """Blocked senders get nothing: a blocked subscriber, or a number erased (GDPR) while blocked, kept as a hash."""
+    """Blocked senders get nothing: a blocked subscriber, or a citizen erased (GDPR) while blocked, kept as hashes of
+    the number and the user id (whichever the message carries)."""
     if subscriber is not None and subscriber.status == Subscriber.Status.BLOCKED:
         return True
-    return bool(message.phone_number) and is_number_blocked(settings.site, message.phone_number)
+    return is_identity_blocked(settings.site, message.phone_number, message.wa_user_id)
 
 
 def subscribe(settings, message, subscriber):
@@ -188,6 +202,8 @@ def subscribe(settings, message, subscriber):
             # Owed in the same transaction: a worker dying before the send leaves a reply to send, never a subscriber
             # without the welcome that carries the policy and privacy links.
             welcome = owed_replies.owe(settings, Reply.Kind.WELCOME, message, subscriber)
+            # Their own ISCRIVIMI is a fresh consent: an earlier opt-out no longer stands in the way of imports.
+            opt_outs.forget_opt_out(settings.site, subscriber.phone_number, subscriber.wa_user_id)
     except IntegrityError:
         # The same citizen's second message, processed at the same moment by another worker, got there first.
         return find_subscriber(settings.site, message.phone_number, message.wa_user_id)
@@ -215,6 +231,12 @@ def unsubscribe(settings, message, subscriber):
     """CANCELLAMI: unsubscribe at once and confirm. Someone not subscribed still gets the confirmation."""
     if is_blocked(settings, message, subscriber):
         return
+    # Remembered as a hash whatever happens next (even erasure): no list brings them back without their consent.
+    opt_outs.remember_opt_out(
+        settings.site,
+        message.phone_number or getattr(subscriber, "phone_number", ""),
+        message.wa_user_id or getattr(subscriber, "wa_user_id", ""),
+    )
     if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
         owed_replies.queue(owed_replies.owe(settings, Reply.Kind.GOODBYE, message, subscriber))
         return
@@ -254,11 +276,9 @@ def maybe_send_notice(settings, message, subscriber):
 
 def apply_preference_change(preference):
     """A ``user_preferences`` stop/resume (marketing messages), recorded on the subscriber; older news is ignored."""
-    if not preference.get("site_id"):
-        return
-    subscriber = find_subscriber(preference["site_id"], preference.get("phone_number"), preference.get("user_id"))
+    subscriber = Subscriber.objects.filter(pk=preference["subscriber_id"]).first()
     if subscriber is None:
-        return
+        return  # erased meanwhile
     at = preference["timestamp"]
     if subscriber.preferences_changed_at is not None and at <= subscriber.preferences_changed_at:
         return

@@ -1,7 +1,7 @@
 """Huey tasks of the inbound road: the slow half of the webhook (replies, bookkeeping, signals), run by the consumer,
 never by the view.
 
-Each task takes plain values (wamids, dicts) so a queued task survives a restart, and each is safe to run twice: the
+Each task takes plain values (row ids) so a queued task survives a restart, and each is safe to run twice: the
 stored events are claimed one by one (``processed_at``) before anything is sent.
 """
 
@@ -25,14 +25,18 @@ from wagtail_whatsapp.signals import change_received
 logger = logging.getLogger(__name__)
 
 
-@db_task()
-def process_inbound_messages(wamids):
-    process_pending_messages(wamids)
+# Tasks carry database ids, never numbers, user ids, wamids or texts: erasing a citizen's rows (GDPR) leaves nothing
+# of them in the queue.
 
 
 @db_task()
-def process_status_updates(wamids):
-    process_pending_statuses(wamids)
+def process_inbound_messages(pks):
+    process_pending_messages(pks)
+
+
+@db_task()
+def process_status_updates(pks):
+    process_pending_statuses(pks)
 
 
 STALE_AFTER = datetime.timedelta(minutes=2)
@@ -61,10 +65,10 @@ def recover_lost_work():
         # Never claimed for a while (its task was lost), or claimed before and given back (a fault, a dead worker).
         lost_or_given_back = Q(received_at__lt=cutoff) | Q(processing_attempts__gt=0)
         stale = model.objects.filter(lost_or_given_back, processed_at__isnull=True).order_by("pk")
-        wamids = list(stale.values_list("wamid", flat=True)[:STALE_BATCH])
-        if wamids:
-            logger.warning("WhatsApp: processing %s stored %s again", len(wamids), model.__name__)
-            process(wamids)
+        pks = list(stale.values_list("pk", flat=True)[:STALE_BATCH])
+        if pks:
+            logger.warning("WhatsApp: processing %s stored %s again", len(pks), model.__name__)
+            process(pks)
     owed_replies.send_due_replies()
 
 

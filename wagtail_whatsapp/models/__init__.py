@@ -1,7 +1,7 @@
 """Models, one module per concept, and the rules that belong to them (the service window, active subscribers, sent
 statuses, a site's number); everything is importable from ``wagtail_whatsapp.models``."""
 
-from wagtail_whatsapp.models.blocks import BlockedNumber
+from wagtail_whatsapp.models.blocks import BlockedNumber, OptedOutNumber
 from wagtail_whatsapp.models.broadcasts import Broadcast, Delivery
 from wagtail_whatsapp.models.consent import ConsentRecord
 from wagtail_whatsapp.models.inbox import InboundMessage, StatusUpdate
@@ -33,6 +33,7 @@ __all__ = [
     "InboundMessage",
     "MediaUpload",
     "MessageTemplate",
+    "OptedOutNumber",
     "RateLimitBucket",
     "Reply",
     "SandboxMedia",

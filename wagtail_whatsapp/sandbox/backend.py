@@ -96,7 +96,7 @@ class SandboxBackend(BaseBackend):
         }
         if callback_data:
             body["biz_opaque_callback_data"] = callback_data
-        SandboxMessage.objects.create(
+        stored = SandboxMessage.objects.create(
             direction=SandboxMessage.Direction.OUTGOING,
             phone_number_id=self.phone_number_id or "",
             recipient=recipient,
@@ -106,7 +106,7 @@ class SandboxBackend(BaseBackend):
             callback_data=callback_data or "",
             status="accepted",
         )
-        feed_sandbox_statuses(self.phone_number_id or "", wamid, recipient, callback_data or "", _pricing(body))
+        feed_sandbox_statuses(stored.pk, _pricing(body))
         return SendResult(wamid=wamid, wa_id=recipient.lstrip("+"), message_status=message_status)
 
     def send_text(self, to, body, *, preview_url=False, callback_data=""):
@@ -200,19 +200,24 @@ def _pricing(body):
 
 
 @db_task()
-def feed_sandbox_statuses(phone_number_id, wamid, recipient, callback_data="", pricing=None):
-    """Play Meta's status webhooks for one sandbox message: sent, delivered, read, through the webhook's own path."""
+def feed_sandbox_statuses(message_id, pricing=None):
+    """Play Meta's status webhooks for one sandbox message: sent, delivered, read, through the webhook's own path.
+    The task carries the message's id (and Meta's pricing, which names nobody), never its number: erasing the row
+    empties what the queue holds."""
+    message = SandboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        return  # erased meanwhile
     statuses = []
     for status in ("sent", "delivered", "read"):
-        item = {"id": wamid, "status": status, "recipient_id": recipient.lstrip("+")}
-        if callback_data:
-            item["biz_opaque_callback_data"] = callback_data
+        item = {"id": message.wamid, "status": status, "recipient_id": message.recipient.lstrip("+")}
+        if message.callback_data:
+            item["biz_opaque_callback_data"] = message.callback_data
         if pricing:
             item["pricing"] = pricing
         statuses.append(item)
     try:
-        ingest_payload(status_payload(phone_number_id, statuses))
+        ingest_payload(status_payload(message.phone_number_id, statuses))
     except Exception:
-        logger.exception("WhatsApp sandbox: statuses for %s could not be fed back", wamid)
+        logger.exception("WhatsApp sandbox: statuses for message %s could not be fed back", message.pk)
         return
-    SandboxMessage.objects.filter(wamid=wamid).update(status="read")
+    SandboxMessage.objects.filter(pk=message.pk).update(status="read")
