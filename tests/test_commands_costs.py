@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.broadcast_admin import approved_template, make_subscribers
 from wagtail_whatsapp.models import BlockedNumber, Broadcast, ConsentRecord, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.subscribers.blocking import number_hash
+from wagtail_whatsapp.subscribers.identities import number_hash
 
 pytestmark = pytest.mark.django_db
 
