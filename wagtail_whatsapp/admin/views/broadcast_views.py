@@ -14,7 +14,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
 from wagtail_whatsapp import permissions as perms
-from wagtail_whatsapp.admin.forms import ConfirmBroadcastForm, TestSendForm
+from wagtail_whatsapp.admin.forms import MEDIA_LABELS, ConfirmBroadcastForm, MediaChoiceForm, TestSendForm
 from wagtail_whatsapp.admin.page_actions import is_opted_in
 from wagtail_whatsapp.admin.previews import template_preview
 from wagtail_whatsapp.models import WhatsAppSettings
@@ -68,14 +68,26 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             {"url": "", "label": self.get_page_title()},
         ]
 
+    def media_choice(self):
+        """The media the editor chose to go (GET from the choice, POST from the forms), or "" for the page's own."""
+        choice = self.request.POST.get("media") or self.request.GET.get("media") or ""
+        return choice if choice in MEDIA_LABELS else ""
+
     def render_confirmation(self, confirm_form=None, test_form=None, status=200):
-        plan = plan_broadcast(self.page)
+        plan = plan_broadcast(self.page, media_choice=self.media_choice())
         previous = list(plan.previous_broadcasts)
+        going = plan.media.get("type", "")
         context = self.get_context_data(
             page=self.page,
             plan=plan,
             sender_name=service_name(plan.site),
             template_preview=template_preview(plan.template, plan.template_spec),
+            media_going=going,
+            media_form=(
+                MediaChoiceForm(initial={"media": going}, media_options=plan.media_options)
+                if len(plan.media_options) > 1
+                else None
+            ),
             recipients_count=plan.recipients,
             template_count=plan.template_recipients,
             freeform_count=plan.freeform_recipients,
@@ -83,8 +95,8 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             problems=plan.problems,
             # The repeat warning has its own block, with the earlier broadcasts, in the template.
             warnings=[warning for warning in plan.warnings if warning != plan.repeat_warning],
-            confirm_form=confirm_form or ConfirmBroadcastForm(is_repeat=bool(previous)),
-            test_form=test_form or TestSendForm(),
+            confirm_form=confirm_form or ConfirmBroadcastForm(is_repeat=bool(previous), initial={"media": going}),
+            test_form=test_form or TestSendForm(initial={"media": going}),
         )
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
@@ -94,12 +106,17 @@ class ConfirmBroadcastView(PageBroadcastView):
         return self.render_confirmation()
 
     def post(self, request, page_id):
-        plan = plan_broadcast(self.page)
+        plan = plan_broadcast(self.page, media_choice=self.media_choice())
         form = ConfirmBroadcastForm(request.POST, is_repeat=plan.previous_broadcasts.exists())
         if plan.problems or not form.is_valid():
             return self.render_confirmation(confirm_form=form, status=400 if plan.problems else 200)
         try:
-            broadcast = broadcasts.start_broadcast(self.page, user=request.user, revision=self.page.live_revision)
+            broadcast = broadcasts.start_broadcast(
+                self.page,
+                user=request.user,
+                revision=self.page.live_revision,
+                media_choice=form.cleaned_data["media"],
+            )
         except BroadcastRefused as refused:
             form.add_error(None, refused.reason)
             return self.render_confirmation(confirm_form=form)
@@ -118,7 +135,9 @@ class TestSendView(PageBroadcastView):
         form = TestSendForm(request.POST)
         if form.is_valid():
             try:
-                broadcasts.send_test_message(self.page, form.cleaned_data["number"])
+                broadcasts.send_test_message(
+                    self.page, form.cleaned_data["number"], media_choice=form.cleaned_data["media"]
+                )
             except BroadcastRefused as refused:
                 form.add_error("number", refused.reason)
             else:
@@ -127,5 +146,7 @@ class TestSendView(PageBroadcastView):
                     gettext("Test message sent to %(number)s. Check that phone before sending to everyone.")
                     % {"number": form.cleaned_data["number"]},
                 )
-                return redirect("wagtail_whatsapp_admin:broadcast_confirm", page_id=self.page.pk)
+                url = reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[self.page.pk])
+                media = form.cleaned_data["media"]
+                return redirect(f"{url}?media={media}" if media else url)
         return self.render_confirmation(test_form=form)
