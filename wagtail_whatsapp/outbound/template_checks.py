@@ -6,6 +6,7 @@ plan, the test send and the sender check first, and refuse the broadcast with th
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wagtail_whatsapp.outbound.folding import (
     BODY_LIMIT,
@@ -53,10 +54,12 @@ def problems(template, spec, media=None):
     expected = list(dict.fromkeys(PLACEHOLDER.findall(next(iter(_components(template, "BODY")), {}).get("text", ""))))
     given = [str(item.get("name")) for item in spec.get("body") or []]
     if len(given) != len(expected) or (spec.get("named") and set(given) != set(expected)):
-        found.append(
-            _("The template “%(name)s” expects %(expected)s values in its text; the message gives %(given)s.")
-            % {**name, "expected": len(expected), "given": len(given)}
+        message = ngettext(
+            "The template “%(name)s” expects %(expected)s value in its text; the message gives %(given)s.",
+            "The template “%(name)s” expects %(expected)s values in its text; the message gives %(given)s.",
+            len(expected),
         )
+        found.append(message % {**name, "expected": len(expected), "given": len(given)})
     for item in spec.get("body") or []:
         text = str(item.get("text", ""))
         if not text.strip():
