@@ -95,6 +95,8 @@ def test_in_the_sandbox_the_family_is_there_and_approved(site, settings):
 
 
 def test_the_test_backend_records_what_was_submitted(site, test_backend):
+    test_backend.templates = []  # the account is played: it holds no template yet
     run("--category", "MARKETING")
     assert {body["name"] for body in test_backend.created} == FAMILY - {"comune_notizia_video"}
     assert all(body["category"] == "MARKETING" for body in test_backend.created)
+    assert {t.status for t in test_backend.templates} == {"PENDING"}

@@ -30,7 +30,9 @@ class TestBackend(BaseBackend):
     calls = []  # (method, args) of every call that is not a send: blocking, media downloads
     sent = []  # one dict per message: to, type, payload (the message object Meta would get), callback_data, wamid
     uploads = []  # one dict per upload: size, mime_type, filename
-    templates = []  # TemplateInfo: what ``list_templates`` answers (templates created here join it)
+    # TemplateInfo: what ``list_templates`` answers (templates created here join it). None: the account is not played,
+    # and ``list_templates`` is not implemented (so the hourly sync skips instead of marking every template deleted).
+    templates = None
     created = []  # the body of every template submitted for approval
     send_calls = 0
     failed_calls = 0
@@ -44,7 +46,7 @@ class TestBackend(BaseBackend):
     def reset(cls):
         with cls.lock:
             cls.calls, cls.sent, cls.uploads, cls.faults = [], [], [], {}
-            cls.templates, cls.created = [], []
+            cls.templates, cls.created = None, []
             cls.send_calls = cls.failed_calls = 0
             cls.fail_with = cls.fatal_after = cls.before_send = None
 
@@ -105,6 +107,8 @@ class TestBackend(BaseBackend):
         return MEDIA_BYTES, "image/jpeg"
 
     def list_templates(self, waba_id):
+        if type(self).templates is None:
+            raise NotImplementedError
         self._record("list_templates", waba_id)
         return list(type(self).templates)
 
@@ -115,7 +119,7 @@ class TestBackend(BaseBackend):
         with cls.lock:
             created = TemplateInfo(**{**template.__dict__, "status": "PENDING", "template_id": f"tpl-{next(cls._ids)}"})
             cls.created.append(template_definition(template))
-            cls.templates.append(created)
+            cls.templates = [*(cls.templates or []), created]
         return created
 
     def upload_template_example(self, content, mime_type, filename="example"):
