@@ -8,9 +8,16 @@ from django.core.management import CommandError, call_command
 
 from tests import media_files
 from wagtail_whatsapp.models import MessageTemplate
+from wagtail_whatsapp.outbound.recommended_family import FAMILY as RECOMMENDED
 
 pytestmark = pytest.mark.django_db
-FAMILY = {"comune_avviso", "comune_notizia_immagine", "comune_notizia_video", "comune_avviso_documento", "comune_evento"}
+FAMILY = {
+    "comune_avviso",
+    "comune_notizia_immagine",
+    "comune_notizia_video",
+    "comune_avviso_documento",
+    "comune_evento",
+}
 
 
 @pytest.fixture
