@@ -8,7 +8,6 @@ from django.core.management import CommandError, call_command
 
 from tests import media_files
 from wagtail_whatsapp.models import MessageTemplate
-from wagtail_whatsapp.outbound.recommended_family import FAMILY as RECOMMENDED
 
 pytestmark = pytest.mark.django_db
 FAMILY = {
