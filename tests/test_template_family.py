@@ -169,3 +169,25 @@ def test_the_old_broadcast_template_moves_into_the_family():
     second_settings = WhatsAppSettings.objects.get(site_id=second.pk)
     assert (first_settings.image_template_id, first_settings.text_template_id) == (image.pk, None)
     assert (second_settings.text_template_id, second_settings.image_template_id) == (text.pk, None)
+
+
+def test_the_confirmation_page_says_which_template_and_that_the_plugin_picked_it(client, sender, site):
+    recommended("comune_avviso")
+    subscribers(site, 2, in_window=0)
+    page = news_page(site, title="Allerta neve")
+    client.force_login(sender)
+    html = client.get(f"/admin/whatsapp/pages/{page.pk}/send/").content.decode()
+    assert 'data-template-choice="picked"' in html and "picked by the plugin" in html
+    assert "<strong data-template-name>comune_avviso</strong>" in html
+
+
+def test_a_test_send_outside_the_window_uses_the_template_of_the_pages_kind(site, test_backend):
+    from wagtail_whatsapp.outbound.broadcasts import send_test_message
+
+    recommended("comune_avviso", "comune_notizia_immagine")
+    send_test_message(news_page(site, title="Solo testo"), "+39 333 999 0001")
+    send_test_message(news_page(site, title="Con foto", image=wagtail_image()), "+39 333 999 0001")
+    text, image = test_backend.sent
+    assert (text["type"], text["payload"]["name"]) == ("template", "comune_avviso")
+    assert (image["type"], image["payload"]["name"]) == ("template", "comune_notizia_immagine")
+    assert image["payload"]["components"][0]["parameters"][0]["type"] == "image"

@@ -130,7 +130,7 @@ class WhatsAppBroadcastMixin(models.Model):
         return Broadcast.objects.filter(page_id=self.pk, created_at__gte=revision.created_at).exists()
 
     def get_whatsapp_template_parameters(self):
-        """Values offered to the broadcast template's parameters (mapped in the site's WhatsApp settings)."""
+        """Values offered to the family's template parameters (page fields; mapped in the site's WhatsApp settings)."""
         url = self.get_whatsapp_url() or ""
         site_root = self.get_site().root_url if self.get_site() else ""
         return {

@@ -105,10 +105,7 @@ class BroadcastSender:
     def _refuse_template(self, broadcast):
         """Before the first Graph call: parameters that do not fit the synced template (Meta would refuse each citizen
         with 132000 or 132012) fail the broadcast at once, with the reason."""
-        spec = (broadcast.template_parameters or {}).get("spec")
-        if broadcast.template is None or spec is None:
-            return False
-        found = template_checks.problems(broadcast.template, spec, broadcast.media or {})
+        found = template_checks.broadcast_problems(broadcast)
         if not found:
             return False
         reason = _("Not sent: the template does not fit this message. %(problems)s") % {"problems": " ".join(found)}

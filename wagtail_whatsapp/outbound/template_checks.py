@@ -85,6 +85,15 @@ def problems(template, spec, media=None):
     return found
 
 
+def broadcast_problems(broadcast):
+    """``problems`` for a started broadcast: its snapshot against its template as synced now (Meta may have changed
+    it since the broadcast started). Empty for a broadcast without a template."""
+    spec = (broadcast.template_parameters or {}).get("spec")
+    if broadcast.template is None or spec is None:
+        return []
+    return problems(broadcast.template, spec, broadcast.media or {})
+
+
 def _describe_missing_media(wanted, name):
     if wanted == "image":
         return _("The template “%(name)s” needs an image, and none goes with this message.") % {"name": name}
