@@ -98,3 +98,15 @@ def test_a_video_with_another_codec_is_refused_on_the_confirmation_page(client, 
     client.force_login(sender)
     html = client.get(confirm_url(page)).content.decode()
     assert "data-problems" in html and "WhatsApp plays only H.264 video" in html
+
+
+def test_a_stored_document_too_large_is_refused_without_being_read(site, monkeypatch):
+    from wagtail_whatsapp.outbound import media
+
+    subscribers(site, 1, in_window=1)
+    document = wagtail_document("Avviso", media_files.padded(media_files.pdf(), 3 * 1024 * 1024), "avviso.pdf")
+    page = news_page(site, title="Avviso grande", document=document)
+    monkeypatch.setitem(media.LIMITS, "application/pdf", 2 * 1024 * 1024)
+    monkeypatch.setattr(media, "read_content", lambda *args, **kwargs: pytest.fail("the file was read"))
+    plan = plan_broadcast(page)
+    assert "The PDF document is 3.0 MB; WhatsApp accepts at most 2 MB." in [str(p) for p in plan.problems]

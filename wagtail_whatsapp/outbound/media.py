@@ -81,6 +81,9 @@ def check_media(source, *, name="", expected=None):
 
     ``expected`` (``"image"``, ``"video"`` or ``"document"``) also refuses a file of another kind.
     """
+    oversized = _oversized(source, name, expected)
+    if oversized is not None:
+        return oversized
     content, name = read_content(source, name)
     mime_type = filetype.guess_mime(content[:HEAD_BYTES]) or ""
     # A PDF goes only where a document is expected (a notice's document), never as an image or a video.
@@ -117,6 +120,31 @@ def check_media(source, *, name="", expected=None):
         return check
     if check.media_type == "video":
         _check_codecs(check, content)
+    return check
+
+
+KIND_LIMITS = {"video": ("video/mp4", "video"), "document": ("application/pdf", "document")}
+
+
+def _oversized(source, name, expected):
+    """A stored file (a Wagtail document) whose size already says it is too large: refused without reading it, so a
+    huge upload is never loaded into memory to render a confirmation page."""
+    if expected not in KIND_LIMITS or isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
+        return None
+    stored = source.file if hasattr(source, "file") and not hasattr(source, "read") else source
+    try:
+        size = int(stored.size)
+    except (AttributeError, OSError, TypeError, ValueError):
+        return None
+    mime_type, kind = KIND_LIMITS[expected]
+    if size <= LIMITS[mime_type]:
+        return None
+    check = MediaCheck(name=name or str(getattr(source, "title", "") or ""), mime_type="", size=size)
+    sizes = {"size": f"{size / MB:.1f}", "limit": f"{LIMITS[mime_type] // MB}"}
+    if kind == "video":
+        check.errors.append(_("The video is %(size)s MB; WhatsApp accepts at most %(limit)s MB.") % sizes)
+    else:
+        check.errors.append(_("The PDF document is %(size)s MB; WhatsApp accepts at most %(limit)s MB.") % sizes)
     return check
 
 
