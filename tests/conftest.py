@@ -143,7 +143,7 @@ def _fresh_webhook_routes():
 
 @pytest.fixture
 def broadcast_template(site):
-    """An approved broadcast template chosen for the site (image header, two body parameters, a URL button)."""
+    """An approved template chosen as the site's image template (image header, two body parameters, a URL button)."""
     from tests.broadcasting import approved_template
 
     return approved_template(site)

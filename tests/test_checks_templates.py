@@ -34,7 +34,7 @@ def test_a_cloud_site_without_whatsapp_settings_is_warned_about(cloud, site):
 
 def test_a_template_still_pending_at_meta_does_not_count(cloud, site):
     whatsapp = WhatsAppSettings.for_site(site)
-    whatsapp.broadcast_template = template(MessageTemplate.Status.APPROVED)
+    whatsapp.text_template = template(MessageTemplate.Status.APPROVED)
     whatsapp.save()
     # Meta paused (or rejected) the template after it was chosen: the next sync changes its status.
     MessageTemplate.objects.update(status=MessageTemplate.Status.PAUSED)
@@ -44,15 +44,23 @@ def test_a_template_still_pending_at_meta_does_not_count(cloud, site):
 def test_only_the_site_without_an_approved_template_is_named(cloud, site):
     other = Site.objects.create(hostname="frazione.example", port=443, root_page=site.root_page)
     whatsapp = WhatsAppSettings.for_site(site)
-    whatsapp.broadcast_template = template(MessageTemplate.Status.APPROVED)
+    whatsapp.text_template = template(MessageTemplate.Status.APPROVED)
     whatsapp.save()
+    # The other site sends from another account: the first site's template is not one it can pick.
+    WhatsAppSettings.objects.create(site=other, waba_id="999999999")
     assert warned_sites(check_broadcast_templates()) == [f"{other.hostname}:443"]
 
 
 def test_every_site_ready_means_no_warning(cloud, site):
     whatsapp = WhatsAppSettings.for_site(site)
-    whatsapp.broadcast_template = template(MessageTemplate.Status.APPROVED)
+    whatsapp.text_template = template(MessageTemplate.Status.APPROVED)
     whatsapp.save()
+    assert check_broadcast_templates() == []
+
+
+def test_an_approved_synced_template_the_plugin_can_pick_is_enough(cloud, site):
+    """Settings → WhatsApp may leave the family blank: the plugin picks an approved synced template by itself."""
+    template(MessageTemplate.Status.APPROVED)
     assert check_broadcast_templates() == []
 
 

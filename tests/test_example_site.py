@@ -177,12 +177,20 @@ def test_cloud_mode_without_secrets_fails_the_check_naming_the_setting(tmp_path)
 
 
 def test_demo_content_has_subscribers_a_template_and_a_sent_broadcast(demo):
-    from wagtail_whatsapp.models import Broadcast, Subscriber, WhatsAppSettings
+    from wagtail_whatsapp.models import Broadcast, Subscriber
+    from wagtail_whatsapp.outbound.template_family import family
 
     site = Site.objects.get(is_default_site=True)
     assert Subscriber.objects.filter(site=site, status="active").count() == 24
-    settings = WhatsAppSettings.for_site(site)
-    assert settings.broadcast_template is not None and settings.broadcast_template.is_approved
+    # The sandbox approves the whole recommended family; the plugin picks one template of each kind by itself.
+    members = family(site)
+    assert {kind: member.template.name for kind, member in members.items()} == {
+        "text": "comune_avviso",
+        "image": "comune_notizia_immagine",
+        "video": "comune_notizia_video",
+        "document": "comune_avviso_documento",
+        "event": "comune_evento",
+    }
     (broadcast,) = Broadcast.objects.all()
     assert broadcast.recipients_count == 24
     assert broadcast.status == "done"  # Huey runs inline in the tests; `make demo` sends it with its consumer
@@ -198,3 +206,33 @@ def test_demo_never_invents_subscribers_for_a_real_number(db, settings):
 
     assert not Subscriber.objects.exists() and not Broadcast.objects.exists()
     assert "only with the sandbox backend" in out.getvalue()
+
+
+def test_the_demo_holds_the_five_kinds_each_sent_with_its_template_in_the_sandbox(
+    demo, django_capture_on_commit_callbacks
+):
+    """A text-only notice, a news with an image, one with a short video, a PDF notice and an event: each goes to the
+    demo's subscribers outside the window with the family's template of its kind, its header filled."""
+    from wagtail_whatsapp.models import SandboxMessage
+    from wagtail_whatsapp.outbound.broadcasts import start_broadcast
+
+    pages = {
+        "text": NewsPage.objects.get(slug="scadenza-tari"),
+        "image": NewsPage.objects.get(slug="chiusura-via-roma"),
+        "video": NewsPage.objects.get(slug="video-parco-giochi"),
+        "document": NewsPage.objects.get(slug="ordinanza-fuochi"),
+        "event": EventPage.objects.get(slug="mercatino-di-natale"),
+    }
+    headers = {"text": None, "image": "image", "video": "video", "document": "document", "event": None}
+    for kind, page in pages.items():
+        SandboxMessage.objects.all().delete()
+        with django_capture_on_commit_callbacks(execute=True):
+            broadcast = start_broadcast(page)
+        assert broadcast.template.name.startswith("comune_") and broadcast.status != "failed", kind
+        templates = [m.body["template"] for m in SandboxMessage.objects.filter(message_type="template")]
+        assert len(templates) == 18, kind  # 24 subscribers, 6 of them inside the window
+        header_types = {
+            next((c["parameters"][0]["type"] for c in t["components"] if c["type"] == "header"), None)
+            for t in templates
+        }
+        assert header_types == {headers[kind]}, kind

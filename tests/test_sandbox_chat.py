@@ -144,3 +144,16 @@ def test_anonymous_is_sent_to_login(client, site):
 def test_page_does_not_exist_with_the_cloud_backend(admin_client, site):
     assert admin_client.get(CHAT_URL).status_code == 404
     assert CHAT_URL not in admin_client.get("/admin/").content.decode()
+
+
+def test_a_message_of_the_recommended_family_reads_as_on_the_phone():
+    from wagtail_whatsapp.models import SandboxMessage
+    from wagtail_whatsapp.sandbox.chat import display_text
+
+    parameters = [
+        {"type": "text", "parameter_name": "servizio", "text": "Esempio Informa"},
+        {"type": "text", "parameter_name": "testo", "text": "Via Roma chiusa — Da lunedì."},
+    ]
+    body = {"template": {"name": "comune_avviso", "components": [{"type": "body", "parameters": parameters}]}}
+    text = display_text(SandboxMessage(message_type="template", body=body))
+    assert "Novità da Esempio Informa:\n\nVia Roma chiusa — Da lunedì.\n\nGrazie per l'attenzione." in text

@@ -26,6 +26,7 @@ DEFAULTS = {
     "VERIFY_TOKEN": "",
     "PHONE_NUMBER_ID": "",
     "WABA_ID": "",
+    "APP_ID": "",  # Meta's app id: only `whatsapp_create_templates` needs it, to upload media headers' examples
     "API_BASE_URL": "https://graph.facebook.com",
     "API_VERSION": "v25.0",
     "MESSAGES_PER_SECOND": 80,

@@ -1,5 +1,5 @@
 """The admin's forms: subscribers (import, one number, erasure, reasons) and the editor's confirmation view
-(the confirm button with the repeat and budget ticks, and the test send)."""
+(the confirm button with the repeat and budget ticks and the choice of media, and the test send)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -67,7 +67,30 @@ class OptionalReasonForm(forms.Form):
     )
 
 
+MEDIA_LABELS = {"image": _("The image"), "video": _("The video"), "document": _("The PDF document")}
+
+
+class MediaChoiceForm(forms.Form):
+    """Which one of the page's media goes (a WhatsApp message carries one): shown when the page has several, sent
+    as a GET so the preview follows the choice."""
+
+    media = forms.ChoiceField(label=_("What goes with the text"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, media_options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["media"].choices = [(kind, MEDIA_LABELS[kind]) for kind in media_options]
+
+
+class ChosenMediaField(forms.ChoiceField):
+    """The media the confirmation page showed, carried by the confirm and test forms (blank: the page's choice)."""
+
+    def __init__(self):
+        choices = [("", "")] + [(kind, kind) for kind in MEDIA_LABELS]
+        super().__init__(choices=choices, required=False, widget=forms.HiddenInput)
+
+
 class ConfirmBroadcastForm(forms.Form):
+    media = ChosenMediaField()
     confirm_repeat = forms.BooleanField(
         label=_("Yes, send this page again to every subscriber"),
         required=False,
@@ -102,6 +125,8 @@ class ConfirmBroadcastForm(forms.Form):
 
 
 class TestSendForm(forms.Form):
+    media = ChosenMediaField()  # the test goes with the media the confirmation page shows
+
     number = forms.CharField(
         label=_("Send a test to"),
         max_length=32,

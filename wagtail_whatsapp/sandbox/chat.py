@@ -21,6 +21,7 @@ from wagtail_whatsapp import conf
 from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.models import SandboxMessage
 from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
+from wagtail_whatsapp.outbound.recommended_family import FAMILY as RECOMMENDED_FAMILY
 from wagtail_whatsapp.sandbox.backend import SANDBOX_TEMPLATE_NAME, sandbox_template
 from wagtail_whatsapp.sandbox.simulate import simulate_inbound_text
 
@@ -69,7 +70,7 @@ def conversations():
 
 
 def _template_text(body):
-    """What a template message reads like on the phone: the sandbox template's body with its parameters filled."""
+    """What a template message reads like on the phone: the body of a template the sandbox approves, filled."""
     template = body.get("template") if isinstance(body.get("template"), dict) else {}
     values, button = {}, ""
     for component in template.get("components") or []:
@@ -81,8 +82,10 @@ def _template_text(body):
                     button = str(parameter.get("text", ""))
                 else:
                     values[str(parameter.get("parameter_name") or index + 1)] = str(parameter.get("text", ""))
-    if template.get("name") == SANDBOX_TEMPLATE_NAME:
-        text = next(c["text"] for c in sandbox_template().components if c["type"] == "BODY")
+    known = {name: body for name, (_kind, _header, body) in RECOMMENDED_FAMILY.items()}
+    known[SANDBOX_TEMPLATE_NAME] = next(c["text"] for c in sandbox_template().components if c["type"] == "BODY")
+    if template.get("name") in known:
+        text = known[template["name"]]
         for name, value in values.items():
             text = text.replace("{{" + name + "}}", value)
     else:
@@ -95,7 +98,7 @@ def display_text(message):
     body = message.body if isinstance(message.body, dict) else {}
     if message.message_type == "template":
         return _template_text(body)
-    if message.message_type in ("image", "video") and not message.text:
+    if message.message_type in ("image", "video", "document") and not message.text:
         return f"[{message.message_type}]"
     return message.text
 
