@@ -65,7 +65,7 @@ def test_yes_and_wait_sends_and_prints_the_counts(site, test_backend):
 def test_refuses_with_the_reason(site, test_backend):
     subscribers(site, 2, in_window=0)
     page = news_page(site)
-    with pytest.raises(CommandError, match="no approved broadcast template"):
+    with pytest.raises(CommandError, match="no approved template"):
         call_command("whatsapp_broadcast", page.pk, "--yes", stdout=StringIO())
     with pytest.raises(CommandError, match="No page with id"):
         call_command("whatsapp_broadcast", 999999, "--yes", stdout=StringIO())

@@ -136,7 +136,9 @@ def test_the_settings_page_offers_one_template_per_kind(admin_client, site):
     assert "broadcast_template" not in html
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the default site that Wagtail's migrations create, even after another transactional test
+# flushed the database.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_old_broadcast_template_moves_into_the_family():
     """A site that was sending with one template keeps sending with it after the upgrade."""
     from django.db import connection

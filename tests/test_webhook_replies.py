@@ -201,7 +201,7 @@ def test_a_claim_without_any_news_is_sent_again_after_the_grace_period(
 def test_a_message_handled_twice_owes_one_reply(webhook, webhook_site_settings, graph, clock):
     write(webhook, "CANCELLAMI", clock)  # from someone not subscribed: no consent record to stop a second goodbye
     InboundMessage.objects.update(processed_at=None, handled_at=None)
-    subscriptions.process_pending_messages(list(InboundMessage.objects.values_list("wamid", flat=True)))
+    subscriptions.process_pending_messages(list(InboundMessage.objects.values_list("pk", flat=True)))
     assert Reply.objects.count() == 1 and len(graph.sent) == 1
 
 
