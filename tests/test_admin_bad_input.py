@@ -89,7 +89,7 @@ def test_the_sweep_finds_every_admin_url_module_of_the_plugin():
     namespaces = {name.split(":")[0] for name in names if ":" in name}
     assert {"wagtail_whatsapp_admin"} <= namespaces
     modeladmin = {name for name in names if name.endswith("_modeladmin_index")}
-    assert len(modeladmin) == 5 and "wagtailsettings:edit" in names
+    assert len(modeladmin) == 6 and "wagtailsettings:edit" in names
     assert "wagtail_whatsapp_admin:broadcast_control" in names and len(names) >= 25
 
 

@@ -24,6 +24,7 @@ LISTS = {
     "consent log": "wagtail_whatsapp_consentrecord_modeladmin_index",
     "broadcasts": "wagtail_whatsapp_broadcast_modeladmin_index",
     "templates": "wagtail_whatsapp_messagetemplate_modeladmin_index",
+    "replies": "wagtail_whatsapp_reply_modeladmin_index",
 }
 # What a curious user would try: one digit, the operator, the tail, the whole number typed in several ways.
 PROBES = ["3", "348", "349", "4511", "+39 348 123 4511", "00393481234511"]
