@@ -85,15 +85,18 @@ def backend_class():
 
 
 def app_secrets():
-    """The app secrets as a list: several are accepted so a secret can be rotated without downtime."""
+    """The app secrets as a list, the newest first: several are accepted so a secret can be rotated without downtime.
+
+    A list, or one string with the secrets separated by commas (``"new,old"``), as an environment variable holds them.
+    """
     value = get("APP_SECRET")
     if isinstance(value, str):
-        values = [value]
+        values = value.split(",")
     elif isinstance(value, (list, tuple)):
         values = list(value)
     else:
         return []
-    return [secret for secret in values if isinstance(secret, str) and secret]
+    return [secret.strip() for secret in values if isinstance(secret, str) and secret.strip()]
 
 
 def missing_cloud_settings():
