@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 # Wagtail 8 makes the page model swappable (WAGTAIL_PAGE_MODEL, set to wagtailcore.Page unless a site swaps it);
-# Wagtail 7 has no such setting. 0094 is the last wagtailcore migration Wagtail 7.0 has: everything used here exists.
+# Wagtail 7 has no such setting. 0094 is a wagtailcore migration both have, and everything used here exists by then.
 PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.Page")
 
 
