@@ -135,3 +135,12 @@ def test_anonymous_is_sent_to_login(client, site):
 def test_page_does_not_exist_with_the_cloud_backend(admin_client, site):
     assert admin_client.get(CHAT_URL).status_code == 404
     assert CHAT_URL not in admin_client.get("/admin/").content.decode()
+
+
+def test_the_sandbox_needs_no_number_from_meta(site, settings):
+    # A new site trying the sandbox has no Meta account, hence no PHONE_NUMBER_ID: the sandbox number stands in.
+    settings.WAGTAIL_WHATSAPP = {"BACKEND": "sandbox", "APP_SECRET": "an-app-secret", "VERIFY_TOKEN": "a-token"}
+    call_command("whatsapp_simulate_inbound", "+393331234567", "ISCRIVIMI")
+    assert Subscriber.objects.get().status == "active"
+    welcome = SandboxMessage.objects.get(direction="out")
+    assert welcome.phone_number_id == "100000000000001" and welcome.recipient == "+393331234567"

@@ -99,6 +99,18 @@ def app_secrets():
     return [secret.strip() for secret in values if isinstance(secret, str) and secret.strip()]
 
 
+# The sandbox needs no number from Meta: without PHONE_NUMBER_ID its messages and webhooks carry this made-up id.
+SANDBOX_PHONE_NUMBER_ID = "100000000000001"
+
+
+def default_phone_number_id():
+    """The number messages go out from when a site's WhatsApp settings name none (``PHONE_NUMBER_ID``)."""
+    value = get("PHONE_NUMBER_ID")
+    if not value and is_sandbox_backend():
+        return SANDBOX_PHONE_NUMBER_ID
+    return value
+
+
 def missing_cloud_settings():
     """Names of the settings the cloud backend cannot work without."""
     missing = []
