@@ -21,6 +21,7 @@ def site(db):
     root = Page.get_first_root_node()
     for placeholder in root.get_children().filter(slug="home"):
         placeholder.delete()
+    root.refresh_from_db()  # its child count changed; treebeard 4 (Wagtail 7) would add after a deleted child
     home = root.add_child(instance=HomePage(title="Comune di Esempio", slug="home"))
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
