@@ -130,6 +130,7 @@ def test_a_missing_variable_is_named_by_check_never_a_key_error(town):
     result = manage(town, "check", env={}, check=False)
     assert result.returncode != 0
     assert "WAGTAIL_WHATSAPP['ACCESS_TOKEN'] is required by the cloud backend" in result.stderr
+    assert "Set WHATSAPP_ACCESS_TOKEN in the environment" in result.stderr  # the variable the documented settings read
     assert "KeyError" not in result.stderr and "Traceback" not in result.stderr
 
 
