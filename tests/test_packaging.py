@@ -46,9 +46,9 @@ def wheel_metadata(wheel):
 
 
 def matrix_cells():
-    """(python, Django, Wagtail) of every cell of .ci/test-matrix, e.g. ("3.11", "5.2", "7.3")."""
+    """(python, Django, Wagtail, Huey) of every cell of .ci/test-matrix, e.g. ("3.11", "5.2", "7.3", "2.5")."""
     rows = re.findall(
-        r'^  "\w[\w.]*\s+(\d\.\d+)\s+([\d.]+)\.\*\s+([\d.]+)\.\*\s+[\d.]+\.\*"$', MATRIX.read_text(), re.M
+        r'^  "\w[\w.]*\s+(\d\.\d+)\s+([\d.]+)\.\*\s+([\d.]+)\.\*\s+([\d.]+)\.\*"$', MATRIX.read_text(), re.M
     )
     assert rows, "no cell found in .ci/test-matrix"
     return rows
@@ -66,9 +66,9 @@ def test_wheel_metadata_is_complete_and_true_to_the_tested_versions(wheel):
     assert "setuptools>=77" in " ".join(metadata.get_all("Requires-Dist"))
 
     classifiers = set(metadata.get_all("Classifier"))
-    tested_pythons = {python for python, _, _ in matrix_cells()}
-    tested_djangos = {django for _, django, _ in matrix_cells()}
-    tested_wagtails = {wagtail.split(".")[0] for _, _, wagtail in matrix_cells()}
+    tested_pythons = {python for python, _, _, _ in matrix_cells()}
+    tested_djangos = {django for _, django, _, _ in matrix_cells()}
+    tested_wagtails = {wagtail.split(".")[0] for _, _, wagtail, _ in matrix_cells()}
     claimed = {c.rsplit(" :: ", 1)[1] for c in classifiers if re.match(r"Programming Language :: Python :: 3\.\d+$", c)}
     assert claimed == tested_pythons
     assert {c.rsplit(" :: ", 1)[1] for c in classifiers if re.match(r"Framework :: Django :: \d", c)} == tested_djangos
@@ -79,8 +79,10 @@ def test_wheel_metadata_is_complete_and_true_to_the_tested_versions(wheel):
     newest_django = max(tested_djangos, key=lambda v: tuple(map(int, v.split("."))))
     major, minor = map(int, newest_django.split("."))
     assert f"Django<{major}.{minor + 1},>=5.2" in requires  # the pin stops where the matrix stops
-    oldest_wagtail = min((w for _, _, w in matrix_cells()), key=lambda v: tuple(map(int, v.split("."))))
+    oldest_wagtail = min((w for _, _, w, _ in matrix_cells()), key=lambda v: tuple(map(int, v.split("."))))
     assert any(r.startswith("wagtail<9,>=" + oldest_wagtail) for r in requires)
+    oldest_huey = min((h for _, _, _, h in matrix_cells()), key=lambda v: tuple(map(int, v.split("."))))
+    assert f"huey>={oldest_huey}" in requires  # the floor is tested too
 
 
 def test_sdist_builds_without_warnings_and_ships_no_half_test_suite(tmp_path):
