@@ -9,7 +9,7 @@ MANAGE := $(PY) example_site/manage.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade "pip>=24" "setuptools>=68" wheel
+	$(PIP) install --upgrade "pip>=24" "setuptools>=77" wheel
 
 # Stamps reinstall when the package metadata changes.
 $(VENV)/.installed-demo: setup.cfg pyproject.toml example_site/requirements.txt | $(PY)
