@@ -8,19 +8,19 @@ MANAGE := $(PY) example_site/manage.py
 # it a random key of its own, kept in example_site/var/.
 DEMO := DJANGO_DEBUG=1 $(MANAGE)
 
-.PHONY: demo test test-scale lint messages clean browser screenshots system-packages
+.PHONY: demo test test-scale test-matrix lint messages clean browser screenshots system-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade "pip>=24" "setuptools>=68" wheel
+	$(PIP) install --upgrade "pip>=24" "setuptools>=77" wheel
 
 # Stamps reinstall when the package metadata changes.
-$(VENV)/.installed-demo: setup.cfg pyproject.toml | $(PY)
-	$(PIP) install -e ".[example]"
+$(VENV)/.installed-demo: setup.cfg pyproject.toml example_site/requirements.txt | $(PY)
+	$(PIP) install -e . -r example_site/requirements.txt
 	touch $@
 
-$(VENV)/.installed-test: setup.cfg pyproject.toml | $(PY)
-	$(PIP) install -e ".[test,example]"
+$(VENV)/.installed-test: setup.cfg pyproject.toml example_site/requirements.txt | $(PY)
+	$(PIP) install -e ".[test]" -r example_site/requirements.txt
 	touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo
@@ -39,6 +39,11 @@ lint: $(VENV)/.installed-test
 test: lint system-packages
 	$(DEMO) makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# The oldest and the newest supported Python, Django and Wagtail, each in its own virtualenv under .matrix/ (the
+# suite without the slow, browser and scale tests); prints a table. Pythons come from the PATH, pyenv or uv.
+test-matrix:
+	bash .ci/test-matrix
 
 # PostgreSQL and Redis, installed from Debian's packages when missing and started on localhost for the run.
 test-scale: $(VENV)/.installed-test
@@ -61,4 +66,4 @@ messages: $(VENV)/.installed-test
 	cd wagtail_whatsapp && DJANGO_DEBUG=1 ../$(PY) ../example_site/manage.py compilemessages -l it
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info example_site/var
+	rm -rf $(VENV) .matrix build dist *.egg-info example_site/var

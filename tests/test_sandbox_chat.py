@@ -157,3 +157,12 @@ def test_a_message_of_the_recommended_family_reads_as_on_the_phone():
     body = {"template": {"name": "comune_avviso", "components": [{"type": "body", "parameters": parameters}]}}
     text = display_text(SandboxMessage(message_type="template", body=body))
     assert "Novità da Esempio Informa:\n\nVia Roma chiusa — Da lunedì.\n\nGrazie per l'attenzione." in text
+
+
+def test_the_sandbox_needs_no_number_from_meta(site, settings):
+    # A new site trying the sandbox has no Meta account, hence no PHONE_NUMBER_ID: the sandbox number stands in.
+    settings.WAGTAIL_WHATSAPP = {"BACKEND": "sandbox", "APP_SECRET": "an-app-secret", "VERIFY_TOKEN": "a-token"}
+    call_command("whatsapp_simulate_inbound", "+393331234567", "ISCRIVIMI")
+    assert Subscriber.objects.get().status == "active"
+    welcome = SandboxMessage.objects.get(direction="out")
+    assert welcome.phone_number_id == "100000000000001" and welcome.recipient == "+393331234567"

@@ -35,7 +35,7 @@ def check_settings(app_configs=None, **kwargs):
             messages.append(
                 Error(
                     f"WAGTAIL_WHATSAPP['{name}'] is required by the cloud backend and is not set.",
-                    hint=f"Set it from the environment (the example site reads WHATSAPP_{name}).",
+                    hint=f"Set WHATSAPP_{name} in the environment: the settings of docs/installation.md read it.",
                     id="wagtail_whatsapp.E002",
                 )
             )

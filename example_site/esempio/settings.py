@@ -152,13 +152,6 @@ def whatsapp_env(name, sandbox_default=""):
     return os.environ.get(f"WHATSAPP_{name}", sandbox_default if SANDBOX else "")
 
 
-def app_secrets():
-    # Several comma-separated secrets let a town rotate its app secret without downtime.
-    value = whatsapp_env("APP_SECRET", "sandbox-app-secret")
-    secrets = [item.strip() for item in value.split(",") if item.strip()]
-    return secrets[0] if len(secrets) == 1 else secrets
-
-
 def messages_per_second():
     value = os.environ.get("WHATSAPP_MESSAGES_PER_SECOND", "80")
     try:
@@ -181,7 +174,7 @@ def messaging_limit():
 WAGTAIL_WHATSAPP = {
     "BACKEND": WHATSAPP_BACKEND,
     "ACCESS_TOKEN": whatsapp_env("ACCESS_TOKEN", "sandbox-access-token"),
-    "APP_SECRET": app_secrets(),
+    "APP_SECRET": whatsapp_env("APP_SECRET", "sandbox-app-secret"),  # "new,old" while rotating: the plugin splits it
     "VERIFY_TOKEN": whatsapp_env("VERIFY_TOKEN", "sandbox-verify-token"),
     "PHONE_NUMBER_ID": whatsapp_env("PHONE_NUMBER_ID", "100000000000001"),
     "WABA_ID": whatsapp_env("WABA_ID", "200000000000001"),

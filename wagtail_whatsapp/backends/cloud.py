@@ -49,7 +49,7 @@ class CloudBackend(BaseBackend):
         timeouts=None,
         **options,
     ):
-        super().__init__(phone_number_id=phone_number_id or conf.get("PHONE_NUMBER_ID"), **options)
+        super().__init__(phone_number_id=phone_number_id or conf.default_phone_number_id(), **options)
         self.concurrency = concurrency or conf.send_concurrency()
         self._access_token = access_token if access_token is not None else conf.get("ACCESS_TOKEN")
         self.base_url = (base_url or conf.get("API_BASE_URL")).rstrip("/")

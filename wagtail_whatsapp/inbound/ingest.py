@@ -60,7 +60,7 @@ def connect_routes_cache():
 def site_ids_for(phone_number_ids):
     """phone_number_id → site id (``WhatsAppSettings.site_ids_for_numbers``), cached for ``ROUTES_TTL`` seconds."""
     wanted = frozenset(number_id for number_id in phone_number_ids if number_id)
-    key = (wanted, conf.get("PHONE_NUMBER_ID"))
+    key = (wanted, conf.default_phone_number_id())
     now = time.monotonic()
     with _routes_lock:
         cached = _routes_cache.get(key)

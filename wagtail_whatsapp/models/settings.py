@@ -232,14 +232,14 @@ class WhatsAppSettings(BaseSiteSetting):
     @property
     def sending_number_id(self):
         """The phone_number_id the site's messages go out from (and its webhooks carry): its own, else the default
-        number of ``WAGTAIL_WHATSAPP['PHONE_NUMBER_ID']``."""
-        return self.phone_number_id or conf.get("PHONE_NUMBER_ID")
+        number of ``WAGTAIL_WHATSAPP['PHONE_NUMBER_ID']`` (the sandbox has one of its own when that is unset)."""
+        return self.phone_number_id or conf.default_phone_number_id()
 
     @classmethod
     def site_ids_sending_from(cls, phone_number_id):
         """Ids of the sites whose messages go out from ``phone_number_id`` (Meta's limits are the number's)."""
         configured = dict(cls.objects.values_list("site_id", "phone_number_id"))
-        default = conf.get("PHONE_NUMBER_ID")
+        default = conf.default_phone_number_id()
         sites = Site.objects.values_list("pk", flat=True)
         return [site_id for site_id in sites if (configured.get(site_id) or default) == phone_number_id]
 
@@ -252,7 +252,7 @@ class WhatsAppSettings(BaseSiteSetting):
         if not wanted:
             return {}
         routes = dict(cls.objects.filter(phone_number_id__in=wanted).values_list("phone_number_id", "site_id"))
-        default_id = conf.get("PHONE_NUMBER_ID")
+        default_id = conf.default_phone_number_id()
         if default_id in wanted and default_id not in routes:
             default_site_id = Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
             if default_site_id is not None:

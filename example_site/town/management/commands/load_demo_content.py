@@ -145,6 +145,7 @@ class Command(BaseCommand):
             for placeholder in root.get_children().filter(slug="home"):
                 if placeholder.specific_class is Page:
                     placeholder.delete()
+            root.refresh_from_db()  # its child count changed; treebeard 4 (Wagtail 7) would add after a deleted child
             home = root.add_child(
                 instance=HomePage(
                     title="Comune di Esempio",
