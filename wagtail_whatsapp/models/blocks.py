@@ -2,7 +2,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class BlockedNumber(models.Model):
+class KeptIdentityHash(models.Model):
+    """A citizen remembered after erasure by a keyed hash only (of the number, or of the WhatsApp user id): never the
+    number itself. ``subscribers/identities.py`` makes the hashes."""
+
+    site = models.ForeignKey("wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
+    number_hash = models.CharField(_("number hash"), max_length=64)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.number_hash[:12]
+
+
+class BlockedNumber(KeptIdentityHash):
     """A block that must outlive the subscriber's data: only keyed hashes of the number and of the WhatsApp user id
     are kept (GDPR art. 17).
 
@@ -10,8 +24,6 @@ class BlockedNumber(models.Model):
     ``subscribers/identities.py`` makes the hashes; ``blocking.is_blocked`` reads them.
     """
 
-    site = models.ForeignKey("wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
-    number_hash = models.CharField(_("number hash"), max_length=64)
     created_at = models.DateTimeField(_("blocked at"), auto_now_add=True)
 
     class Meta:
@@ -21,11 +33,8 @@ class BlockedNumber(models.Model):
             models.UniqueConstraint(fields=["site", "number_hash"], name="wagtail_whatsapp_blocked_number_once"),
         ]
 
-    def __str__(self):
-        return self.number_hash[:12]
 
-
-class OptedOutNumber(models.Model):
+class OptedOutNumber(KeptIdentityHash):
     """A citizen who wrote CANCELLAMI, kept as a keyed hash of their number or WhatsApp user id (as ``BlockedNumber``):
     it outlives erasure, so an old list imported later cannot subscribe them again without their consent.
 
@@ -33,8 +42,6 @@ class OptedOutNumber(models.Model):
     (a fresh consent). ``subscribers/opt_outs.py`` writes and reads it.
     """
 
-    site = models.ForeignKey("wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
-    number_hash = models.CharField(_("number hash"), max_length=64)
     created_at = models.DateTimeField(_("opted out at"), auto_now_add=True)
 
     class Meta:
@@ -43,6 +50,3 @@ class OptedOutNumber(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["site", "number_hash"], name="wagtail_whatsapp_opted_out_once"),
         ]
-
-    def __str__(self):
-        return self.number_hash[:12]
