@@ -250,3 +250,14 @@ def test_recovery_runs_every_half_minute(monkeypatch):
     from wagtail_whatsapp.inbound.event_claims import CLAIM_TIMEOUT
 
     assert CLAIM_TIMEOUT.total_seconds() + planned[0]["delay"] <= 60
+
+
+def test_the_replies_list_masks_a_user_id_like_a_number(client, site, whatsapp_user):
+    user_id = "US.13491208655302741918"
+    message = InboundMessage.objects.create(
+        site=site, wamid="wamid.user-id-only", wa_user_id=user_id, text="ISCRIVIMI", sent_at=timezone.now()
+    )
+    Reply.objects.create(site=site, message=message, kind=Reply.Kind.WELCOME, status=Reply.Status.FAILED)
+    client.force_login(whatsapp_user("view_reports"))
+    html = client.get(reverse("wagtail_whatsapp_reply_modeladmin_index")).content.decode()
+    assert user_id not in html and "US.•" in html and user_id[-3:] in html

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_whatsapp.ids import parse_id
-from wagtail_whatsapp.numbers import mask_number
+from wagtail_whatsapp.numbers import mask_identity
 
 
 class Reply(models.Model):
@@ -99,5 +99,4 @@ class Reply(models.Model):
 
     @property
     def masked_recipient(self):
-        recipient = self.recipient
-        return mask_number(recipient) if recipient.isdigit() else recipient
+        return mask_identity(self.recipient)
