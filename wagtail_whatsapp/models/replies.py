@@ -2,11 +2,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wagtail_whatsapp.ids import parse_id
+from wagtail_whatsapp.ids import CallbackDataMixin
 from wagtail_whatsapp.numbers import mask_identity
 
 
-class Reply(models.Model):
+class Reply(CallbackDataMixin, models.Model):
     """An answer the town owes a citizen (the welcome with the policy and privacy links, the goodbye...).
 
     Recorded in the same transaction as what asked for it (the consent record), then sent once by a task that claims
@@ -68,17 +68,6 @@ class Reply(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.pk}"
-
-    @property
-    def callback_data(self):
-        return f"{self.CALLBACK_PREFIX}{self.pk}"
-
-    @classmethod
-    def pk_from_callback_data(cls, callback_data):
-        """The reply's id in the callback data Meta echoed, or None (not a reply's, or tampered with)."""
-        if not isinstance(callback_data, str) or not callback_data.startswith(cls.CALLBACK_PREFIX):
-            return None
-        return parse_id(callback_data[len(cls.CALLBACK_PREFIX) :])
 
     @property
     def recipient(self):
