@@ -4,9 +4,9 @@ the recommended Italian template family to Meta for approval; names Meta already
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from wagtail.models import Site
 
 from wagtail_whatsapp.backends.base import WhatsAppError
+from wagtail_whatsapp.management.sites import site_from_option
 from wagtail_whatsapp.outbound.recommended_family import CATEGORIES
 from wagtail_whatsapp.outbound.template_submission import SubmissionError, submit_recommended_family
 
@@ -33,9 +33,7 @@ class Command(BaseCommand):
             )
 
     def handle(self, *args, category, site, waba_id, example_image, example_video, example_document, **options):
-        site_obj = Site.objects.filter(pk=site).first() if site else Site.objects.filter(is_default_site=True).first()
-        if site_obj is None:
-            raise CommandError(f"No site with id {site}." if site else "There is no default site.")
+        site_obj = site_from_option(site)
         examples = {}
         for header_format, path in (("IMAGE", example_image), ("VIDEO", example_video), ("DOCUMENT", example_document)):
             if path is not None:
