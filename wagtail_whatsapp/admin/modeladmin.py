@@ -113,6 +113,9 @@ class InboxAdmin(ReadOnlyModelAdmin):
     search_fields = ("text",)
     number_fields = ("phone_number", "wa_user_id", "wamid")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_moderation()
+
     def sender(self, obj):
         # Always masked in the list: moderators judge content, not numbers (the message page follows the permission).
         return obj.masked_sender

@@ -16,7 +16,7 @@ from wagtail.models import Site
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.inbound import events, tasks
 from wagtail_whatsapp.inbound.payload_bounds import bounded, storable
-from wagtail_whatsapp.inbound.subscriptions import find_subscriber
+from wagtail_whatsapp.inbound.subscriptions import find_subscriber, intent_of
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, WhatsAppSettings
 from wagtail_whatsapp.numbers import mask_number
 
@@ -121,12 +121,27 @@ def _store_messages(messages, routes, result):
             payload=bounded(message.raw),  # the message object only: profile names live in value.contacts, not here
             sent_at=message.timestamp,
         )
+    _read_intents(new.values())
     stored = _create(InboundMessage, new, result)
     result.messages += len(stored)
     if stored:
         # The task carries row ids, never wamids (Meta's spell out the number): erasing the rows empties the queue.
         stored = InboundMessage.objects.filter(wamid__in=stored).values_list("pk", flat=True)
         tasks.process_inbound_messages(sorted(stored))
+
+
+def _read_intents(messages):
+    """Mark the keywords (ISCRIVIMI, "vorrei cancellarmi"...) before they are stored: they are for the consent log,
+    never for the moderators' inbox, not even for the moment before the task handles them. One query per POST."""
+    site_ids = {message.site_id for message in messages if message.text}
+    if not site_ids:
+        return
+    settings = {s.site_id: s for s in WhatsAppSettings.objects.filter(site_id__in=site_ids).select_related("site")}
+    for site in Site.objects.filter(pk__in=site_ids - settings.keys()):
+        settings[site.pk] = WhatsAppSettings.for_site(site)  # a fresh install: the defaults, as the task will use
+    for message in messages:
+        if message.text:
+            message.keyword_action = intent_of(settings[message.site_id], message) or ""
 
 
 def _store_statuses(statuses, routes, result):

@@ -41,6 +41,7 @@ DUE_BATCH = 200
 TEXTS = {
     Reply.Kind.WELCOME: "welcome_message",
     Reply.Kind.GOODBYE: "goodbye_message",
+    Reply.Kind.NOT_SUBSCRIBED: "not_subscribed_message",
     Reply.Kind.ALREADY_SUBSCRIBED: "already_subscribed_message",
     Reply.Kind.NOTICE: "notice_message",
 }

@@ -1,9 +1,11 @@
 """Keywords → subscribers, consent records and replies. Runs in Huey tasks, one stored message at a time.
 
-What the town promises (service.md): ISCRIVIMI subscribes and gets a welcome with the policy and privacy links;
-CANCELLAMI unsubscribes at once with a confirmation; the number answers nothing else (an optional notice at most once
-every N days); blocked numbers get nothing and cannot re-subscribe. Every subscribe and unsubscribe leaves a consent
-record with the message's wamid and text and the policy and privacy revisions live at that moment.
+What the town promises (service.md): ISCRIVIMI (or "vorrei iscrivermi": inbound/intents.py) subscribes and gets a
+welcome with the policy and privacy links; CANCELLAMI unsubscribes at once with a confirmation, and a number that was
+not subscribed is told so (or nothing, as the town chooses); the number answers nothing else (an optional notice at
+most once every N days); blocked numbers get nothing and cannot re-subscribe. Every subscribe and unsubscribe leaves
+a consent record with the message's wamid and text and the policy and privacy revisions live at that moment; a
+CANCELLAMI that changes nothing leaves none.
 """
 
 import datetime
@@ -13,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from wagtail_whatsapp import conf, signals
-from wagtail_whatsapp.inbound import event_claims, keywords, owed_replies, replies
+from wagtail_whatsapp.inbound import event_claims, intents, owed_replies, replies
 from wagtail_whatsapp.inbound.event_values import TEXT_TYPES
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.models import (
@@ -85,9 +87,7 @@ def handle_message(message):
     for kept in (BlockedNumber, OptedOutNumber):
         identities.link_hashes(kept, site, message.phone_number, message.wa_user_id)
 
-    action = None
-    if message.message_type in TEXT_TYPES:
-        action = keywords.match(message.text, settings.subscribe_keywords, settings.unsubscribe_keywords)
+    action = intent_of(settings, message)
     if action and ConsentRecord.objects.filter(message_wamid=message.wamid).exists():
         # Handled before, by a worker that stopped before marking it done: the consent log already has it.
         logger.info("WhatsApp: keyword message %s was already applied", message.pk)
@@ -95,20 +95,28 @@ def handle_message(message):
         # An older ISCRIVIMI or CANCELLAMI handled late (Meta delivered it out of order, or it is retried after a
         # fault) never undoes what the citizen asked for afterwards.
         logger.info("WhatsApp: keyword message %s is older than the last change; ignored", message.pk)
-    elif action == keywords.SUBSCRIBE:
+    elif action == intents.SUBSCRIBE:
         subscriber = subscribe(settings, message, subscriber)
-    elif action == keywords.UNSUBSCRIBE:
+    elif action == intents.UNSUBSCRIBE:
         unsubscribe(settings, message, subscriber)
     else:
         maybe_send_notice(settings, message, subscriber)
 
-    if action:
-        message.keyword_action = action
+    # Ingest read the intent already (keywords never reach the inbox); the settings may have changed since.
+    changed = message.keyword_action != (action or "") or subscriber is not None
+    message.keyword_action = action or ""
     if subscriber is not None:
         message.subscriber = subscriber
-    if action or subscriber is not None:
+    if changed:
         message.save(update_fields=["keyword_action", "subscriber"])
     send_signal(signals.message_received, InboundMessage, message=message, site=site, subscriber=subscriber)
+
+
+def intent_of(settings, message):
+    """``intents.SUBSCRIBE``, ``intents.UNSUBSCRIBE`` or None: what a stored message asks of the site."""
+    if message.message_type not in TEXT_TYPES:
+        return None
+    return intents.for_settings(settings, message.text)
 
 
 def _overtaken(subscriber, message):
@@ -124,7 +132,7 @@ def _overtaken(subscriber, message):
     later = others.filter(
         sent_at__gt=message.sent_at,
         processed_at__isnull=False,
-        keyword_action__in=[keywords.SUBSCRIBE, keywords.UNSUBSCRIBE],
+        keyword_action__in=[intents.SUBSCRIBE, intents.UNSUBSCRIBE],
     )
     return later.exists()
 
@@ -228,7 +236,8 @@ def _answer_already_subscribed(settings, message, subscriber):
 
 
 def unsubscribe(settings, message, subscriber):
-    """CANCELLAMI: unsubscribe at once and confirm. Someone not subscribed still gets the confirmation."""
+    """CANCELLAMI: unsubscribe at once and confirm. Someone not subscribed (never, or no longer) is told so, and
+    leaves no consent record nor subscriber row: nothing changed to prove."""
     if is_blocked(settings, message, subscriber):
         return
     # Remembered as a hash whatever happens next (even erasure): no list brings them back without their consent.
@@ -238,7 +247,7 @@ def unsubscribe(settings, message, subscriber):
         message.wa_user_id or getattr(subscriber, "wa_user_id", ""),
     )
     if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-        owed_replies.queue(owed_replies.owe(settings, Reply.Kind.GOODBYE, message, subscriber))
+        owed_replies.queue(owed_replies.owe(settings, Reply.Kind.NOT_SUBSCRIBED, message, subscriber))
         return
     with transaction.atomic():
         subscriber.status = Subscriber.Status.UNSUBSCRIBED

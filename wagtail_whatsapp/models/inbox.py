@@ -5,6 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_whatsapp.numbers import mask_sender
 
 
+class InboundMessageQuerySet(models.QuerySet):
+    def for_moderation(self):
+        """What moderators read: every message but the keywords (ISCRIVIMI, "vorrei cancellarmi"...), which the
+        consent log keeps. The inbox, its counts and its queue all start here."""
+        return self.filter(keyword_action=InboundMessage.Action.NONE)
+
+
 class InboundMessage(models.Model):
     """A message a citizen sent to the town's number, stored once per wamid (Meta retries and duplicates)."""
 
@@ -62,6 +69,8 @@ class InboundMessage(models.Model):
     )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
     moderation_note = models.TextField(_("moderation note"), blank=True)
+
+    objects = InboundMessageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("received message")

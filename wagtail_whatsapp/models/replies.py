@@ -18,6 +18,7 @@ class Reply(CallbackDataMixin, models.Model):
     class Kind(models.TextChoices):
         WELCOME = "welcome", _("Welcome")
         GOODBYE = "goodbye", _("Goodbye")
+        NOT_SUBSCRIBED = "not_subscribed", _("Not subscribed")
         ALREADY_SUBSCRIBED = "already_subscribed", _("Already subscribed")
         NOTICE = "notice", _("Notice")
 

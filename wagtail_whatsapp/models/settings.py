@@ -12,6 +12,7 @@ from wagtail_whatsapp.models.settings_defaults import (
     DEFAULT_ALREADY_SUBSCRIBED,
     DEFAULT_FUNDRAISING_WORDS,
     DEFAULT_GOODBYE,
+    DEFAULT_NOT_SUBSCRIBED,
     DEFAULT_NOTICE,
     DEFAULT_OFFENSIVE_WORDS,
     DEFAULT_PROMOTION_WORDS,
@@ -75,6 +76,14 @@ class WhatsAppSettings(BaseSiteSetting):
         default=DEFAULT_UNSUBSCRIBE_KEYWORDS,
         help_text=_("One per line. Case, accents, spaces and punctuation are ignored."),
     )
+    understand_phrasings = models.BooleanField(
+        _("understand common phrasings"),
+        default=True,
+        help_text=_(
+            "Also understand “vorrei iscrivermi”, “cancellatemi”, “non voglio più ricevere messaggi” and keywords "
+            "with a typo. Questions are never taken for a keyword. Off: only the keywords above, as written."
+        ),
+    )
     welcome_message = models.TextField(
         _("welcome message"),
         default=DEFAULT_WELCOME,
@@ -84,6 +93,14 @@ class WhatsAppSettings(BaseSiteSetting):
         ),
     )
     goodbye_message = models.TextField(_("goodbye message"), default=DEFAULT_GOODBYE)
+    not_subscribed_message = models.TextField(
+        _("“not subscribed” message"),
+        default=DEFAULT_NOT_SUBSCRIBED,
+        blank=True,
+        help_text=_(
+            "Sent to a number that asks to unsubscribe without being subscribed. Leave empty to answer nothing."
+        ),
+    )
     already_subscribed_message = models.TextField(
         _("“already subscribed” message"),
         default=DEFAULT_ALREADY_SUBSCRIBED,

@@ -18,6 +18,10 @@ DEFAULT_GOODBYE = (
     "Sei stato cancellato dal servizio WhatsApp di {service_name}. Non riceverai più messaggi.\n"
     "Per iscriverti di nuovo scrivi {subscribe_keyword}."
 )
+DEFAULT_NOT_SUBSCRIBED = (
+    "Non risultavi iscritto al servizio WhatsApp di {service_name}: non c'è niente da cancellare e non riceverai "
+    "messaggi.\nPer iscriverti scrivi {subscribe_keyword}."
+)
 DEFAULT_ALREADY_SUBSCRIBED = (
     "Sei già iscritto al servizio WhatsApp di {service_name}. Per cancellarti scrivi {unsubscribe_keyword}."
 )
@@ -123,4 +127,7 @@ DEFAULT_FUNDRAISING_WORDS = "\n".join(
     ]
 )
 
-DEFAULT_NOTICE = "Questo numero non risponde ai messaggi. Per contattare il Comune usa i recapiti sul sito: {site_url}"
+DEFAULT_NOTICE = (
+    "Questo numero non risponde ai messaggi. Per ricevere le notizie del Comune scrivi {subscribe_keyword}, per non "
+    "riceverle più scrivi {unsubscribe_keyword}.\nPer contattare il Comune usa i recapiti sul sito: {site_url}"
+)

@@ -14,13 +14,18 @@ SETTINGS_PANELS = TabbedInterface(
                     heading=_("Number"),
                 ),
                 MultiFieldPanel(
-                    [FieldPanel("subscribe_keywords"), FieldPanel("unsubscribe_keywords")],
+                    [
+                        FieldPanel("subscribe_keywords"),
+                        FieldPanel("unsubscribe_keywords"),
+                        FieldPanel("understand_phrasings"),
+                    ],
                     heading=_("Keywords"),
                 ),
                 MultiFieldPanel(
                     [
                         FieldPanel("welcome_message"),
                         FieldPanel("goodbye_message"),
+                        FieldPanel("not_subscribed_message"),
                         FieldPanel("already_subscribed_message"),
                         FieldPanel("notice_enabled"),
                         FieldPanel("notice_message"),
