@@ -7,6 +7,7 @@ any other page, and ``whatsapp_setup`` never rewrites a page that exists.
 
 from django.utils.html import escape, format_html
 
+from wagtail_whatsapp import conf
 from wagtail_whatsapp.pages.join_links import for_settings
 
 MODERATION_RULES = [
@@ -60,9 +61,20 @@ def values(settings, html=True):
         "contacts": contacts_sentence(settings),
         "dpo": quote(settings.dpo_contact),
         # What retention (subscribers/retention.py) actually does with these settings.
-        "inbox_days": max(1, settings.inbox_retention_days),
-        "delivery_days": max(1, settings.delivery_retention_days),
+        "inbox_days": days(settings.inbox_retention_days),
+        "delivery_days": days(settings.delivery_retention_days),
     }
+
+
+def days(setting):
+    """A retention setting as citizens read it: retention keeps at least one day, whatever the field says."""
+    count = max(1, setting)
+    return "1 giorno" if count == 1 else f"{count} giorni"
+
+
+def profile_name_phrase():
+    """How the texts name the profile name: kept only when the site keeps it (``STORE_PROFILE_NAMES``)."""
+    return "e il nome del tuo profilo WhatsApp " if conf.get("STORE_PROFILE_NAMES") else ""
 
 
 def policy_page(settings):
@@ -100,7 +112,9 @@ La cancellazione è immediata ed è confermata da un messaggio.</p>
 <p>I numeri degli iscritti sono usati soltanto per questo servizio. Il servizio è gratuito. I dettagli sono
 nell'informativa sulla privacy.</p>
 <h2>Regole per i messaggi degli utenti</h2>
-<p>I messaggi inviati dagli utenti vengono cancellati e, se necessario, segnalati alla piattaforma quando:</p>
+<p>Il numero non risponde, ma i messaggi che gli scrivi (diversi da {v["join"]} e {v["leave"]}) sono conservati per
+{v["inbox_days"]} e letti dal personale del Comune incaricato di controllarli. Vengono cancellati e, se necessario,
+segnalati alla piattaforma quando:</p>
 <ul>{rules}</ul>
 <h2>Sanzioni</h2>
 <p>L'utente che non rispetta queste regole viene bloccato. Nei casi più gravi il contenuto e il suo autore sono
@@ -111,15 +125,20 @@ segnalati all'autorità giudiziaria.</p>
 
 def privacy_page(settings):
     v, raw = values(settings), values(settings, html=False)
+    profile_item = (
+        "<li>il nome del tuo profilo WhatsApp, come WhatsApp lo comunica;</li>\n" if profile_name_phrase() else ""
+    )
+    profile_short = ", il nome del profilo" if profile_name_phrase() else ""
     controller = v["town"] + (f", {v['address']}" if v["address"] else "")
     dpo = v["dpo"] or (
         "Il Comune ha designato un Responsabile della protezione dei dati (DPO), i cui recapiti sono pubblicati sul "
         "sito del Comune."
     )
+    profile = profile_name_phrase()
     summary = (
-        f"Il titolare, {raw['town']}, usa il tuo numero di telefono e il nome del tuo profilo WhatsApp solo per "
-        f"inviarti i messaggi del servizio «{raw['service']}», con il tuo consenso, fino a quando non ti cancelli "
-        f"scrivendo {raw['leave']}."
+        f"Il titolare, {raw['town']}, usa il tuo numero di telefono {profile}solo per inviarti i messaggi del "
+        f"servizio «{raw['service']}», con il tuo consenso, fino a quando non ti cancelli scrivendo {raw['leave']}. "
+        f"I messaggi che scrivi al numero sono letti dal personale del Comune e cancellati dopo {raw['inbox_days']}."
     )
     body = f"""
 <h2>Titolare del trattamento</h2>
@@ -130,11 +149,15 @@ def privacy_page(settings):
 <ul>
 <li>il numero di telefono con cui ti iscrivi e, se WhatsApp lo comunica, il tuo identificativo utente WhatsApp (per
 chi usa un nome utente al posto del numero);</li>
-<li>il nome del tuo profilo WhatsApp, come WhatsApp lo comunica;</li>
+{profile_item}<li>lo stato della tua iscrizione, con le date di iscrizione e cancellazione e l'ora del tuo ultimo
+messaggio (WhatsApp permette risposte libere solo nelle 24 ore successive);</li>
 <li>data, ora e testo dei messaggi di iscrizione e di cancellazione, con la versione delle regole del servizio e di
-questa informativa in vigore in quel momento, per poter dimostrare il consenso;</li>
-<li>gli altri messaggi che scrivi al numero del servizio, solo per controllarne il rispetto delle regole;</li>
-<li>lo stato di consegna e di lettura dei messaggi che ti inviamo.</li>
+questa informativa in vigore in quel momento, per poter dimostrare il consenso (il registro dei consensi);</li>
+<li>gli altri messaggi che scrivi al numero del servizio (testo, e per foto, video, audio e documenti il riferimento
+al file, che resta sui server di WhatsApp): il personale del Comune incaricato li legge solo per controllarne il
+rispetto delle regole del servizio;</li>
+<li>le risposte automatiche che ti inviamo e lo stato di consegna e di lettura dei messaggi del servizio;</li>
+<li>se un tuo messaggio viola le regole: chi lo ha esaminato, quando e perché, ed eventualmente la segnalazione.</li>
 </ul>
 <h2>Perché li trattiamo</h2>
 <p>Solo per inviarti le notizie del servizio: informazioni di pubblica utilità, scadenze comunali, modifiche alla
@@ -145,12 +168,20 @@ profilazione.</p>
 GDPR). Puoi revocarlo in qualsiasi momento scrivendo {v["leave"]}; la revoca non rende illecito quanto fatto prima.</p>
 <h2>Per quanto tempo</h2>
 <ul>
-<li>Il numero e il nome del profilo: fino alla tua cancellazione dal servizio; dopo, solo per ricordare che ti sei
-cancellato, finché non chiedi di cancellare i tuoi dati.</li>
-<li>I messaggi che scrivi al numero del servizio: {v["inbox_days"]} giorni, poi sono cancellati.</li>
-<li>Lo stato di consegna dei messaggi che ti inviamo: {v["delivery_days"]} giorni legato al tuo numero; dopo resta
-solo come dato statistico anonimo.</li>
-<li>Le registrazioni dell'iscrizione e della cancellazione: per il tempo necessario a dimostrare il consenso.</li>
+<li>Il numero{profile_short} e lo stato dell'iscrizione: fino alla tua cancellazione dal servizio; dopo, solo per
+ricordare che ti sei cancellato, finché non chiedi di cancellare i tuoi dati.</li>
+<li>I messaggi che scrivi al numero del servizio, compresi quelli di iscrizione e cancellazione, e le note del
+personale che li ha esaminati: {v["inbox_days"]}, poi sono cancellati. Un messaggio cancellato prima perché viola
+le regole perde subito il suo contenuto.</li>
+<li>Lo stato di consegna e di lettura dei messaggi che ti inviamo e le risposte automatiche: {v["delivery_days"]}
+legati al tuo numero; dopo lo stato di consegna resta solo come dato statistico anonimo e il resto è cancellato.</li>
+<li>Le registrazioni dell'iscrizione e della cancellazione (il registro dei consensi): per il tempo necessario a
+dimostrare il consenso.</li>
+<li>Se scrivi {v["leave"]}, un codice cifrato ricavato dal tuo numero (vedi sotto), perché nessuna lista importata
+ti iscriva di nuovo senza il tuo consenso; se il numero viene bloccato per violazione delle regole, lo stesso codice
+serve a mantenere il blocco.</li>
+<li>Se un messaggio è segnalato alla piattaforma o all'autorità giudiziaria, il messaggio, il numero e il nome del
+profilo sono consegnati a chi riceve la segnalazione, che li conserva secondo le proprie regole.</li>
 </ul>
 <p>Se chiedi la cancellazione dei tuoi dati, il Comune cancella il numero, l'identificativo WhatsApp, il nome, i
 messaggi e lo stato di consegna legato a te; le registrazioni del consenso restano senza alcun dato che ti
@@ -165,7 +196,9 @@ sostituisce;</li>
 <h2>Chi riceve i dati</h2>
 <p>Il personale del Comune autorizzato a gestire il servizio e i fornitori tecnici del Comune (per esempio chi ospita
 il sito), nominati responsabili del trattamento. I messaggi passano per la piattaforma WhatsApp Business di Meta
-Platforms Ireland Limited, che li recapita per conto del Comune. I dati non sono diffusi né ceduti ad altri.</p>
+Platforms Ireland Limited, che li recapita per conto del Comune. Un messaggio che viola le regole del servizio può
+essere segnalato, con il numero che lo ha inviato, alla piattaforma WhatsApp e, nei casi più gravi, all'autorità
+giudiziaria. Per il resto i dati non sono diffusi né ceduti ad altri.</p>
 <h2>Il ruolo di WhatsApp</h2>
 <p>Per ricevere i messaggi usi l'app WhatsApp, fornita da WhatsApp Ireland Limited: all'uso dell'app si applicano i
 termini di servizio e l'informativa sulla privacy di WhatsApp, che il Comune non controlla.</p>
