@@ -1,6 +1,6 @@
 """The phone preview renders WhatsApp's formatting as the citizen's phone does, and never the page's raw HTML."""
 
-from wagtail_whatsapp.admin.formatting import whatsapp_to_html
+from wagtail_whatsapp.formatting import whatsapp_to_html
 
 
 def test_bold_italic_strikethrough_monospace():

@@ -8,6 +8,7 @@ time, so changing the number in the settings updates every page at once.
 
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -119,7 +120,8 @@ class WhatsAppSubscribePageMixin(WhatsAppPublicPageMixin, models.Model):
 
 class WhatsAppArchivePageMixin(WhatsAppPublicPageMixin, RoutablePageMixin, models.Model):
     """What the site broadcast, newest first, paginated, with an RSS feed at ``<page url>rss/``: for citizens
-    without WhatsApp. Lists broadcasts that went out (status “done” or “sending”) for the page's own site."""
+        without WhatsApp. Lists broadcasts that went out (status “done” or “sending”) for the page's own site, each page
+    once (its latest sending)."""
 
     intro = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
     per_page = models.PositiveSmallIntegerField(_("broadcasts per page"), default=20)
@@ -132,9 +134,14 @@ class WhatsAppArchivePageMixin(WhatsAppPublicPageMixin, RoutablePageMixin, model
         abstract = True
 
     def get_broadcasts(self):
-        return Broadcast.objects.filter(site=self.get_site(), status__in=self.archived_statuses).order_by(
-            "-created_at", "-pk"
+        """Newest first, each page once: its latest sending (a page sent again is the same news, corrected)."""
+        sent = Broadcast.objects.filter(site=self.get_site(), status__in=self.archived_statuses)
+        # A page's broadcast is hidden when the same page went out again later. A broadcast whose page was deleted
+        # (page NULL, never equal to another NULL) always stays.
+        sent_again = sent.filter(page=OuterRef("page")).filter(
+            Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
         )
+        return sent.exclude(Exists(sent_again)).order_by("-created_at", "-pk")
 
     def feed_url(self, request=None):
         return self.get_url(request) + self.reverse_subpage("feed")

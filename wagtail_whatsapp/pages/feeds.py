@@ -3,6 +3,8 @@
 from django.contrib.syndication.views import Feed
 from django.utils.translation import gettext_lazy as _
 
+from wagtail_whatsapp.formatting import whatsapp_to_html
+
 
 class BroadcastArchiveFeed(Feed):
     """Built per archive page (``BroadcastArchiveFeed(page)(request)``): the page's site, title and broadcasts."""
@@ -33,7 +35,8 @@ class BroadcastArchiveFeed(Feed):
         return broadcast.title
 
     def item_description(self, broadcast):
-        return broadcast.message
+        # RSS descriptions are HTML: WhatsApp's *bold* and _italic_ become <strong> and <em>, links become links.
+        return whatsapp_to_html(broadcast.message)
 
     def item_link(self, broadcast):
         # A broadcast of a deleted page keeps its URL; one without any URL points at the archive itself.

@@ -1,6 +1,6 @@
 from django import template
 
-from wagtail_whatsapp.admin.formatting import whatsapp_to_html
+from wagtail_whatsapp.formatting import whatsapp_to_html
 
 register = template.Library()
 

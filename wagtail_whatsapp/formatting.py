@@ -1,4 +1,5 @@
-"""WhatsApp's text formatting, rendered as HTML for the admin preview: what a citizen's phone shows.
+"""WhatsApp's text formatting, rendered as HTML: what a citizen's phone shows, for the admin's preview and for the
+archive's RSS feed (readers without WhatsApp see bold as bold, not as ``*asterisks*``).
 
 WhatsApp reads ``*bold*``, ``_italic_``, ``~strikethrough~`` and ```` ```monospace``` ````, and makes links tappable.
 Links are cut out first so that underscores or asterisks inside a URL are never taken for formatting.
