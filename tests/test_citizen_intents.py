@@ -275,3 +275,21 @@ def test_a_town_can_answer_nothing_to_a_stranger_unsubscribing(webhook, webhook_
     post_text(webhook, "CANCELLAMI", "wamid.1")
     assert answers() == []
     assert not Subscriber.objects.exists() and not ConsentRecord.objects.exists()
+
+
+def test_sites_with_the_old_default_notice_get_the_one_naming_the_keywords(webhook_site_settings):
+    import importlib
+
+    from django.apps import apps
+
+    from wagtail_whatsapp.models import WhatsAppSettings
+    from wagtail_whatsapp.models.settings_defaults import DEFAULT_NOTICE
+
+    migration = importlib.import_module("wagtail_whatsapp.migrations.0006_citizen_intents")
+    assert migration.NEW_NOTICE == DEFAULT_NOTICE
+    WhatsAppSettings.objects.update(notice_message=migration.OLD_NOTICE)
+    migration.name_the_keywords_in_the_default_notice(apps, None)
+    assert WhatsAppSettings.objects.get().notice_message == DEFAULT_NOTICE
+    WhatsAppSettings.objects.update(notice_message="Il nostro avviso.")  # a town's own text is never touched
+    migration.name_the_keywords_in_the_default_notice(apps, None)
+    assert WhatsAppSettings.objects.get().notice_message == "Il nostro avviso."

@@ -70,8 +70,8 @@ MAX_NAME_WORDS = 3
 # Words that make a message a question, not a command.
 QUESTION_WORDS = _folded_words("come dove quando perche cosa quanto quanti quale quali chi sapete sai")
 
-# Stems of each intent's verbs (folded, so "cancell" is "cancel"). Unsubscribing is read first: "disiscrivimi"
-# starts like nothing of subscribing's, but is still checked before it.
+# Stems of each intent's verbs (folded, so "cancell" is "cancel"). Unsubscribing is read first, so a word that one
+# typo brings near both lists unsubscribes.
 STEMS = {
     UNSUBSCRIBE: tuple(
         fold(stem)

@@ -1,7 +1,8 @@
-"""Keyword matching: is this message ISCRIVIMI, CANCELLAMI, or just a message?
+"""Keyword matching: is this message exactly one of the town's keywords (Settings → WhatsApp)?
 
 Citizens type on phones: "Iscrivimi!", " iscrivimi ", "ISCRÌVIMI." must all work, while a sentence that merely
-contains the word ("iscrivimi per favore") is not a keyword and goes to the inbox for a person to read.
+contains the word ("iscrivimi per favore") is not a keyword here. ``intents.py`` starts from this exact reading and
+adds the common phrasings ("iscrivimi per favore", "vorrei cancellarmi") unless the town turned them off.
 """
 
 import re

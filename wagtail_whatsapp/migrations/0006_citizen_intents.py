@@ -2,6 +2,23 @@
 
 from django.db import migrations, models
 
+# A site still holding the old default notice gets the new one, which names the keywords; an edited notice stays.
+OLD_NOTICE = "Questo numero non risponde ai messaggi. Per contattare il Comune usa i recapiti sul sito: {site_url}"
+NEW_NOTICE = (
+    "Questo numero non risponde ai messaggi. Per ricevere le notizie del Comune scrivi {subscribe_keyword}, per non "
+    "riceverle più scrivi {unsubscribe_keyword}.\nPer contattare il Comune usa i recapiti sul sito: {site_url}"
+)
+
+
+def name_the_keywords_in_the_default_notice(apps, schema_editor):
+    settings = apps.get_model("wagtail_whatsapp", "WhatsAppSettings")
+    settings.objects.filter(notice_message=OLD_NOTICE).update(notice_message=NEW_NOTICE)
+
+
+def restore_the_old_default_notice(apps, schema_editor):
+    settings = apps.get_model("wagtail_whatsapp", "WhatsAppSettings")
+    settings.objects.filter(notice_message=NEW_NOTICE).update(notice_message=OLD_NOTICE)
+
 
 class Migration(migrations.Migration):
 
@@ -30,4 +47,5 @@ class Migration(migrations.Migration):
             name='notice_message',
             field=models.TextField(blank=True, default='Questo numero non risponde ai messaggi. Per ricevere le notizie del Comune scrivi {subscribe_keyword}, per non riceverle più scrivi {unsubscribe_keyword}.\nPer contattare il Comune usa i recapiti sul sito: {site_url}', verbose_name='notice'),
         ),
+        migrations.RunPython(name_the_keywords_in_the_default_notice, restore_the_old_default_notice),
     ]
