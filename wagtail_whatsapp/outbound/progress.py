@@ -62,7 +62,7 @@ def _rate(part, whole):
 
 
 def _last_status_at(broadcast):
-    """When Meta's last status for this broadcast arrived (its latest sent, delivered, read or failed time)."""
+    """The time of Meta's latest status for this broadcast (its latest sent, delivered, read or failed time)."""
     latest = Delivery.objects.filter(broadcast=broadcast).aggregate(
         Max("sent_at"), Max("delivered_at"), Max("read_at"), Max("failed_at")
     )
@@ -70,13 +70,15 @@ def _last_status_at(broadcast):
     return max(moments) if moments else None
 
 
-def is_settling(broadcast, last_status_at, now=None):
+def is_settling(broadcast, now=None):
     """True while a finished broadcast's delivered and read figures may still grow (see SETTLING_QUIET)."""
     if broadcast.status not in FINISHED_STATUSES or broadcast.finished_at is None:
         return False
     now = now or timezone.now()
-    latest = max(broadcast.finished_at, last_status_at or broadcast.finished_at)
-    return now - broadcast.finished_at < SETTLING_LIMIT and now - latest < SETTLING_QUIET
+    if now - broadcast.finished_at >= SETTLING_LIMIT:
+        return False  # not worth reading every delivery's times again
+    latest = max(broadcast.finished_at, _last_status_at(broadcast) or broadcast.finished_at)
+    return now - latest < SETTLING_QUIET
 
 
 def waiting_reason(broadcast):
@@ -111,7 +113,6 @@ def progress_of(broadcast):
     # Everyone not handled yet: pending, in flight, held for a retry or the daily limit, or without a delivery yet.
     # A finished broadcast (cancelled, failed) will never reach them: they are "not sent", not waiting.
     unreached = max(total - handled, 0)
-    last_status_at = _last_status_at(broadcast)
     failures = {}
     rows = (
         Delivery.objects.filter(broadcast=broadcast, status=Delivery.Status.FAILED)
@@ -131,8 +132,7 @@ def progress_of(broadcast):
         "status_reason": broadcast.status_reason,
         "resumes_by_itself": broadcast.status == Broadcast.Status.PAUSED and broadcast.resume_at is not None,
         "finished": finished,
-        "settling": is_settling(broadcast, last_status_at),
-        "last_status_at": last_status_at,
+        "settling": is_settling(broadcast),
         "waiting": 0 if finished else unreached,
         "waiting_reason": waiting_reason(broadcast),
         "not_sent": unreached if finished else 0,
