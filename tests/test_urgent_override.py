@@ -58,14 +58,16 @@ def test_in_the_quiet_hours_the_button_schedules(client, sender, news_page, read
     assert 'name="urgent"' not in html  # no override without send_urgent
 
 
-def test_the_button_says_it_in_italian(client, sender, news_page, ready, quiet_hours):
-    profile = UserProfile.get_for_user(sender)
+def test_the_button_and_the_box_say_it_in_italian(client, civil_protection, news_page, ready, quiet_hours):
+    profile = UserProfile.get_for_user(civil_protection)
     profile.preferred_language = "it"
     profile.save()
-    client.force_login(sender)
+    client.force_login(civil_protection)
     html = client.get(confirm_url(news_page)).content.decode()
     assert f"Programma per le {quiet_hours}: 5 iscritti" in html
     assert "Invia ora" not in html
+    assert "Urgente: invia subito anche nelle ore di silenzio" in html
+    assert "Invia subito, urgente: 5 iscritti" in html  # the label the box's script shows once ticked
 
 
 def test_outside_the_quiet_hours_the_button_sends_now(client, civil_protection, news_page, ready):
@@ -102,6 +104,8 @@ def test_an_urgent_broadcast_goes_at_once_in_the_quiet_hours(
     assert outbox().values("recipient").distinct().count() == 5
     entry = PageLogEntry.objects.get(page=news_page, action="wagtail_whatsapp.broadcast")
     assert entry.data["urgent"] is True
+    report = client.get(reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk])).content.decode()
+    assert "<strong data-urgent>Urgent: sent at once, even in the quiet hours</strong>" in report
     assert "(urgent: at once, even in the quiet hours)" in entry.message  # the page's history says so
 
 
