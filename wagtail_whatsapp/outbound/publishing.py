@@ -4,12 +4,13 @@ The receiver listens to Wagtail's ``page_published`` signal rather than to the e
 publishing (``publish_scheduled``) and workflow approvals send too. It asks the engine for at most one broadcast per
 revision: re-publishing the same revision (e.g. from the revisions list) never sends twice.
 
-Who may have it sent: the person who saved the ticked version, or, when a workflow approval publishes it, the approver.
-A town's "second person's approval" works both ways: an editor who may send ticks and submits, a moderator approves
-(and need not hold the permission); or an editor who may not send asks for it with the tick (carried over from an
-earlier version), and an approver who may send, and sees the ticked box, approves it. When neither may send, or the
-broadcast is refused (no template, over budget...), the page is still published, the page's history says why, and
-the publisher or approver is told in a message (``report_publish_outcome``, ``report_approval_outcome``).
+Who may have it sent: the person who saved the ticked version; when a workflow approval publishes it, the person who
+submitted it for approval or the approver (docs/broadcasting.md, "Publishing through a workflow"). A town's "second
+person's approval" works both ways: an editor who may send ticks and submits, a moderator approves (and need not hold
+the permission); or an editor who may not send asks for it with the tick (carried over from an earlier version), and
+an approver who may send, and sees the ticked box, approves it. When neither may send, or the broadcast is refused
+(no template, over budget...), the page is still published, the page's history says why, and the publisher or
+approver is told in a message (``report_publish_outcome``, ``report_approval_outcome``).
 """
 
 import logging
