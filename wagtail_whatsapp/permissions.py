@@ -1,4 +1,4 @@
-"""The plugin's five permissions (declared on Subscriber.Meta) and the checks every admin view makes.
+"""The plugin's six permissions (declared on Subscriber.Meta) and the checks every admin view makes.
 
 Views are wrapped in ``@required(...)``, which answers 403 to anyone else, so a hidden button is never the only
 protection. (Wagtail turns a raised PermissionDenied into a redirect to the dashboard; an explicit 403 response
@@ -20,6 +20,9 @@ VIEW_REPORTS = "view_reports"
 ALL = (SEND_BROADCAST, MODERATE_INBOX, MANAGE_SUBSCRIBERS, VIEW_REPORTS)
 # On top of send_broadcast, never alone: send a broadcast that would go over the site's monthly budget.
 EXCEED_BUDGET = "exceed_budget"
+# On top of send_broadcast, never alone: send an urgent broadcast at once, even in the site's quiet hours (a civil
+# protection notice). Recorded on the broadcast as ``Broadcast.urgent``.
+SEND_URGENT = "send_urgent"
 
 
 def has(user, *codenames):

@@ -13,7 +13,14 @@ from wagtail_whatsapp.admin.dashboard import homepage_panel_for
 from wagtail_whatsapp.admin.modeladmin import WhatsAppGroup
 from wagtail_whatsapp.sandbox import chat as sandbox_chat
 
-PLUGIN_PERMISSIONS = ("send_broadcast", "moderate_inbox", "manage_subscribers", "view_reports", "exceed_budget")
+PLUGIN_PERMISSIONS = (
+    "send_broadcast",
+    "moderate_inbox",
+    "manage_subscribers",
+    "view_reports",
+    "exceed_budget",
+    "send_urgent",
+)
 
 modeladmin_register(WhatsAppGroup)
 
@@ -74,8 +81,8 @@ def add_whatsapp_homepage_panel(request, panels):
 # --- Broadcasts: entries in the page's history (the sending engine) ---------------------------------------------------
 @hooks.register("register_log_actions")
 def register_broadcast_log_actions(actions):
+    from django.utils.translation import gettext, ngettext
     from django.utils.translation import gettext_lazy as _
-    from django.utils.translation import ngettext
     from wagtail.log_actions import LogFormatter
 
     @actions.register_action("wagtail_whatsapp.broadcast")
@@ -83,10 +90,14 @@ def register_broadcast_log_actions(actions):
         label = _("Send via WhatsApp")
 
         def format_message(self, log_entry):
-            count = (log_entry.data or {}).get("recipients", 0)
-            return ngettext(
+            data = log_entry.data or {}
+            count = data.get("recipients", 0)
+            message = ngettext(
                 "Sent via WhatsApp to %(count)s subscriber", "Sent via WhatsApp to %(count)s subscribers", count
             ) % {"count": count}
+            if data.get("urgent"):
+                message = f"{message} ({gettext('urgent: at once, even in the quiet hours')})"
+            return message
 
     actions.register_action(
         "wagtail_whatsapp.broadcast_paused", _("Pause WhatsApp broadcast"), _("WhatsApp broadcast paused")
@@ -140,3 +151,10 @@ def tell_editor_about_whatsapp_broadcast(request, page):
     from wagtail_whatsapp.outbound.publishing import report_publish_outcome
 
     report_publish_outcome(request, page)
+
+
+@hooks.register("after_edit_page")
+def tell_approver_about_whatsapp_broadcast(request, page):
+    from wagtail_whatsapp.outbound.publishing import report_approval_outcome
+
+    report_approval_outcome(request, page)

@@ -24,6 +24,15 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()] or default
 
 
+def env_seconds(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds.")
+    return int(value)
+
+
 def development_secret_key():
     """A random key made once for this machine's development site, kept beside its database (never a public one:
     the key also keys the hashes of blocked numbers)."""
@@ -184,6 +193,25 @@ WAGTAIL_WHATSAPP = {
     "MESSAGING_LIMIT": messaging_limit(),
 }
 
+# --- E-mail (Wagtail's workflow and moderation notifications) -------------------------------------------------------
+# With a mail server (EMAIL_HOST), mail goes out over SMTP; without one, mails are written to the console (the log)
+# instead of failing with a traceback on every workflow approval. DJANGO_EMAIL_BACKEND chooses any other backend.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = os.environ.get("EMAIL_PORT", "").strip() or "587"
+if not EMAIL_PORT.isdigit():
+    raise ImproperlyConfigured("EMAIL_PORT must be a port number (587 for STARTTLS, 465 for TLS).")
+EMAIL_PORT = int(EMAIL_PORT)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = 10  # a slow mail server must not hold an approval for minutes
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "comune@localhost")
+WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
+
 # --- Huey -----------------------------------------------------------------------------------------------------------
 # SqliteHuey on a file by default (one machine); RedisHuey when HUEY_REDIS_URL is set (several consumers).
 HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
@@ -203,15 +231,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"wagtail_whatsapp": {"handlers": ["console"], "level": os.environ.get("WHATSAPP_LOG_LEVEL", "INFO")}},
 }
-
-
-def env_seconds(name, default):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit():
-        raise ImproperlyConfigured(f"{name} must be a whole number of seconds.")
-    return int(value)
 
 
 # --- Production (DJANGO_DEBUG=0): HTTPS only. `manage.py check --deploy` then reports only security.W005 and

@@ -99,15 +99,25 @@ class ConfirmBroadcastForm(forms.Form):
         label=_("Yes, send it although it goes over this month's budget"),
         required=False,
     )
+    urgent = forms.BooleanField(
+        label=_("Urgent: send it now, even in the quiet hours"),
+        help_text=_(
+            "Only for notices that cannot wait (civil protection, water, roads closed). The page's history says so."
+        ),
+        required=False,
+    )
 
-    def __init__(self, *args, is_repeat=False, over_budget=False, **kwargs):
-        """``over_budget``: the broadcast would exceed the monthly budget and the user may allow it."""
+    def __init__(self, *args, is_repeat=False, over_budget=False, may_be_urgent=False, **kwargs):
+        """``over_budget``: the broadcast would exceed the monthly budget and the user may allow it.
+        ``may_be_urgent``: the quiet hours hold it back and the user holds ``send_urgent``."""
         super().__init__(*args, **kwargs)
         self.is_repeat, self.over_budget = is_repeat, over_budget
         if not is_repeat:
             del self.fields["confirm_repeat"]
         if not over_budget:
             del self.fields["confirm_over_budget"]
+        if not may_be_urgent:
+            del self.fields["urgent"]
 
     def clean(self):
         cleaned = super().clean()

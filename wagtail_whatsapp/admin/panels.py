@@ -6,7 +6,8 @@ from wagtail.admin.panels import FieldPanel
 
 class SendOnPublishPanel(FieldPanel):
     """ "Send via WhatsApp when published", shown unticked once the page has been sent: an editor who opens it to
-    correct a typo does not send it to everyone again by accident. Ticking it again is one click."""
+    correct a typo does not send it to everyone again by accident. Ticking it again is one click. Its help says what
+    the tick does while the page awaits approval, and why a version published with it was not sent."""
 
     class BoundPanel(FieldPanel.BoundPanel):
         def __init__(self, **kwargs):
@@ -25,3 +26,19 @@ class SendOnPublishPanel(FieldPanel):
                 self.help_text = _(
                     "Unticked because this page was already sent via WhatsApp. Tick it only to send it again."
                 )
+            elif page is not None and page.pk:
+                self.help_text = self.truthful_help(page) or self.help_text
+
+        @staticmethod
+        def truthful_help(page):
+            """What the tick will do, or did, on this page's way through a workflow (only holders of send_broadcast
+            see the box: for them an approval with the box ticked sends, see outbound/publishing.py)."""
+            refusal = page.whatsapp_refusal()
+            if refusal is not None:
+                return _("The version online was published but NOT sent via WhatsApp: %(reason)s") % {"reason": refusal}
+            if page.workflow_in_progress:
+                return _(
+                    "The page is awaiting approval: if the box is ticked when it is approved, it is published and sent "
+                    "via WhatsApp to every subscriber at once. Untick it to publish without sending."
+                )
+            return None

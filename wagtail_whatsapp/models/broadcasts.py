@@ -72,6 +72,14 @@ class Broadcast(models.Model):
     estimated_cost = models.DecimalField(
         _("estimated cost"), max_digits=12, decimal_places=4, null=True, blank=True, editable=False
     )
+    # Sent at once, the site's quiet hours notwithstanding (a civil-protection notice): asked for explicitly by someone
+    # holding the ``send_urgent`` permission, or by the shell's ``--urgent`` (outbound/schedule.py reads it).
+    urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        editable=False,
+        help_text=_("Sent at once, even in the site's quiet hours."),
+    )
 
     class Meta:
         verbose_name = _("broadcast")

@@ -12,6 +12,8 @@ from wagtail_whatsapp.admin.panels import SendOnPublishPanel
 from wagtail_whatsapp.models.broadcasts import Broadcast
 
 SEND_PERMISSION = "wagtail_whatsapp.send_broadcast"
+# The page-history action written when a ticked version is published but not sent (outbound/publishing.py).
+REFUSED_ACTION = "wagtail_whatsapp.broadcast_refused"
 
 CAPTION_LIMIT = 1024  # Meta's limit for an image or video caption (and a template body)
 
@@ -128,6 +130,22 @@ class WhatsAppBroadcastMixin(models.Model):
         if revision is None:
             return False
         return Broadcast.objects.filter(page_id=self.pk, created_at__gte=revision.created_at).exists()
+
+    def whatsapp_refusal(self):
+        """Why the version online, published with the tick, was NOT sent via WhatsApp (from the page's history), or
+        None when it was sent or not ticked."""
+        from wagtail.models import PageLogEntry
+
+        if not self.pk or not self.live_revision_id:
+            return None
+        if Broadcast.objects.filter(page_id=self.pk, revision_id=self.live_revision_id).exists():
+            return None  # sent after all (from the "Send via WhatsApp" menu)
+        entry = (
+            PageLogEntry.objects.filter(page_id=self.pk, action=REFUSED_ACTION, revision_id=self.live_revision_id)
+            .order_by("-timestamp")
+            .first()
+        )
+        return (entry.data or {}).get("reason", "") if entry is not None else None
 
     def get_whatsapp_template_parameters(self):
         """Values offered to the family's template parameters (page fields; mapped in the site's WhatsApp settings)."""

@@ -75,6 +75,7 @@ class Subscriber(models.Model):
             ("manage_subscribers", _("Can manage WhatsApp subscribers (full numbers, export, import, erase)")),
             ("view_reports", _("Can view WhatsApp broadcast reports")),
             ("exceed_budget", _("Can send a WhatsApp broadcast that goes over the monthly budget")),
+            ("send_urgent", _("Can send an urgent WhatsApp broadcast at once, even in the quiet hours")),
         ]
 
     def __str__(self):

@@ -16,7 +16,7 @@ from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
 from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
-from wagtail_whatsapp.outbound import composing, costs
+from wagtail_whatsapp.outbound import composing, costs, schedule
 from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
 from wagtail_whatsapp.outbound.queue import send_broadcast_task
@@ -40,13 +40,23 @@ def _enqueue(broadcast):
 
 
 def start_broadcast(
-    page, *, user=None, revision=None, site=None, once_per_revision=False, media_choice="", exceed_budget=False
+    page,
+    *,
+    user=None,
+    revision=None,
+    site=None,
+    once_per_revision=False,
+    media_choice="",
+    exceed_budget=False,
+    urgent=False,
 ):
     """Queue a broadcast of ``page``; None when ``once_per_revision`` and this revision was already broadcast.
     ``media_choice`` is the editor's choice of the one media that goes (see ``plan_broadcast``).
 
     A broadcast that would exceed the site's monthly budget raises ``OverBudget`` unless ``exceed_budget`` (the caller
     checked the ``exceed_budget`` permission, or the shell's ``--exceed-budget``).
+    An ``urgent`` broadcast starts at once, even in the site's quiet hours (the caller checked the ``send_urgent``
+    permission, or the shell's ``--urgent``); the page's history says so.
     """
     plan = plan_broadcast(page, site=site, media_choice=media_choice)
     page = plan.page
@@ -76,11 +86,15 @@ def start_broadcast(
         recipients_count=plan.recipients,
         estimated_cost=cost.total,
         once_per_revision=once_per_revision and revision is not None,
+        urgent=urgent,
     )
     try:
         with transaction.atomic():
             broadcast.save()
-            _log(page, LOG_ACTION, user, broadcast, **({"over_budget": budget.reason} if budget.exceeds else {}))
+            extra = {"over_budget": budget.reason} if budget.exceeds else {}
+            if urgent:
+                extra["urgent"] = True
+            _log(page, LOG_ACTION, user, broadcast, **extra)
             _enqueue(broadcast)
     except IntegrityError:
         if once_per_revision:
@@ -177,7 +191,7 @@ def resume_due_broadcasts():
     due = Broadcast.objects.filter(status=Broadcast.Status.PAUSED, resume_at__lte=timezone.now()).select_related("site")
     for broadcast in due:
         try:
-            if WhatsAppSettings.for_site(broadcast.site).in_quiet_hours(timezone.localtime().time()):
+            if schedule.held_by_quiet_hours(broadcast):
                 continue  # never at night: this task runs every minute, so it goes on when the quiet hours end
             resume_broadcast(broadcast)
         except Exception:  # one broadcast's trouble must not hold back the others

@@ -1,9 +1,21 @@
 """How far a broadcast is, and why some messages failed, in words an editor understands."""
 
-from django.db.models import Count
+from datetime import timedelta
+
+from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_whatsapp.models import Broadcast, Delivery
+from wagtail_whatsapp.outbound.schedule import held_by_quiet_hours, quiet_hours_end
+
+# Meta's statuses keep coming after the last message went out: most "delivered" within minutes, "read" for hours.
+# A finished broadcast's figures are "settling" (the report keeps refreshing them) until no status has arrived for
+# SETTLING_QUIET, and never longer than SETTLING_LIMIT after its end; later reads show on the next reload.
+SETTLING_QUIET = timedelta(minutes=30)
+SETTLING_LIMIT = timedelta(hours=24)
+
+FINISHED_STATUSES = (Broadcast.Status.DONE, Broadcast.Status.CANCELLED, Broadcast.Status.FAILED)
 
 # Meta's error codes (see docs/broadcasting.md) → what an editor can make of them.
 FAILURE_REASONS = {
@@ -49,13 +61,46 @@ def _rate(part, whole):
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
+def _last_status_at(broadcast):
+    """The time of Meta's latest status for this broadcast (its latest sent, delivered, read or failed time)."""
+    latest = Delivery.objects.filter(broadcast=broadcast).aggregate(
+        Max("sent_at"), Max("delivered_at"), Max("read_at"), Max("failed_at")
+    )
+    moments = [moment for moment in latest.values() if moment is not None]
+    return max(moments) if moments else None
+
+
+def is_settling(broadcast, now=None):
+    """True while a finished broadcast's delivered and read figures may still grow (see SETTLING_QUIET)."""
+    if broadcast.status not in FINISHED_STATUSES or broadcast.finished_at is None:
+        return False
+    now = now or timezone.now()
+    if now - broadcast.finished_at >= SETTLING_LIMIT:
+        return False  # not worth reading every delivery's times again
+    latest = max(broadcast.finished_at, _last_status_at(broadcast) or broadcast.finished_at)
+    return now - latest < SETTLING_QUIET
+
+
+def waiting_reason(broadcast):
+    """Why the recipients not yet reached wait, when it is not the sending itself: the quiet hours before it starts
+    (a paused broadcast says why in its ``status_reason``)."""
+    if broadcast.status == Broadcast.Status.QUEUED and broadcast.started_at is None and held_by_quiet_hours(broadcast):
+        return _("Quiet hours: sending starts at %(time)s.") % {
+            "time": quiet_hours_end(broadcast.site).strftime("%H:%M")
+        }
+    return ""
+
+
 def progress_of(broadcast):
     """Status, counts, percentage done, rates and failures grouped by reason, from the deliveries themselves."""
     broadcast.refresh_from_db()
     by_status = dict(
         Delivery.objects.filter(broadcast=broadcast).values_list("status").annotate(n=Count("pk")).order_by()
     )
-    total = sum(by_status.values()) or broadcast.recipients_count
+    counted = sum(by_status.values())
+    # Until the sender has created one delivery per recipient (it does so when it starts: after the quiet hours, or
+    # half-way through), the recipients without one wait too.
+    total = counted if broadcast.fanned_out_at else max(counted, broadcast.recipients_count)
     pending = by_status.get(Delivery.Status.PENDING, 0)
     in_flight = by_status.get(Delivery.Status.SENDING, 0)
     read = by_status.get(Delivery.Status.READ, 0)
@@ -64,6 +109,10 @@ def progress_of(broadcast):
     failed = by_status.get(Delivery.Status.FAILED, 0)
     skipped = by_status.get(Delivery.Status.SKIPPED, 0)
     handled = sent + failed + skipped
+    finished = broadcast.status in FINISHED_STATUSES
+    # Everyone not handled yet: pending, in flight, held for a retry or the daily limit, or without a delivery yet.
+    # A finished broadcast (cancelled, failed) will never reach them: they are "not sent", not waiting.
+    unreached = max(total - handled, 0)
     failures = {}
     rows = (
         Delivery.objects.filter(broadcast=broadcast, status=Delivery.Status.FAILED)
@@ -82,7 +131,11 @@ def progress_of(broadcast):
         "status_label": str(Broadcast.Status(broadcast.status).label),
         "status_reason": broadcast.status_reason,
         "resumes_by_itself": broadcast.status == Broadcast.Status.PAUSED and broadcast.resume_at is not None,
-        "finished": broadcast.status in (Broadcast.Status.DONE, Broadcast.Status.CANCELLED, Broadcast.Status.FAILED),
+        "finished": finished,
+        "settling": is_settling(broadcast),
+        "waiting": 0 if finished else unreached,
+        "waiting_reason": waiting_reason(broadcast),
+        "not_sent": unreached if finished else 0,
         "total": total,
         "pending": pending,
         "sending": in_flight,

@@ -20,7 +20,7 @@ from wagtail_whatsapp.admin.forms import MEDIA_LABELS, ConfirmBroadcastForm, Med
 from wagtail_whatsapp.admin.page_actions import is_opted_in
 from wagtail_whatsapp.admin.previews import template_preview
 from wagtail_whatsapp.models import WhatsAppSettings
-from wagtail_whatsapp.outbound import broadcasts, costs, templates
+from wagtail_whatsapp.outbound import broadcasts, costs, schedule, templates
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
 
 CATEGORY_ACCEPTED_ACTION = "wagtail_whatsapp.template_category_accepted"
@@ -103,6 +103,13 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
     def may_exceed_budget(self):
         return perms.has(self.request.user, perms.EXCEED_BUDGET)
 
+    def may_send_urgent(self):
+        return perms.has(self.request.user, perms.SEND_URGENT)
+
+    def starts_at(self, plan):
+        """When a broadcast confirmed now would start: the end of the site's quiet hours, or None for now."""
+        return schedule.quiet_hours_end(plan.site) if plan.site is not None else None
+
     def render_confirmation(self, confirm_form=None, test_form=None, status=200):
         plan = plan_broadcast(self.page, media_choice=self.media_choice())
         cost = costs.estimate(plan)
@@ -112,7 +119,10 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             problems.append(budget_refusal(budget))
         previous = list(plan.previous_broadcasts)
         going = plan.media.get("type", "")
+        starts_at = self.starts_at(plan)
         context = self.get_context_data(
+            # The button says what it does: in the quiet hours it schedules the broadcast for their end.
+            starts_at=starts_at,
             page=self.page,
             plan=plan,
             sender_name=service_name(plan.site),
@@ -137,6 +147,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             or ConfirmBroadcastForm(
                 is_repeat=bool(previous),
                 over_budget=budget.exceeds and self.may_exceed_budget(),
+                may_be_urgent=starts_at is not None and self.may_send_urgent(),
                 initial={"media": going},
             ),
             test_form=test_form or TestSendForm(initial={"media": going}),
@@ -149,12 +160,21 @@ class ConfirmBroadcastView(PageBroadcastView):
         return self.render_confirmation()
 
     def post(self, request, page_id):
+        if request.POST.get("urgent") and not self.may_send_urgent():
+            # The box is shown only to holders of send_urgent: this POST was made by hand. Refuse it, do not queue it.
+            return refused_response(
+                request, 403, gettext("You do not have permission to send urgent broadcasts in the quiet hours.")
+            )
         plan = plan_broadcast(self.page, media_choice=self.media_choice())
         budget = costs.check_budget(plan)
         if budget.exceeds and not self.may_exceed_budget():
             return self.render_confirmation(status=403)
+        starts_at = self.starts_at(plan)
         form = ConfirmBroadcastForm(
-            request.POST, is_repeat=plan.previous_broadcasts.exists(), over_budget=budget.exceeds
+            request.POST,
+            is_repeat=plan.previous_broadcasts.exists(),
+            over_budget=budget.exceeds,
+            may_be_urgent=starts_at is not None and self.may_send_urgent(),
         )
         if plan.problems or not form.is_valid():
             return self.render_confirmation(confirm_form=form, status=400 if plan.problems else 200)
@@ -165,15 +185,20 @@ class ConfirmBroadcastView(PageBroadcastView):
                 revision=self.page.live_revision,
                 exceed_budget=form.cleaned_data.get("confirm_over_budget", False),
                 media_choice=form.cleaned_data["media"],
+                urgent=form.cleaned_data.get("urgent", False),
             )
         except BroadcastRefused as refused:
             form.add_error(None, refused.reason)
             return self.render_confirmation(confirm_form=form)
-        messages.success(
-            request,
-            gettext("“%(title)s” is being sent via WhatsApp to %(count)s subscribers.")
-            % {"title": self.page.title, "count": broadcast.recipients_count},
-        )
+        values = {"title": self.page.title, "count": broadcast.recipients_count}
+        if starts_at is not None and not broadcast.urgent:
+            values["time"] = starts_at.strftime("%H:%M")
+            message = gettext(
+                "“%(title)s” will be sent via WhatsApp to %(count)s subscribers at %(time)s, when the quiet hours end."
+            )
+        else:
+            message = gettext("“%(title)s” is being sent via WhatsApp to %(count)s subscribers.")
+        messages.success(request, message % values)
         return redirect("wagtail_whatsapp_admin:broadcast_report", pk=broadcast.pk)
 
 

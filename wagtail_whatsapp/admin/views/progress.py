@@ -27,8 +27,14 @@ def progress_summary(broadcast):
         "read": raw["read"],
         "failed": raw["failed"],
         "skipped": raw["skipped"],
-        # "Waiting" for the editor: not yet handled, whether queued or in flight right now.
-        "pending": raw["pending"] + raw["sending"],
+        # "Waiting" for the editor: every recipient not reached yet, whether pending, in flight, held (daily limit,
+        # retry) or without a delivery yet (quiet hours, before the sender starts).
+        "pending": raw["waiting"],
+        "waiting_reason": str(raw["waiting_reason"]),
+        "not_sent": raw["not_sent"],  # a cancelled or failed broadcast will never reach them
+        # Finished, but Meta's statuses still arrive: the report keeps refreshing delivered and read.
+        "settling": raw["settling"],
+        "polling": raw["status"] in ACTIVE_STATUSES or raw["settling"],
         "rates": {"delivered": raw["delivery_rate"], "read": raw["read_rate"], "failed": raw["failure_rate"]},
         "failures": [
             {"reason": failure["reason"], "codes": [str(code) for code in failure["codes"]], "count": failure["count"]}

@@ -1,6 +1,9 @@
-"""``manage.py whatsapp_broadcast <page_id> [--yes] [--wait] [--exceed-budget] [--dry-run [--json]]``: the editor's
-"Send via WhatsApp", from a shell. ``--dry-run`` prints the plan and its cost and sends nothing (keys of ``--json``:
-docs/broadcasting.md)."""
+"""``manage.py whatsapp_broadcast <page_id> [--yes] [--wait] [--exceed-budget] [--urgent] [--dry-run [--json]]``: the
+editor's "Send via WhatsApp", from a shell. ``--dry-run`` prints the plan and its cost and sends nothing (keys of
+``--json``: docs/broadcasting.md).
+
+A shell is the server's administrator, who holds every permission: ``--exceed-budget`` and ``--urgent`` are the
+explicit ticks the confirmation page asks of holders of ``exceed_budget`` and ``send_urgent``."""
 
 import json
 import sys
@@ -13,6 +16,7 @@ from wagtail_whatsapp.outbound import costs
 from wagtail_whatsapp.outbound.broadcasts import start_broadcast
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
 from wagtail_whatsapp.outbound.progress import progress_of
+from wagtail_whatsapp.outbound.schedule import quiet_hours_end
 
 BAR_WIDTH = 30
 
@@ -28,12 +32,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--exceed-budget", action="store_true", help="Send even if it goes over the site's monthly budget."
         )
+        parser.add_argument(
+            "--urgent",
+            action="store_true",
+            help="Send at once, even in the quiet hours (a notice that cannot wait); the page's history says so.",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Print the plan and its cost; send nothing.")
         parser.add_argument(
             "--json", dest="as_json", action="store_true", help="With --dry-run: print the plan as one JSON object."
         )
 
-    def handle(self, page_id, yes, wait, interval, exceed_budget, dry_run, as_json, **options):
+    def handle(self, page_id, yes, wait, interval, exceed_budget, urgent, dry_run, as_json, **options):
         if as_json and not dry_run:
             raise CommandError("--json goes with --dry-run.")
         page = Page.objects.filter(pk=page_id).first()
@@ -53,14 +62,23 @@ class Command(BaseCommand):
             raise CommandError(" ".join(refusals))
         if dry_run:
             return
-        if not yes and not self.confirmed(plan):
+        starts_at = None if urgent else quiet_hours_end(plan.site)
+        if not yes and not self.confirmed(plan, starts_at):
             self.stdout.write("Nothing sent.")
             return
         try:
-            broadcast = start_broadcast(page, site=plan.site, exceed_budget=exceed_budget)
+            broadcast = start_broadcast(page, site=plan.site, exceed_budget=exceed_budget, urgent=urgent)
         except BroadcastRefused as refused:
             raise CommandError(str(refused.reason)) from None
-        self.stdout.write(self.style.SUCCESS(f"Broadcast {broadcast.pk} queued."))
+        if starts_at is not None:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Broadcast {broadcast.pk} scheduled for {starts_at:%H:%M}, when the quiet hours end "
+                    "(--urgent sends at once)."
+                )
+            )
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Broadcast {broadcast.pk} queued{' (urgent)' if urgent else ''}."))
         if wait:
             self.wait_for(broadcast, interval)
 
@@ -91,12 +109,13 @@ class Command(BaseCommand):
         for warning in plan.warnings:
             self.stdout.write(self.style.WARNING(f"  ! {warning}"))
 
-    def confirmed(self, plan):
+    def confirmed(self, plan, starts_at):
         # Without a terminal (cron, CI) nobody can answer: say so instead of failing on the missing input.
         if not sys.stdin or not sys.stdin.isatty():
             raise CommandError("Nothing sent: no terminal to confirm on. Add --yes to send without confirmation.")
         try:
-            answer = input(f"Send to {plan.recipients} subscribers? [y/N] ")
+            when = f" at {starts_at:%H:%M}, when the quiet hours end" if starts_at else ""
+            answer = input(f"Send to {plan.recipients} subscribers{when}? [y/N] ")
         except EOFError:
             raise CommandError("Nothing sent: no answer to the confirmation. Add --yes to send without it.") from None
         return answer.strip().lower() in ("y", "yes", "s", "si", "sì")
