@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber
 from wagtail_whatsapp.models.subscribers import SERVICE_WINDOW
-from wagtail_whatsapp.outbound.writelock import serialized
+from wagtail_whatsapp.writelock import serialized
 
 FAN_OUT_BATCH = 1000
 

@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.models import RateLimitBucket
-from wagtail_whatsapp.outbound.writelock import serialized_writes
+from wagtail_whatsapp.writelock import serialized_writes
 
 SAFETY = 0.96  # share of the cap actually used: 4 % leaves room for 28 ms of jitter in any 1-second window
 MAX_LATENESS = 0.02  # seconds a slot may be missed by before it is given up

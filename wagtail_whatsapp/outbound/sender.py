@@ -33,7 +33,7 @@ from wagtail_whatsapp.outbound.progress import failure_reason
 from wagtail_whatsapp.outbound.ratelimit import limiter_for
 from wagtail_whatsapp.outbound.schedule import HEARTBEAT_EVERY
 from wagtail_whatsapp.outbound.worker_pool import run_pool, worker_count
-from wagtail_whatsapp.outbound.writelock import serialized_writes
+from wagtail_whatsapp.writelock import serialized_writes
 
 logger = logging.getLogger(__name__)
 
