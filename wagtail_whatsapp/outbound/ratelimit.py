@@ -26,14 +26,18 @@ SLOW_DOWN_FACTOR = 0.5  # pace after a 130429, for SLOW_DOWN_SECONDS
 SLOW_DOWN_SECONDS = 30.0
 
 
-def _reserve_sql():
-    # Only quoted identifiers are formatted in; every value is a parameter.
+# SQLite's clock, in Unix seconds (millisecond precision), read when the UPDATE runs: after the write lock is taken.
+_SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def _reserve_sql(now="%s"):
+    # Only quoted identifiers (and the fixed SQLite clock above) are formatted in; every value is a parameter.
     table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
     key = connection.ops.quote_name("key")
     return (
         f"UPDATE {table} SET next_slot_at = "  # noqa: S608
-        "(CASE WHEN next_slot_at > %s THEN next_slot_at ELSE %s END)"
-        " + (CASE WHEN slow_until > %s THEN %s ELSE %s END) "
+        f"(CASE WHEN next_slot_at > {now} THEN next_slot_at ELSE {now} END)"
+        f" + (CASE WHEN slow_until > {now} THEN %s ELSE %s END) "
         f"WHERE {key} = %s RETURNING next_slot_at, slow_until"
     )
 
@@ -64,30 +68,43 @@ class SharedRateLimiter:
         """Reserve the next slot; return its Unix time (possibly in the past when the pace is not reached)."""
         self._ensure_row()
         interval = 1.0 / (self._cap() * SAFETY)
-        now = self.clock()
+        slowed = interval / SLOW_DOWN_FACTOR
         with serialized_writes(), connection.cursor() as cursor:
-            cursor.execute(_reserve_sql(), [now, now, now, interval / SLOW_DOWN_FACTOR, interval, self.key])
+            if connection.vendor == "sqlite" and self.clock is time.time:
+                # The UPDATE may wait for another process's write (the webhook's): "now" read before that wait would
+                # hand out a slot already late, wasted. SQLite is on this machine, so its clock is ours.
+                cursor.execute(_reserve_sql(_SQLITE_NOW), [slowed, interval, self.key])
+            else:
+                now = self.clock()
+                cursor.execute(_reserve_sql(), [now, now, now, slowed, interval, self.key])
             next_slot_at, slow_until = cursor.fetchone()
-        used = interval / SLOW_DOWN_FACTOR if slow_until > now else interval
+        used = slowed if slow_until > self.clock() else interval
         return next_slot_at - used
 
-    def acquire(self, should_stop=None):
-        """Wait for a slot of our own; returns its time, or None when ``should_stop()`` turned true meanwhile.
+    def acquire(self, should_stop=None, lead=0.0):
+        """Wait for a slot of our own, until ``lead`` seconds before it; returns its time, or None when
+        ``should_stop()`` turned true meanwhile.
 
-        The caller should start its call within ``MAX_LATENESS`` of the slot (``is_late``), else acquire again.
+        The caller should start its call within ``MAX_LATENESS`` of the slot (``wait_for``, then ``is_late``), else
+        acquire again. ``lead`` leaves time for work that must come right before the call (a read of the database).
         """
         while True:
             slot = self.reserve()
-            while True:
-                wait = slot - self.clock()
-                if wait <= 0:
-                    break
-                if should_stop is not None and should_stop():
-                    return None
-                self.sleep(min(wait, 0.25))
+            if not self.wait_for(slot - lead, should_stop):
+                return None
             if not self.is_late(slot):
                 return slot
             # Woke up too late (or reserved under contention): this slot would bunch with the next ones.
+
+    def wait_for(self, moment, should_stop=None):
+        """Sleep until ``moment`` (Unix time); False when ``should_stop()`` turned true meanwhile."""
+        while True:
+            wait = moment - self.clock()
+            if wait <= 0:
+                return True
+            if should_stop is not None and should_stop():
+                return False
+            self.sleep(min(wait, 0.25))
 
     def is_late(self, slot):
         return self.clock() - slot > MAX_LATENESS

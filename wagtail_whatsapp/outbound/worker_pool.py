@@ -9,6 +9,9 @@ from django.db import connection
 from wagtail_whatsapp import conf
 
 ASSUMED_CALL_SECONDS = 0.25  # Graph API round trip used to size the automatic pool
+# Calls in flight per process at most: 256 × 1 / 0.25 s covers a cap of 1,000/s. A thread waiting for Meta costs
+# memory (a stack) and, on PostgreSQL, a connection; not CPU.
+MAX_THREADS = 256
 
 
 def worker_count(per_second):
@@ -17,8 +20,7 @@ def worker_count(per_second):
         return 1  # threads cannot share an in-memory database: send from the calling thread
     if configured:
         return configured
-    # More threads than ~64 only add interpreter contention on a small machine (see bench/broadcast.py).
-    return max(2, min(64, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
+    return max(2, min(MAX_THREADS, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
 
 
 def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
