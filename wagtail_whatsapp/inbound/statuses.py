@@ -133,12 +133,13 @@ def _deliveries_of(updates):
     """{status update pk: its Delivery}, locked until the transaction ends. A delivery is found by the callback data
     Meta echoes (our delivery id), else by its wamid (the latest delivery with it). Two queries at most."""
     wanted = {update.pk: Delivery.pk_from_callback_data(update.callback_data) for update in updates}
-    locked = Delivery.objects.select_for_update().only(*_FIELDS)
+    # In primary-key order, so that two batches locking some of the same rows never deadlock (PostgreSQL).
+    locked = Delivery.objects.select_for_update().only(*_FIELDS).order_by("pk")
     ids = {pk for pk in wanted.values() if pk is not None}
-    by_pk = locked.in_bulk(ids) if ids else {}
+    by_pk = {delivery.pk: delivery for delivery in locked.filter(pk__in=ids)} if ids else {}
     wamids = {update.wamid for update in updates if wanted[update.pk] not in by_pk and update.wamid}
     by_wamid = {}
-    for delivery in locked.filter(wamid__in=wamids).order_by("pk") if wamids else ():
+    for delivery in locked.filter(wamid__in=wamids) if wamids else ():
         by_wamid[delivery.wamid] = by_pk.setdefault(delivery.pk, delivery)  # the latest delivery wins
     found = {}
     for update in updates:

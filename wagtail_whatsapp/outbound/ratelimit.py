@@ -26,19 +26,22 @@ SLOW_DOWN_FACTOR = 0.5  # pace after a 130429, for SLOW_DOWN_SECONDS
 SLOW_DOWN_SECONDS = 30.0
 
 
-# SQLite's clock, in Unix seconds (millisecond precision), read when the UPDATE runs: after the write lock is taken.
-_SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+# The database's clock, in Unix seconds, read when the UPDATE runs: after any wait for the row or the write lock.
+_DATABASE_NOW = {
+    "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
+    "postgresql": "(EXTRACT(EPOCH FROM clock_timestamp())::float8)",
+}
 
 
 def _reserve_sql(now="%s"):
-    # Only quoted identifiers (and the fixed SQLite clock above) are formatted in; every value is a parameter.
+    # Only quoted identifiers (and the fixed clock expressions above) are formatted in; every value is a parameter.
     table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
     key = connection.ops.quote_name("key")
     return (
         f"UPDATE {table} SET next_slot_at = "  # noqa: S608
         f"(CASE WHEN next_slot_at > {now} THEN next_slot_at ELSE {now} END)"
         f" + (CASE WHEN slow_until > {now} THEN %s ELSE %s END) "
-        f"WHERE {key} = %s RETURNING next_slot_at, slow_until"
+        f"WHERE {key} = %s RETURNING next_slot_at, slow_until, {now}"
     )
 
 
@@ -69,17 +72,19 @@ class SharedRateLimiter:
         self._ensure_row()
         interval = 1.0 / (self._cap() * SAFETY)
         slowed = interval / SLOW_DOWN_FACTOR
+        database_now = _DATABASE_NOW.get(connection.vendor) if self.clock is time.time else None
         with serialized_writes(), connection.cursor() as cursor:
-            if connection.vendor == "sqlite" and self.clock is time.time:
-                # The UPDATE may wait for another process's write (the webhook's): "now" read before that wait would
-                # hand out a slot already late, wasted. SQLite is on this machine, so its clock is ours.
-                cursor.execute(_reserve_sql(_SQLITE_NOW), [slowed, interval, self.key])
+            if database_now:
+                # Under load the UPDATE waits for the row (PostgreSQL) or the write lock (SQLite): a "now" read before
+                # that wait hands out a slot already late, a slot of the cap wasted. The database's clock is read
+                # after the wait, and the slot is returned as an offset from it (whatever the skew between machines).
+                cursor.execute(_reserve_sql(database_now), [slowed, interval, self.key])
             else:
                 now = self.clock()
-                cursor.execute(_reserve_sql(), [now, now, now, slowed, interval, self.key])
-            next_slot_at, slow_until = cursor.fetchone()
-        used = slowed if slow_until > self.clock() else interval
-        return next_slot_at - used
+                cursor.execute(_reserve_sql(), [now, now, now, slowed, interval, self.key, now])
+            next_slot_at, slow_until, then = cursor.fetchone()
+        used = slowed if slow_until > then else interval
+        return self.clock() + (next_slot_at - used - then)
 
     def acquire(self, should_stop=None, lead=0.0):
         """Wait for a slot of our own, until ``lead`` seconds before it; returns its time, or None when

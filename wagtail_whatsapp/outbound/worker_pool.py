@@ -9,9 +9,10 @@ from django.db import connection
 from wagtail_whatsapp import conf
 
 ASSUMED_CALL_SECONDS = 0.25  # Graph API round trip used to size the automatic pool
-# Calls in flight per process at most: 256 × 1 / 0.25 s covers a cap of 1,000/s. A thread waiting for Meta costs
-# memory (a stack) and, on PostgreSQL, a connection; not CPU.
-MAX_THREADS = 256
+# Calls in flight per process at most. One process is one interpreter: bench/broadcast_live.py at a cap of 1,000/s on
+# 2 cores gave 187 messages/s with 64 threads and 177 with 256. Past 64 calls in flight, more processes share the
+# broadcast (BROADCAST_SENDERS), each with its own pool for its share of the cap.
+MAX_THREADS = 64
 
 
 def worker_count(per_second):
