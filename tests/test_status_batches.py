@@ -29,7 +29,7 @@ def broadcast_with(site, count, status="sent"):
 
 def store(site, delivery, *states, pricing=PRICING, **extra):
     """What ``inbound/ingest.py`` stores for a webhook: one StatusUpdate per (wamid, status)."""
-    now = timezone.now()
+    now = timezone.now().replace(microsecond=0)  # Meta's timestamps are whole seconds
     for state in states:
         StatusUpdate.objects.create(
             site=site,
@@ -69,6 +69,20 @@ def test_a_webhook_of_a_hundred_statuses_is_applied_in_a_handful_of_queries(site
     StatusUpdate.objects.update(processed_at=None, handled_at=None, processing_attempts=0)
     process_pending_statuses(wamids)
     assert counts(broadcast) == (34, 34, 34, 0)
+
+
+def test_statuses_with_all_different_values_still_cost_one_update(site):
+    broadcast = broadcast_with(site, 10)
+    for n, delivery in enumerate(Delivery.objects.filter(broadcast=broadcast)):
+        StatusUpdate.objects.create(
+            site=site, wamid=delivery.wamid, status="delivered", callback_data=delivery.callback_data,
+            timestamp=timezone.now().replace(microsecond=0) - timezone.timedelta(seconds=n),
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        process_pending_statuses(list(StatusUpdate.objects.values_list("wamid", flat=True)))
+    assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 8
+    assert counts(broadcast) == (10, 10, 0, 0)
+    assert len(set(Delivery.objects.values_list("delivered_at", flat=True))) == 10
 
 
 def test_a_batch_keeps_each_message_moving_forward_only_and_failures_final(site):
