@@ -16,7 +16,7 @@ from wagtail_whatsapp.outbound.sender import send_broadcast
 def send_broadcast_task(broadcast_id, joining=False):
     delay = quiet_hours_delay(broadcast_id)
     if delay:  # no broadcast starts in the site's quiet hours: come back when they end
-        send_broadcast_task.schedule(args=(broadcast_id, joining), delay=delay)
+        send_broadcast_task.schedule(args=(broadcast_id,), kwargs={"joining": joining}, delay=delay)
         return
     if not joining:
         for _other in range(conf.broadcast_senders() - 1):
