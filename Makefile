@@ -4,38 +4,46 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 MANAGE := $(PY) example_site/manage.py
+# The example site fails closed (debug off, no site without DJANGO_SECRET_KEY): the demo asks for debug, which gives
+# it a random key of its own, kept in example_site/var/.
+DEMO := DJANGO_DEBUG=1 $(MANAGE)
 
-.PHONY: demo test test-scale lint messages clean browser screenshots system-packages
+.PHONY: demo test test-scale test-matrix lint messages clean browser screenshots system-packages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade "pip>=24" "setuptools>=68" wheel
+	$(PIP) install --upgrade "pip>=24" "setuptools>=77" wheel
 
 # Stamps reinstall when the package metadata changes.
-$(VENV)/.installed-demo: setup.cfg pyproject.toml | $(PY)
-	$(PIP) install -e ".[example]"
+$(VENV)/.installed-demo: setup.cfg pyproject.toml example_site/requirements.txt | $(PY)
+	$(PIP) install -e . -r example_site/requirements.txt
 	touch $@
 
-$(VENV)/.installed-test: setup.cfg pyproject.toml | $(PY)
-	$(PIP) install -e ".[test,example]"
+$(VENV)/.installed-test: setup.cfg pyproject.toml example_site/requirements.txt | $(PY)
+	$(PIP) install -e ".[test]" -r example_site/requirements.txt
 	touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo
-	$(MANAGE) migrate --noinput
-	$(MANAGE) load_demo_content
+	$(DEMO) migrate --noinput
+	$(DEMO) load_demo_content
 	@echo "Sito: http://127.0.0.1:8000/   Admin: http://127.0.0.1:8000/admin/ (admin / admin)   Ctrl-C per uscire"
 	@# The Huey consumer runs beside the web server; leaving the server (Ctrl-C) stops the consumer too.
-	@$(MANAGE) run_huey & huey=$$!; \
+	@$(DEMO) run_huey & huey=$$!; \
 	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(DEMO) runserver 127.0.0.1:8000
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 test: lint system-packages
-	$(MANAGE) makemigrations --check --dry-run
+	$(DEMO) makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# The oldest and the newest supported Python, Django and Wagtail, each in its own virtualenv under .matrix/ (the
+# suite without the slow, browser and scale tests); prints a table. Pythons come from the PATH, pyenv or uv.
+test-matrix:
+	bash .ci/test-matrix
 
 # PostgreSQL and Redis, installed from Debian's packages when missing and started on localhost for the run.
 test-scale: $(VENV)/.installed-test
@@ -54,8 +62,8 @@ screenshots: $(VENV)/.installed-test browser
 	WHATSAPP_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest -m browser -q
 
 messages: $(VENV)/.installed-test
-	cd wagtail_whatsapp && ../$(PY) ../example_site/manage.py makemessages -l it --no-obsolete
-	cd wagtail_whatsapp && ../$(PY) ../example_site/manage.py compilemessages -l it
+	cd wagtail_whatsapp && DJANGO_DEBUG=1 ../$(PY) ../example_site/manage.py makemessages -l it --no-obsolete
+	cd wagtail_whatsapp && DJANGO_DEBUG=1 ../$(PY) ../example_site/manage.py compilemessages -l it
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info example_site/var
+	rm -rf $(VENV) .matrix build dist *.egg-info example_site/var

@@ -84,6 +84,25 @@ QUERY_PARAMETERS = ["site", "status", "o", "p", "q", "date", "number", "subscrib
 QUERY_VALUES = ["zzz", "-1", "99999", OUT_OF_RANGE_PK, "²", "2026-13-45", "\x00", "+39 abc", "ü漢🙂", "3" * 10_000]
 QUERY_JUNK = [dict.fromkeys(QUERY_PARAMETERS, value) for value in QUERY_VALUES]
 
+# What someone shown masked numbers would try to get one back: searches and sorts by the number's digits, lookups on
+# the number fields, modeladmin's own spreadsheet export. None may answer with a full number or a 5xx.
+MASKED_PROBES = [
+    {"q": "348"},
+    {"q": "+39 348 123 4511"},
+    {"q": "0039348"},
+    {"o": "0"},
+    {"o": "-0.1"},
+    {"o": "-1"},
+    {"ot": "desc", "o": "0"},
+    {"phone_number__startswith": "+39348"},
+    {"wa_user_id__contains": "39"},
+    {"message_wamid__gt": "wamid.A"},
+    {"subscriber__phone_number__startswith": "+39"},
+    {"export": "csv"},
+    {"export": "xlsx"},
+    {"number": "+393481234511"},
+]
+
 # Form values of the wrong kind: empty, huge, NUL bytes, unparsable numbers, dates and ids.
 VALUE_JUNK = [
     "",

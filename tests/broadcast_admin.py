@@ -81,8 +81,8 @@ def approved_template(site=None, name="notizia_comune", category="MARKETING", **
         components=TEMPLATE_COMPONENTS,
         **fields,
     )
-    if site is not None:  # chosen as the site's broadcast template (Settings → WhatsApp)
+    if site is not None:  # chosen in the site's template family (Settings → WhatsApp), as its text template
         settings = WhatsAppSettings.for_site(site)
-        settings.broadcast_template = template
+        settings.text_template = template
         settings.save()
     return template

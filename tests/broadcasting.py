@@ -46,8 +46,10 @@ def subscribers(site, count, *, in_window=0, start=0, status=Subscriber.Status.A
 
 
 def approved_template(site, components=None, mapping="", **fields):
-    """An approved template chosen as the site's broadcast template, with ``mapping`` as its parameter mapping."""
+    """An approved template chosen in the site's family for the kind its header and body say (an image header: the
+    image template...), with ``mapping`` as the parameter mapping."""
     from wagtail_whatsapp.models import WhatsAppSettings
+    from wagtail_whatsapp.outbound.template_family import template_kind
 
     template = MessageTemplate.objects.create(
         waba_id="102290129340398",
@@ -59,7 +61,7 @@ def approved_template(site, components=None, mapping="", **fields):
         **fields,
     )
     settings = WhatsAppSettings.for_site(site)
-    settings.broadcast_template = template
+    setattr(settings, WhatsAppSettings.TEMPLATE_FIELDS[template_kind(template)], template)
     settings.template_parameter_mapping = mapping
     settings.save()
     return template

@@ -21,6 +21,7 @@ def site(db):
     root = Page.get_first_root_node()
     for placeholder in root.get_children().filter(slug="home"):
         placeholder.delete()
+    root.refresh_from_db()  # its child count changed; treebeard 4 (Wagtail 7) would add after a deleted child
     home = root.add_child(instance=HomePage(title="Comune di Esempio", slug="home"))
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
@@ -143,7 +144,7 @@ def _fresh_webhook_routes():
 
 @pytest.fixture
 def broadcast_template(site):
-    """An approved broadcast template chosen for the site (image header, two body parameters, a URL button)."""
+    """An approved template chosen as the site's image template (image header, two body parameters, a URL button)."""
     from tests.broadcasting import approved_template
 
     return approved_template(site)
@@ -180,6 +181,25 @@ def process_database(process_database_template, tmp_path):
     from tests.process_site import copy_database
 
     return copy_database(process_database_template, tmp_path / "db.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory):
+    """The package's wheel, built once per run from this checkout (tests/test_packaging.py, test_new_project.py)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path_factory.mktemp("dist")
+    repo = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(repo)],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    )
+    (path,) = out.glob("wagtail_whatsapp-*.whl")
+    return path
 
 
 def pytest_collection_modifyitems(config, items):

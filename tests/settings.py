@@ -3,6 +3,9 @@
 import os
 import tempfile
 
+# The example site fails closed; tests run it as a development machine does (the HTTPS-only production block off).
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-never-used-by-a-site-" + "x" * 20)
 os.environ.setdefault("EXAMPLE_SITE_VAR_DIR", tempfile.mkdtemp(prefix="wagtail-whatsapp-tests-"))
 
 from esempio.settings import *  # noqa: E402,F403

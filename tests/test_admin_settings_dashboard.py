@@ -56,28 +56,28 @@ def test_settings_page_saves_a_valid_mapping(admin_client, site):
             continue
         data[name] = value.pk if hasattr(value, "pk") else value
     data = {key: ("on" if value is True else value) for key, value in data.items() if value is not False}
-    data.update(broadcast_template=template.pk, template_parameter_mapping="1 = title\n2 = url", waba_id="1022")
+    data.update(image_template=template.pk, template_parameter_mapping="1 = title\n2 = url", waba_id="1022")
     data.update(quiet_hours_start="22:00", quiet_hours_end="07:00")
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     saved = WhatsAppSettings.for_site(site)
-    assert saved.broadcast_template == template and saved.in_quiet_hours(time(23, 30))
+    assert saved.image_template == template and saved.in_quiet_hours(time(23, 30))
 
-    data["template_parameter_mapping"] = "1 = title"
+    data["template_parameter_mapping"] = "1 = title\n3 = url"
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert "Parameters without a page field: 2." in response.content.decode()
+    assert "The template has no parameter 3." in response.content.decode()
 
 
 def test_mapping_is_validated_against_the_template(site):
     template = _template()
-    _settings(site, broadcast_template=template, template_parameter_mapping="1 = title\n2 = url").full_clean()
+    _settings(site, image_template=template, template_parameter_mapping="1 = title\n2 = url").full_clean()
     with pytest.raises(ValidationError) as error:
-        _settings(site, broadcast_template=template, template_parameter_mapping="1 = title\n3 = url").full_clean()
+        _settings(site, image_template=template, template_parameter_mapping="1 = title\n3 = url").full_clean()
     assert "template_parameter_mapping" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        _settings(site, broadcast_template=_template("REJECTED")).full_clean()
-    assert "broadcast_template" in error.value.message_dict
+        _settings(site, video_template=_template("REJECTED")).full_clean()
+    assert "video_template" in error.value.message_dict
 
 
 @pytest.mark.parametrize(

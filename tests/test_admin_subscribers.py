@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from tests.whatsapp_data import make_subscriber
-from wagtail_whatsapp.models import BlockedNumber, ConsentRecord, Subscriber
+from tests.whatsapp_data import make_broadcast, make_subscriber
+from wagtail_whatsapp.models import BlockedNumber, ConsentRecord, Delivery, Subscriber
 from wagtail_whatsapp.subscribers.blocking import is_number_blocked
 from wagtail_whatsapp.subscribers.csv_import import import_subscribers
 
@@ -130,7 +130,7 @@ def test_import_needs_the_consent_confirmation(client, site, manager):
 
 @pytest.mark.django_db
 def test_import_refuses_blocked_numbers_even_after_erasure(client, site, manager):
-    from wagtail_whatsapp.subscribers.blocking import number_hash
+    from wagtail_whatsapp.subscribers.identities import number_hash
 
     BlockedNumber.objects.create(site=site, number_hash=number_hash("+393487654321"))
     result = import_subscribers(site, b"3487654321\n3205556666\n")
@@ -240,3 +240,47 @@ def test_a_profile_name_cannot_become_a_spreadsheet_formula_in_the_export(client
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[1][0] == "+393481234511"  # a number stays a number
     assert rows[1][1] == '\'=HYPERLINK("http://evil.example","Clicca")'
+
+
+FORMULA_NAMES = [
+    "Mario;=2*3;",
+    "Anna,+SUM(1;2)",
+    "Luca; -1+1",
+    "x;@cmd|' /C calc'!A0",
+    "Tab\t;\t=1",
+    'Riga\r\n=HYPERLINK("http://evil.example")',
+    "=1+1",
+]
+
+
+def _naive_pieces(text):
+    """What a spreadsheet that ignores quotes sees: the file split on lines, then on ``;`` or ``,``."""
+    for line in text.replace("\r", "\n").split("\n"):
+        for separator in (";", ","):
+            yield from (piece.strip('" ') for piece in line.split(separator))
+
+
+@pytest.mark.django_db
+def test_every_export_cell_is_safe_whatever_the_separator(client, site, whatsapp_user):
+    client.force_login(whatsapp_user("manage_subscribers", "view_reports"))
+    subscribers = [
+        make_subscriber(site, f"+39348123450{index}", profile_name=name) for index, name in enumerate(FORMULA_NAMES)
+    ]
+    broadcast = make_broadcast(site, subscribers, [Delivery.Status.FAILED] * len(subscribers))
+    for delivery, name in zip(broadcast.deliveries.order_by("pk"), FORMULA_NAMES, strict=True):
+        delivery.error_reason = name  # Meta's error texts are outside data too
+        delivery.save()
+    exports = [
+        reverse("wagtail_whatsapp_admin:subscribers_export"),
+        reverse("wagtail_whatsapp_admin:broadcast_deliveries_csv", args=[broadcast.pk]),
+    ]
+    for url in exports:
+        text = b"".join(client.get(url).streaming_content).decode()
+        for piece in _naive_pieces(text):
+            assert not piece.startswith(("=", "+", "-", "@", "\t")) or piece.startswith("+39348123450"), (url, piece)
+        # Every text cell is quoted: a separator inside a cell never starts a new one for a reader that honours quotes.
+        for delimiter in (",", ";"):
+            for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+                assert all(not cell.lstrip().startswith(("=", "@")) for cell in row), (url, delimiter, row)
+        rows = list(csv.reader(io.StringIO(text)))
+        assert "Mario;'=2*3;" in {cell for row in rows for cell in row}

@@ -79,7 +79,7 @@ def test_blocking_problems_disable_the_button_and_say_why(client, sender, site, 
     response = client.get(confirm_url(news_page))
     html = response.content.decode()
     assert "This page cannot be sent yet" in html
-    assert "no approved broadcast template is chosen" in html
+    assert "the site has no approved template for this page" in html
     assert 'class="button bicolor button--icon" disabled>' in " ".join(html.split())
     # Posting anyway does not start anything.
     response = client.post(confirm_url(news_page))

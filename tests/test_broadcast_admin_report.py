@@ -243,3 +243,14 @@ def test_the_whatsapp_menus_broadcast_list_links_each_report(admin_client, site)
     response = admin_client.get("/admin/wagtail_whatsapp/broadcast/")
     assert response.status_code == 200
     assert f'href="/admin/whatsapp/broadcasts/{broadcast.pk}/"' in response.content.decode()
+
+
+def test_the_marketing_cap_is_explained_without_inviting_a_resend(client, reader, broadcast):
+    # 131049 arrives as a failed status webhook; the delivery is final, so the report must not suggest trying again.
+    broadcast.deliveries.filter(status="failed").update(error_code=131049, error_reason="healthy ecosystem")
+    client.force_login(reader)
+    html = " ".join(client.get(url("broadcast_report", broadcast)).content.decode().split())
+    assert "cap on promotional messages per person was reached" in html
+    assert "still gets the next broadcasts" in html and "Sending the page again would not help" in html
+    assert "error 131049" in html
+    assert "try again" not in html

@@ -16,9 +16,10 @@ def test_counts_only_active_subscribers_and_splits_by_window(site, broadcast_tem
     subscribers(site, 1, start=300, status=Subscriber.Status.UNREACHABLE)
     plan = plan_broadcast(news_page(site))
     assert (plan.recipients, plan.freeform_recipients, plan.template_recipients) == (7, 3, 4)
-    assert plan.template == broadcast_template
-    # The template wants an image header and the page has no image: that would fail for all four.
-    assert any("needs" in str(problem) for problem in plan.problems)
+    # The site's only template has an image header and the page has no image: no template fits it, and the editor
+    # is told so (the page is not refused for the image template's header).
+    assert plan.template is None and broadcast_template.name not in " ".join(plan.problems)
+    assert "no approved template for this page" in str(plan.problems[0])
 
 
 def test_outside_the_window_without_template_is_refused_with_a_reason(site):

@@ -56,7 +56,7 @@ def test_a_blocked_broadcast_does_not_start(site, test_backend):
     subscribers(site, 3, in_window=0)
     with pytest.raises(BroadcastRefused) as refused:
         start_broadcast(news_page(site))
-    assert "no approved broadcast template" in str(refused.value.reason)
+    assert "no approved template for this page" in str(refused.value.reason)
     assert not Broadcast.objects.exists() and test_backend.sent == []
 
 

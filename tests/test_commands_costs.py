@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.broadcast_admin import approved_template, make_subscribers
 from wagtail_whatsapp.models import BlockedNumber, Broadcast, ConsentRecord, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.subscribers.blocking import number_hash
+from wagtail_whatsapp.subscribers.identities import number_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -80,10 +80,10 @@ def test_dry_run_json_is_one_object_with_stable_keys(site, news_page, ready):
 def test_dry_run_of_a_plan_that_cannot_go_exits_1_after_printing_it(site, news_page, test_backend):
     make_subscribers(site, outside_window=2, inside_window=0)  # no template chosen
     out = StringIO()
-    with pytest.raises(CommandError, match="no approved broadcast template"):
+    with pytest.raises(CommandError, match="no approved template"):
         call_command("whatsapp_broadcast", news_page.pk, "--dry-run", "--json", stdout=out)
     plan = json.loads(out.getvalue())
-    assert plan["can_send"] is False and "no approved broadcast template" in plan["problems"][0]
+    assert plan["can_send"] is False and "no approved template" in plan["problems"][0]
     assert plan["template"] is None
 
 

@@ -44,9 +44,18 @@ def test_unknown_setting_name_is_refused_in_code():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("one", ["one"]), (["new", "old"], ["new", "old"]), (["new", "", None], ["new"]), ("", []), (42, [])],
+    [
+        ("one", ["one"]),
+        (["new", "old"], ["new", "old"]),
+        (["new", "", None], ["new"]),
+        ("", []),
+        (42, []),
+        # As an environment variable holds them (WHATSAPP_APP_SECRET=new,old in docs/going-live.md).
+        ("new,old", ["new", "old"]),
+        (" new , old ,", ["new", "old"]),
+    ],
 )
-def test_app_secret_may_be_a_list_for_rotation(settings, value, expected):
+def test_app_secret_may_be_a_list_or_comma_separated_for_rotation(settings, value, expected):
     settings.WAGTAIL_WHATSAPP = {"APP_SECRET": value}
     assert conf.app_secrets() == expected
 

@@ -1,5 +1,6 @@
 """The documentation holds together: every page is in the index, and no relative link or anchor leads nowhere."""
 
+import os
 import re
 from pathlib import Path
 
@@ -25,9 +26,20 @@ def anchors(path):
     return {github_anchor(heading) for heading in HEADING.findall(FENCE.sub("", path.read_text()))}
 
 
+def repository_blob_url():
+    """Where the repository shows its files: setup.cfg's Source URL, plus /blob/main/."""
+    source = re.search(r"^\s*Source = (\S+)$", (REPO / "setup.cfg").read_text(), re.M)[1]
+    return source.rstrip("/") + "/blob/main/"
+
+
 def relative_links(path):
+    """Links to files of the repository, as paths relative to ``path``: relative links, and absolute links into the
+    repository (README.md uses those: it is the package index's long description, where relative links are dead)."""
+    blob = repository_blob_url()
     for target in LINK.findall(FENCE.sub("", path.read_text())):
-        if not re.match(r"^[a-z]+:", target):
+        if target.startswith(blob):
+            yield os.path.relpath(REPO / target.removeprefix(blob), path.parent)
+        elif not re.match(r"^[a-z]+:", target):
             yield target
 
 
@@ -48,3 +60,11 @@ def test_relative_links_and_anchors_resolve(path):
         if not destination.exists() or anchor_missing:
             broken.append(target)
     assert broken == []
+
+
+def test_the_long_description_links_absolutely():
+    # README.md is the long description on the package index, which resolves no relative link.
+    targets = LINK.findall(FENCE.sub("", (REPO / "README.md").read_text()))
+    relative = [target for target in targets if not re.match(r"^(https?:|#)", target)]
+    assert targets and relative == []
+    assert any(target.startswith(repository_blob_url()) for target in targets)

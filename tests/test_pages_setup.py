@@ -66,8 +66,10 @@ def test_setup_leaves_an_edited_page_alone(town):
 def test_setup_keeps_the_pages_the_settings_already_point_at(town):
     call_command("whatsapp_setup", "--no-archive")
     assert not WhatsAppArchivePage.objects.exists()
-    # A town that moved its policy page elsewhere in the tree keeps it.
-    other_parent = town.root_page.add_child(instance=Page(title="Servizi", slug="servizi"))
+    # A town that moved its policy page elsewhere in the tree keeps it. (The home page is read again: the command
+    # gave it children, and treebeard 4, Wagtail 7's, trusts the child count of the instance it is given.)
+    home = Page.objects.get(pk=town.root_page_id)
+    other_parent = home.add_child(instance=Page(title="Servizi", slug="servizi"))
     WhatsAppPolicyPage.objects.get().move(other_parent, pos="last-child")
 
     call_command("whatsapp_setup")
@@ -164,3 +166,21 @@ def test_each_site_gets_its_own_pages_with_absolute_urls_on_its_own_host(town):
             assert page.full_url.startswith(f"http://{host}/")
         assert number in settings.policy_page.specific.body
     assert WhatsAppPolicyPage.objects.count() == 2
+
+
+def test_default_privacy_notice_says_what_is_kept_how_long_and_what_erasure_leaves(town):
+    wa_settings = WhatsAppSettings.for_site(town)
+    wa_settings.inbox_retention_days, wa_settings.delivery_retention_days = 21, 120
+    wa_settings.save()
+    call_command("whatsapp_setup")
+    body = WhatsAppPrivacyPage.objects.get().body
+    for point in [
+        "identificativo utente WhatsApp",
+        "21 giorni",  # the site's own retention settings, not the defaults
+        "120 giorni",
+        "Se chiedi la cancellazione dei tuoi dati",
+        "nessuna vecchia lista",  # the opt-out outlives erasure
+        "nuova iscrizione",  # and the citizen's own ISCRIVIMI clears it
+        "mantenere il blocco",
+    ]:
+        assert point in body, point

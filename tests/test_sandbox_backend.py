@@ -119,7 +119,7 @@ def test_block_unblock_and_mark_as_read(backend):
 
 
 def test_list_templates_offers_an_approved_italian_news_template(backend):
-    [template] = backend.list_templates("200000000000001")
+    template, *family = backend.list_templates("200000000000001")
     assert (template.name, template.language, template.status, template.category) == (
         "notizia_comune",
         "it",
@@ -131,6 +131,28 @@ def test_list_templates_offers_an_approved_italian_news_template(backend):
     assert "{{titolo}}" in kinds["BODY"]["text"] and "{{sommario}}" in kinds["BODY"]["text"]
     [button] = kinds["BUTTONS"]["buttons"]
     assert button["type"] == "URL" and button["url"] == "http://testserver/{{1}}"
+    # And the whole recommended family, approved at once (Meta takes minutes to a day).
+    assert {(t.name, t.status) for t in family} == {
+        ("comune_avviso", "APPROVED"),
+        ("comune_notizia_immagine", "APPROVED"),
+        ("comune_notizia_video", "APPROVED"),
+        ("comune_avviso_documento", "APPROVED"),
+        ("comune_evento", "APPROVED"),
+    }
+
+
+def test_the_sandbox_approves_a_new_template_at_once(backend):
+    from wagtail_whatsapp.outbound.recommended_family import recommended_family
+
+    template = recommended_family("http://testserver", category="UTILITY")[0]  # comune_avviso, the text one
+    created = backend.create_template("200000000000001", template)
+    assert (created.name, created.status, created.category) == ("comune_avviso", "APPROVED", "UTILITY")
+
+
+def test_a_pdf_goes_as_a_document_with_its_name(backend):
+    backend.send_media("393331234567", "document", "12345", caption="Ordinanza", filename="ordinanza.pdf")
+    message = SandboxMessage.objects.get()
+    assert message.body["document"] == {"id": "12345", "filename": "ordinanza.pdf", "caption": "Ordinanza"}
 
 
 def test_phone_number_info(backend):

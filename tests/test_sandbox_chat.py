@@ -111,19 +111,28 @@ def test_menu_item_for_staff_in_sandbox_mode(admin_client, site):
     assert CHAT_URL in admin_client.get("/admin/").content.decode()
 
 
-def test_not_staff_is_refused(client, django_user_model, site):
-    from django.contrib.auth.models import Permission
-
-    user = django_user_model.objects.create_user("editor", password="pw", is_staff=False)
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+@pytest.mark.parametrize(
+    "codenames", [(), ("send_broadcast", "view_reports", "moderate_inbox")], ids=["admin only", "other permissions"]
+)
+def test_without_manage_subscribers_the_chat_is_refused(client, whatsapp_user, site, codenames):
+    # The chat shows every full number and writes as any of them: staff status or other WhatsApp permissions do not
+    # open it.
+    user = whatsapp_user(*codenames)
+    user.is_staff = True
+    user.save()
     client.force_login(user)
-    # Wagtail turns the view's PermissionDenied into its usual "no permission" redirect to the dashboard.
-    response = client.get(CHAT_URL, follow=True)
-    assert response.redirect_chain == [("/admin/", 302)]
-    assert "permission" in response.content.decode()
-    client.post(CHAT_URL, {"number": "+393331234567", "text": "ISCRIVIMI", "site": site.pk})
+    SandboxMessage.objects.create(direction="out", recipient="+393331234567", wamid="wamid.x", message_type="text")
+    response = client.get(CHAT_URL)
+    assert response.status_code == 403 and "+393331234567" not in response.content.decode()
+    assert client.post(CHAT_URL, {"number": "+393331234567", "text": "ISCRIVIMI", "site": site.pk}).status_code == 403
     assert not InboundMessage.objects.exists()
     assert CHAT_URL not in client.get("/admin/").content.decode()
+
+
+def test_manage_subscribers_opens_the_chat(client, whatsapp_user, site):
+    client.force_login(whatsapp_user("manage_subscribers"))
+    assert client.get(CHAT_URL).status_code == 200
+    assert CHAT_URL in client.get("/admin/").content.decode()
 
 
 def test_anonymous_is_sent_to_login(client, site):
@@ -135,3 +144,25 @@ def test_anonymous_is_sent_to_login(client, site):
 def test_page_does_not_exist_with_the_cloud_backend(admin_client, site):
     assert admin_client.get(CHAT_URL).status_code == 404
     assert CHAT_URL not in admin_client.get("/admin/").content.decode()
+
+
+def test_a_message_of_the_recommended_family_reads_as_on_the_phone():
+    from wagtail_whatsapp.models import SandboxMessage
+    from wagtail_whatsapp.sandbox.chat import display_text
+
+    parameters = [
+        {"type": "text", "parameter_name": "servizio", "text": "Esempio Informa"},
+        {"type": "text", "parameter_name": "testo", "text": "Via Roma chiusa — Da lunedì."},
+    ]
+    body = {"template": {"name": "comune_avviso", "components": [{"type": "body", "parameters": parameters}]}}
+    text = display_text(SandboxMessage(message_type="template", body=body))
+    assert "Novità da Esempio Informa:\n\nVia Roma chiusa — Da lunedì.\n\nGrazie per l'attenzione." in text
+
+
+def test_the_sandbox_needs_no_number_from_meta(site, settings):
+    # A new site trying the sandbox has no Meta account, hence no PHONE_NUMBER_ID: the sandbox number stands in.
+    settings.WAGTAIL_WHATSAPP = {"BACKEND": "sandbox", "APP_SECRET": "an-app-secret", "VERIFY_TOKEN": "a-token"}
+    call_command("whatsapp_simulate_inbound", "+393331234567", "ISCRIVIMI")
+    assert Subscriber.objects.get().status == "active"
+    welcome = SandboxMessage.objects.get(direction="out")
+    assert welcome.phone_number_id == "100000000000001" and welcome.recipient == "+393331234567"

@@ -146,7 +146,7 @@ def test_two_consumers_share_the_cap_and_nobody_gets_a_page_twice(site, consumer
     # The town's templates come from its account, as in production (the consumers also sync them every hour).
     manage(consumer_env, "whatsapp_sync_templates")
     whatsapp = WhatsAppSettings.for_site(site)
-    whatsapp.broadcast_template = MessageTemplate.objects.get(name="allerta_meteo", status="APPROVED")
+    whatsapp.text_template = MessageTemplate.objects.get(name="allerta_meteo", status="APPROVED")
     whatsapp.template_parameter_mapping = "1 = title"
     whatsapp.save()
     subscribers(site, SUBSCRIBERS, in_window=SUBSCRIBERS // 2)

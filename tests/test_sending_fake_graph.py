@@ -113,7 +113,7 @@ def test_unsubscribe_during_the_broadcast_is_respected(site, fast, monkeypatch):
 def test_an_accented_slug_goes_percent_encoded_in_the_template_url_button(site, fast):
     """Wagtail allows accented slugs; Meta wants the variable end of a template's URL button percent-encoded. The
     broadcast path builds the button with the backend's one component builder, so it is encoded there."""
-    approved_template(site, components=TEXT_AND_BUTTON, mapping="1 = title")
+    fast.add_stored_template(approved_template(site, components=TEXT_AND_BUTTON, mapping="1 = title"))
     subscribers(site, 1, in_window=0)
     page = news_page(site, title="Festa del caffè")
     page.slug = "festa-del-caffè"

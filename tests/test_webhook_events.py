@@ -249,7 +249,7 @@ def test_events_whose_task_was_lost_are_picked_up_later(site, monkeypatch):
 
     from wagtail_whatsapp.inbound import ingest, tasks
 
-    monkeypatch.setattr(ingest.tasks, "process_inbound_messages", lambda wamids: None)  # the queue lost the task
+    monkeypatch.setattr(ingest.tasks, "process_inbound_messages", lambda pks: None)  # the queue lost the task
     ingest.ingest_payload(text_message_payload("+393331234567", "ISCRIVIMI", phone_number_id=NUMBER_ID))
     assert not Subscriber.objects.exists()
     InboundMessage.objects.update(received_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))

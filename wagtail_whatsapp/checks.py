@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 
 from wagtail_whatsapp import conf
-from wagtail_whatsapp.models import MessageTemplate, WhatsAppSettings
+from wagtail_whatsapp.models import WhatsAppSettings
 
 
 @register(Tags.compatibility)
@@ -35,7 +35,7 @@ def check_settings(app_configs=None, **kwargs):
             messages.append(
                 Error(
                     f"WAGTAIL_WHATSAPP['{name}'] is required by the cloud backend and is not set.",
-                    hint=f"Set it from the environment (the example site reads WHATSAPP_{name}).",
+                    hint=f"Set WHATSAPP_{name} in the environment: the settings of docs/installation.md read it.",
                     id="wagtail_whatsapp.E002",
                 )
             )
@@ -102,12 +102,15 @@ def check_webhook_https(app_configs=None, **kwargs):
 def _sites_without_approved_template():
     from wagtail.models import Site
 
-    ready = set(
-        WhatsAppSettings.objects.filter(broadcast_template__status=MessageTemplate.Status.APPROVED).values_list(
-            "site_id", flat=True
-        )
-    )
-    return [site for site in Site.objects.order_by("hostname", "port") if site.pk not in ready]
+    from wagtail_whatsapp.outbound.template_family import family
+
+    stored = {settings.site_id: settings for settings in WhatsAppSettings.objects.all()}
+    return [
+        site
+        for site in Site.objects.order_by("hostname", "port").select_related("root_page")
+        # Unsaved settings for a site without any: a system check writes nothing.
+        if not any(family(site, stored.get(site.pk) or WhatsAppSettings(site=site)).values())
+    ]
 
 
 @register(Tags.database)
@@ -123,8 +126,9 @@ def check_broadcast_templates(app_configs=None, **kwargs):
         Warning(
             f"The site {site.hostname}:{site.port} has no approved broadcast template: its broadcasts only reach "
             "citizens who wrote in the last 24 hours.",
-            hint="Get a template approved in WhatsApp Manager, run `python manage.py whatsapp_sync_templates` (the "
-            "consumer also syncs hourly) and choose it in Settings → WhatsApp → Broadcasting.",
+            hint="Submit the recommended family with `python manage.py whatsapp_create_templates` (or get templates "
+            "approved in WhatsApp Manager), then run `python manage.py whatsapp_sync_templates` (the consumer also "
+            "syncs hourly); choose them in Settings → WhatsApp → Broadcasting or let the plugin pick them.",
             id="wagtail_whatsapp.W004",
         )
         for site in sites

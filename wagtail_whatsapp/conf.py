@@ -26,6 +26,7 @@ DEFAULTS = {
     "VERIFY_TOKEN": "",
     "PHONE_NUMBER_ID": "",
     "WABA_ID": "",
+    "APP_ID": "",  # Meta's app id: only `whatsapp_create_templates` needs it, to upload media headers' examples
     "API_BASE_URL": "https://graph.facebook.com",
     "API_VERSION": "v25.0",
     "MESSAGES_PER_SECOND": 80,
@@ -99,15 +100,30 @@ def backend_class():
 
 
 def app_secrets():
-    """The app secrets as a list: several are accepted so a secret can be rotated without downtime."""
+    """The app secrets as a list, the newest first: several are accepted so a secret can be rotated without downtime.
+
+    A list, or one string with the secrets separated by commas (``"new,old"``), as an environment variable holds them.
+    """
     value = get("APP_SECRET")
     if isinstance(value, str):
-        values = [value]
+        values = value.split(",")
     elif isinstance(value, (list, tuple)):
         values = list(value)
     else:
         return []
-    return [secret for secret in values if isinstance(secret, str) and secret]
+    return [secret.strip() for secret in values if isinstance(secret, str) and secret.strip()]
+
+
+# The sandbox needs no number from Meta: without PHONE_NUMBER_ID its messages and webhooks carry this made-up id.
+SANDBOX_PHONE_NUMBER_ID = "100000000000001"
+
+
+def default_phone_number_id():
+    """The number messages go out from when a site's WhatsApp settings name none (``PHONE_NUMBER_ID``)."""
+    value = get("PHONE_NUMBER_ID")
+    if not value and is_sandbox_backend():
+        return SANDBOX_PHONE_NUMBER_ID
+    return value
 
 
 def missing_cloud_settings():

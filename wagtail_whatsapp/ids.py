@@ -11,3 +11,21 @@ def parse_id(value):
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ID:
         return int(value)
     return None
+
+
+class CallbackDataMixin:
+    """A row that goes out to Meta as ``biz_opaque_callback_data`` (``CALLBACK_PREFIX`` + its id) and is found again
+    from what Meta echoes in its status webhooks."""
+
+    CALLBACK_PREFIX = ""
+
+    @property
+    def callback_data(self):
+        return f"{self.CALLBACK_PREFIX}{self.pk}"
+
+    @classmethod
+    def pk_from_callback_data(cls, callback_data):
+        """The row's id in the callback data Meta echoed, or None (another kind of row's, or tampered with)."""
+        if not isinstance(callback_data, str) or not callback_data.startswith(cls.CALLBACK_PREFIX):
+            return None
+        return parse_id(callback_data[len(cls.CALLBACK_PREFIX) :])

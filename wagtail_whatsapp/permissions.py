@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.template.response import TemplateResponse
 
-from wagtail_whatsapp.numbers import mask_number
+from wagtail_whatsapp.numbers import mask_sender
 
 SEND_BROADCAST = "send_broadcast"
 MODERATE_INBOX = "moderate_inbox"
@@ -50,7 +50,8 @@ def can_see_numbers(user):
     return has(user, MANAGE_SUBSCRIBERS)
 
 
-def show_number(user, number, fallback=""):
-    if not number:
-        return fallback
-    return number if can_see_numbers(user) else mask_number(number)
+def show_number(user, number, user_id=""):
+    """The citizen's number (or, without one, their WhatsApp user id): in full for those who may see numbers."""
+    if can_see_numbers(user):
+        return number or user_id
+    return mask_sender(number, user_id) if number or user_id else ""

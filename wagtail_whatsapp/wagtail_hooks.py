@@ -11,6 +11,7 @@ from wagtail_whatsapp import conf
 from wagtail_whatsapp.admin import urls as admin_urls
 from wagtail_whatsapp.admin.dashboard import homepage_panel_for
 from wagtail_whatsapp.admin.modeladmin import WhatsAppGroup
+from wagtail_whatsapp.sandbox import chat as sandbox_chat
 
 PLUGIN_PERMISSIONS = ("send_broadcast", "moderate_inbox", "manage_subscribers", "view_reports", "exceed_budget")
 
@@ -30,10 +31,10 @@ def register_whatsapp_admin_urls():
     ]
 
 
-# The sandbox chat: staff only, and only while the sandbox backend stands in for Meta.
+# The sandbox chat: for manage_subscribers only, and only while the sandbox backend stands in for Meta.
 class SandboxChatMenuItem(MenuItem):
     def is_shown(self, request):
-        return conf.is_sandbox_backend() and request.user.is_staff
+        return conf.is_sandbox_backend() and sandbox_chat.can_use(request.user)
 
 
 @hooks.register("register_admin_menu_item")

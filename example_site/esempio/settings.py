@@ -1,6 +1,7 @@
 """Settings of the example site, "Comune di Esempio". Everything a town changes comes from the environment."""
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -23,12 +24,27 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()] or default
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+def development_secret_key():
+    """A random key made once for this machine's development site, kept beside its database (never a public one:
+    the key also keys the hashes of blocked numbers)."""
+    path = VAR_DIR / "development-secret-key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(60))
+    return path.read_text().strip()
+
+
+# Fail closed: debug only when asked for (`make demo` asks), and no site without its own secret key.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "insecure-demo-key-only-for-local-development"  # noqa: S105 (DEBUG only)
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to 50 or more random characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(60))"), '
+            "or DJANGO_DEBUG=1 on a development machine."
+        )
+    SECRET_KEY = development_secret_key()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -136,13 +152,6 @@ def whatsapp_env(name, sandbox_default=""):
     return os.environ.get(f"WHATSAPP_{name}", sandbox_default if SANDBOX else "")
 
 
-def app_secrets():
-    # Several comma-separated secrets let a town rotate its app secret without downtime.
-    value = whatsapp_env("APP_SECRET", "sandbox-app-secret")
-    secrets = [item.strip() for item in value.split(",") if item.strip()]
-    return secrets[0] if len(secrets) == 1 else secrets
-
-
 def messages_per_second():
     value = os.environ.get("WHATSAPP_MESSAGES_PER_SECOND", "80")
     try:
@@ -171,7 +180,7 @@ def broadcast_senders():
 WAGTAIL_WHATSAPP = {
     "BACKEND": WHATSAPP_BACKEND,
     "ACCESS_TOKEN": whatsapp_env("ACCESS_TOKEN", "sandbox-access-token"),
-    "APP_SECRET": app_secrets(),
+    "APP_SECRET": whatsapp_env("APP_SECRET", "sandbox-app-secret"),  # "new,old" while rotating: the plugin splits it
     "VERIFY_TOKEN": whatsapp_env("VERIFY_TOKEN", "sandbox-verify-token"),
     "PHONE_NUMBER_ID": whatsapp_env("PHONE_NUMBER_ID", "100000000000001"),
     "WABA_ID": whatsapp_env("WABA_ID", "200000000000001"),

@@ -1,19 +1,19 @@
-"""Demo data for the WhatsApp service, only ever with the sandbox backend: subscribers, the broadcast template and one
-broadcast of the latest news, so `make demo` shows counts, a report and a chat without writing to anyone real."""
+"""Demo data for the WhatsApp service, only ever with the sandbox backend: subscribers, the template family (the
+sandbox approves the recommended one; the plugin picks a template of each kind) and one broadcast of the latest
+news, so `make demo` shows counts, a report and a chat without writing to anyone real."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
 from wagtail_whatsapp import conf
-from wagtail_whatsapp.models import Broadcast, ConsentRecord, MessageTemplate, Subscriber, WhatsAppSettings
+from wagtail_whatsapp.models import Broadcast, ConsentRecord, MessageTemplate, Subscriber
 from wagtail_whatsapp.numbers import normalise_number
 from wagtail_whatsapp.outbound.broadcasts import BroadcastRefused, start_broadcast
 from wagtail_whatsapp.outbound.templates import sync_templates
 
 DEMO_SUBSCRIBERS = 24
 RECENTLY_WROTE = 6  # inside the 24-hour window: they get the text itself, the others the template
-TEMPLATE_MAPPING = "titolo = title\nsommario = summary"
 
 
 def demo_numbers():
@@ -25,14 +25,8 @@ def load(site, news_page, user, stdout):
     if not conf.is_sandbox_backend():
         stdout.write("WhatsApp demo data skipped: only with the sandbox backend.")
         return
-    settings = WhatsAppSettings.for_site(site)
-    if settings.broadcast_template is None:
+    if not MessageTemplate.objects.filter(status=MessageTemplate.Status.APPROVED).exists():
         sync_templates()
-        template = MessageTemplate.objects.filter(status=MessageTemplate.Status.APPROVED).order_by("name").first()
-        if template is not None:
-            settings.broadcast_template = template
-            settings.template_parameter_mapping = TEMPLATE_MAPPING
-            settings.save()
     now = timezone.now()
     for index, number in enumerate(demo_numbers()):
         subscriber, created = Subscriber.objects.get_or_create(

@@ -90,12 +90,23 @@ class NewsPage(WhatsAppBroadcastMixin, Page):
         related_name="+",
         help_text="Un breve video MP4 (H.264 con audio AAC, al massimo 16 MB).",
     )
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name="documento PDF",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Un avviso o un'ordinanza in PDF: su WhatsApp arriva come documento allegato.",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("date"),
         FieldPanel("intro"),
         FieldPanel("body"),
-        MultiFieldPanel([FieldPanel("image"), FieldPanel("video")], heading="Immagine e video"),
+        MultiFieldPanel(
+            [FieldPanel("image"), FieldPanel("video"), FieldPanel("document")], heading="Immagine, video e documento"
+        ),
         *WhatsAppBroadcastMixin.whatsapp_panels,
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
@@ -134,12 +145,21 @@ class EventPage(WhatsAppEventBroadcastMixin, Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    video = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name="video",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Un breve video MP4 (H.264 con audio AAC, al massimo 16 MB).",
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel([FieldPanel("start"), FieldPanel("end"), FieldPanel("place")], heading="Quando e dove"),
         FieldPanel("intro"),
         FieldPanel("body"),
-        FieldPanel("image"),
+        MultiFieldPanel([FieldPanel("image"), FieldPanel("video")], heading="Immagine e video"),
         *WhatsAppBroadcastMixin.whatsapp_panels,
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("place")]

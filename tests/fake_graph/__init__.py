@@ -18,6 +18,16 @@ What it does like Meta
   HTTP 400 with the per-user lists AND an ``error`` 139100, as Meta does.
 - ``GET /<version>/<waba-id>/message_templates``: ``fake.templates`` in pages of ``template_page_size`` (or ``limit``),
   with ``paging.cursors.after`` and ``paging.next`` on every page but the last.
+- Template messages are checked against ``fake.templates`` as Meta checks them (tests/fake_graph/templates.py): an
+  unknown or unapproved template answers 132001 (132015 paused, 132016 disabled); a media header without its media,
+  or a media where the template has none, 132012; a wrong number of header, body or URL-button parameters, 132000;
+  a parameter holding a newline, a tab or five spaces, 132018; a body over 1,024 characters once filled, 132005.
+  ``fake.add_template(name, language, components)`` / ``fake.add_stored_template(message_template)`` put one in.
+- ``POST /<version>/<waba-id>/message_templates`` creates a template as Meta's review expects it (a lowercase name, a
+  category, one BODY, examples for media headers, body parameters and URL variables; no variable at the body's
+  start or end; an existing name and language answers code 100); it joins ``fake.templates`` with the status
+  ``created_status`` (PENDING). The resumable upload of an example (``POST /<app-id>/uploads`` then
+  ``POST /upload:<id>`` with ``file_offset: 0``) answers a header handle ``{"h"}``.
 - ``GET /<version>/<phone-number-id>?fields=...`` (any id that is not a media id): ``fake.phone_number_fields``
   (throughput, messaging limit...).
 
@@ -40,7 +50,8 @@ What it records (``reset()`` clears it)
   accepted more than once; ``per_second_counts()``, ``max_in_any_window(1.0)``, ``stats()``.
 
 Package layout: server.py (FakeGraph and its endpoints), validation.py (Meta's error shape, body checks),
-faults.py (the fault knobs), records.py (recorded requests, figures), accounts.py (templates, phone number),
+templates.py (template sends and creation), faults.py (the fault knobs),
+records.py (recorded requests, figures), accounts.py (templates, phone number),
 handler.py (HTTP), cli.py + __main__.py (standalone).
 
 Standalone, e.g. for a benchmark: ``python -m tests.fake_graph --port 18400 --latency 0.15 --rate-limit 80``

@@ -15,6 +15,7 @@ from .accounts import default_phone_number_fields, default_templates
 from .faults import FaultKnobs
 from .handler import Handler, RawBody, Server
 from .records import Accepted, Figures, RecordedRequest
+from .templates import validate_new_template, validate_template_send
 from .validation import Refusal, digits, meta_error, parse_upload, validate_message
 
 DEFAULT_TOKEN = "fake-graph-token"
@@ -30,6 +31,7 @@ class FakeGraph(FaultKnobs, Figures):
         self._init_faults()
         self.templates = default_templates()
         self.template_page_size = 100
+        self.created_status = "PENDING"  # what a template submitted for review starts as
         self.phone_number_fields = default_phone_number_fields()
         self.configure(**knobs)
         self.server = None
@@ -62,6 +64,27 @@ class FakeGraph(FaultKnobs, Figures):
                 "filename": None,
             }
             self.media_content[str(media_id)] = (content, sha256 or hashlib.sha256(content).hexdigest())
+
+    def add_template(self, name, language, components, *, status="APPROVED", category="MARKETING", **fields):
+        """Put a template in the account (replacing one of the same name and language), as WhatsApp Manager would."""
+        template = {"name": name, "language": language, "status": status, "category": category, **fields}
+        template.update(components=components, id=template.get("id") or str(10**15 + next(self._ids)))
+        with self.lock:
+            self.templates = [t for t in self.templates if (t["name"], t["language"]) != (name, language)]
+            self.templates.append(template)
+        return template
+
+    def add_stored_template(self, template):
+        """The same for a MessageTemplate row of a test (the templates the site believes Meta holds)."""
+        fields = {"parameter_format": template.parameter_format} if template.parameter_format else {}
+        return self.add_template(
+            template.name,
+            template.language,
+            template.components,
+            status=template.status,
+            category=template.category,
+            **fields,
+        )
 
     # Lifecycle
 
@@ -101,7 +124,8 @@ class FakeGraph(FaultKnobs, Figures):
                 parsed = ValueError
         with self.lock:
             self.requests.append(RecordedRequest(method, path, query, headers, body, parsed, arrived))
-        if headers.get("authorization") != f"Bearer {self.token}":
+        # Bearer everywhere; Meta's resumable upload also takes "OAuth <token>".
+        if headers.get("authorization") not in (f"Bearer {self.token}", f"OAuth {self.token}"):
             return self._refuse(Refusal(190, "Invalid OAuth access token", status=401))
         if self._token_expired():
             return self._refuse(Refusal(190, "Session has expired", status=401))
@@ -120,6 +144,12 @@ class FakeGraph(FaultKnobs, Figures):
                 return self._block(parsed)
             if len(parts) == 3 and parts[2] == "message_templates" and method == "GET":
                 return self._templates(query)
+            if len(parts) == 3 and parts[2] == "message_templates" and method == "POST":
+                return self._create_template(parsed)
+            if len(parts) == 3 and parts[2] == "uploads" and method == "POST":
+                return 200, {"id": f"upload:{next(self._ids)}"}
+            if len(parts) == 2 and parts[1].startswith("upload:") and method == "POST":
+                return self._upload_example(headers, body)
             if len(parts) == 2 and method == "GET":
                 return self._node(parts[1], query)
             raise Refusal(100, f"Unsupported {method} request", status=400)
@@ -139,6 +169,10 @@ class FakeGraph(FaultKnobs, Figures):
                 raise Refusal(100, "The parameter message_id is required.")
             return 200, {"success": True}
         kind = validate_message(body)
+        if kind == "template":
+            with self.lock:
+                templates = list(self.templates)
+            validate_template_send(body["template"], templates)
         to = body["to"]
         with self.lock:
             server_error = self._server_error()
@@ -163,6 +197,19 @@ class FakeGraph(FaultKnobs, Figures):
         if timeout:
             return self.timeout_mode, answer
         return 200, answer
+
+    def _create_template(self, body):
+        """Meta keeps a new template PENDING for review (``created_status``); the list then shows it."""
+        with self.lock:
+            template = validate_new_template(body, self.templates)
+            template.update(id=str(10**15 + next(self._ids)), status=self.created_status)
+            self.templates.append(template)
+        return 200, {"id": template["id"], "status": template["status"], "category": template["category"]}
+
+    def _upload_example(self, headers, body):
+        if headers.get("file_offset") != "0" or not body:
+            raise Refusal(100, "The upload needs file_offset: 0 and the file's bytes.")
+        return 200, {"h": f"4::fake-handle-{hashlib.sha256(body).hexdigest()[:12]}"}
 
     def _upload(self, headers, body):
         content, mime_type, filename = parse_upload(headers, body)

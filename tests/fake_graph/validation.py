@@ -4,7 +4,7 @@ import email.parser
 import email.policy
 
 MESSAGE_TYPES = {"text", "image", "video", "audio", "document", "sticker", "template", "interactive", "location"}
-UPLOAD_TYPES = ("image/jpeg", "image/png", "video/mp4", "video/3gpp")
+UPLOAD_TYPES = ("image/jpeg", "image/png", "video/mp4", "video/3gpp", "application/pdf")
 ERROR_TITLES = {
     1: "An unknown error occurred",
     2: "Service temporarily unavailable",
@@ -15,7 +15,13 @@ ERROR_TITLES = {
     131049: "This message was not delivered to maintain healthy ecosystem engagement.",
     131050: "User has stopped marketing messages",
     131056: "(Business Account, Consumer Account) pair rate limit hit",
+    132000: "Number of parameters does not match the expected number of params",
     132001: "Template name does not exist in the translation",
+    132005: "Translated text too long",
+    132012: "Parameter format does not match format in the created template",
+    132015: "Template is paused",
+    132016: "Template is disabled",
+    132018: "There was an issue with the parameters in your template.",
     139100: "Failed to block/unblock users",
     190: "Error validating access token: Session has expired",
 }

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -13,10 +14,11 @@ from laces.components import Component
 from wagtail.models import Site
 
 from wagtail_whatsapp import permissions as perms
-from wagtail_whatsapp.models import Broadcast, ConsentRecord, Delivery, Subscriber
+from wagtail_whatsapp.models import Broadcast, ConsentRecord, Delivery, Reply, Subscriber
 from wagtail_whatsapp.outbound import costs
 
 CHART_DAYS = 90
+FAILED_REPLIES_DAYS = 7
 
 
 def _start_of_week(now):
@@ -168,7 +170,17 @@ class WhatsAppPanel(Component):
         context["spending"] = month_spending() if context["can_see_reports"] else []
         if context["last_broadcast_rate"] is not None:
             context["last_broadcast_percent"] = round(context["last_broadcast_rate"] * 100)
+        if perms.has(self.request.user, perms.MANAGE_SUBSCRIBERS, perms.VIEW_REPORTS):
+            context.update(failed_replies())
         return context
+
+
+def failed_replies(now=None):
+    """Welcomes, goodbyes... that could not be sent lately: a citizen may be subscribed without the policy links."""
+    since = (now or timezone.now()) - timedelta(days=FAILED_REPLIES_DAYS)
+    count = Reply.objects.filter(status=Reply.Status.FAILED, failed_at__gte=since).count()
+    url = reverse("wagtail_whatsapp_reply_modeladmin_index") + "?status__exact=failed"
+    return {"failed_replies": count, "failed_replies_url": url, "failed_replies_days": FAILED_REPLIES_DAYS}
 
 
 def homepage_panel_for(request):

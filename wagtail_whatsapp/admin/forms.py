@@ -1,11 +1,11 @@
 """The admin's forms: subscribers (import, one number, erasure, reasons) and the editor's confirmation view
-(the confirm button with the repeat and budget ticks, and the test send)."""
+(the confirm button with the repeat and budget ticks and the choice of media, and the test send)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Site
 
-from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
+from wagtail_whatsapp.numbers import InvalidNumber, normalise_identity
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
@@ -35,13 +35,20 @@ class SubscriberImportForm(SiteChoiceMixin):
 
 
 class NumberForm(SiteChoiceMixin):
-    number = forms.CharField(label=_("Phone number"), max_length=40, help_text=_("E.g. +39 348 123 4511"))
+    """One citizen, by phone number or, for those WhatsApp shows only by username, by WhatsApp user ID."""
+
+    number = forms.CharField(
+        label=_("Phone number or WhatsApp user ID"),
+        max_length=140,
+        help_text=_("E.g. +39 348 123 4511, or a WhatsApp user ID such as US.13491208655302741918"),
+    )
 
     def clean_number(self):
         try:
-            return normalise_number(self.cleaned_data["number"])
+            number, user_id = normalise_identity(self.cleaned_data["number"])
         except InvalidNumber:
-            raise forms.ValidationError(_("Not a valid phone number.")) from None
+            raise forms.ValidationError(_("Neither a valid phone number nor a WhatsApp user ID.")) from None
+        return number or user_id
 
 
 class EraseForm(NumberForm):
@@ -60,7 +67,30 @@ class OptionalReasonForm(forms.Form):
     )
 
 
+MEDIA_LABELS = {"image": _("The image"), "video": _("The video"), "document": _("The PDF document")}
+
+
+class MediaChoiceForm(forms.Form):
+    """Which one of the page's media goes (a WhatsApp message carries one): shown when the page has several, sent
+    as a GET so the preview follows the choice."""
+
+    media = forms.ChoiceField(label=_("What goes with the text"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, media_options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["media"].choices = [(kind, MEDIA_LABELS[kind]) for kind in media_options]
+
+
+class ChosenMediaField(forms.ChoiceField):
+    """The media the confirmation page showed, carried by the confirm and test forms (blank: the page's choice)."""
+
+    def __init__(self):
+        choices = [("", "")] + [(kind, kind) for kind in MEDIA_LABELS]
+        super().__init__(choices=choices, required=False, widget=forms.HiddenInput)
+
+
 class ConfirmBroadcastForm(forms.Form):
+    media = ChosenMediaField()
     confirm_repeat = forms.BooleanField(
         label=_("Yes, send this page again to every subscriber"),
         required=False,
@@ -95,6 +125,8 @@ class ConfirmBroadcastForm(forms.Form):
 
 
 class TestSendForm(forms.Form):
+    media = ChosenMediaField()  # the test goes with the media the confirmation page shows
+
     number = forms.CharField(
         label=_("Send a test to"),
         max_length=32,

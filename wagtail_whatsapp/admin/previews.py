@@ -1,4 +1,4 @@
-"""The broadcast template as a citizen outside the 24-hour window sees it, for the confirmation view.
+"""The family's template for a page as a citizen outside the 24-hour window sees it, for the confirmation view.
 
 Fills the approved template's text (synced from Meta into ``MessageTemplate.components``) with the parameters the
 engine chose for this page (``BroadcastPlan.template_spec``), so the editor reads both versions before sending.
@@ -24,7 +24,7 @@ def template_preview(template, spec):
         kind = str(component.get("type", "")).upper()
         if kind == "HEADER":
             header_format = str(component.get("format", "")).upper()
-            if header_format in ("IMAGE", "VIDEO"):
+            if header_format in ("IMAGE", "VIDEO", "DOCUMENT"):
                 preview["header"] = header_format.lower()
             elif header_format == "TEXT":
                 title = spec.get("header_text")

@@ -90,8 +90,9 @@ class TemplateParameters:
     backend encodes it), with None for a button that takes no parameter.
     """
 
-    header_media_type: str = ""  # "image" or "video", or "" for a template without a media header
+    header_media_type: str = ""  # "image", "video" or "document", or "" for a template without a media header
     header_media_id: str = ""
+    header_filename: str = ""  # the name citizens see on a document header
     header_text: str | None = None  # the value of a text header's {{1}}, when the header has one
     body: object = ()
     url_button_suffixes: tuple = ()
@@ -113,8 +114,9 @@ class BaseBackend:
     def send_text(self, to, body, *, preview_url=False, callback_data=""):
         raise NotImplementedError
 
-    def send_media(self, to, media_type, media_id, *, caption="", callback_data=""):
-        """Send an uploaded image or video (``media_type`` is ``"image"`` or ``"video"``)."""
+    def send_media(self, to, media_type, media_id, *, caption="", filename="", callback_data=""):
+        """Send an uploaded image, video or document (``media_type`` is ``"image"``, ``"video"`` or ``"document"``;
+        ``filename`` is the name citizens see on a document)."""
         raise NotImplementedError
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):
@@ -142,6 +144,15 @@ class BaseBackend:
 
     def list_templates(self, waba_id):
         """Every template of the WhatsApp Business Account, all pages followed: a list of TemplateInfo."""
+        raise NotImplementedError
+
+    def create_template(self, waba_id, template):
+        """Submit a ``TemplateInfo`` (name, language, category, parameter_format, components with Meta's examples)
+        to Meta for approval; returns a TemplateInfo with Meta's id and status (PENDING, or APPROVED at once)."""
+        raise NotImplementedError
+
+    def upload_template_example(self, content, mime_type, filename="example"):
+        """Upload an example file for a media header of a template to submit: returns Meta's ``header_handle``."""
         raise NotImplementedError
 
     def get_phone_number_info(self):

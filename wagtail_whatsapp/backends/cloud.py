@@ -24,12 +24,12 @@ from wagtail_whatsapp.backends.base import (
     WhatsAppError,
 )
 from wagtail_whatsapp.backends.download import MAX_DOWNLOAD_BYTES, check_sha256, read_capped, too_large
-from wagtail_whatsapp.backends.template_components import media_object, template_components
+from wagtail_whatsapp.backends.template_components import media_object, template_components, template_definition
 from wagtail_whatsapp.numbers import mask_number
 
 logger = logging.getLogger(__name__)
 
-MEDIA_TYPES = ("image", "video")
+MEDIA_TYPES = ("image", "video", "document")
 TEMPLATE_FIELDS = "name,language,status,category,components,parameter_format,id"
 PHONE_NUMBER_FIELDS = "display_phone_number,throughput,whatsapp_business_manager_messaging_limit"
 TEMPLATES_PAGE_SIZE = 100
@@ -49,7 +49,7 @@ class CloudBackend(BaseBackend):
         timeouts=None,
         **options,
     ):
-        super().__init__(phone_number_id=phone_number_id or conf.get("PHONE_NUMBER_ID"), **options)
+        super().__init__(phone_number_id=phone_number_id or conf.default_phone_number_id(), **options)
         self.concurrency = concurrency or conf.send_concurrency()
         self._access_token = access_token if access_token is not None else conf.get("ACCESS_TOKEN")
         self.base_url = (base_url or conf.get("API_BASE_URL")).rstrip("/")
@@ -72,10 +72,10 @@ class CloudBackend(BaseBackend):
     def send_text(self, to, body, *, preview_url=False, callback_data=""):
         return self._send(to, "text", {"body": body, "preview_url": bool(preview_url)}, callback_data)
 
-    def send_media(self, to, media_type, media_id, *, caption="", callback_data=""):
+    def send_media(self, to, media_type, media_id, *, caption="", filename="", callback_data=""):
         if media_type not in MEDIA_TYPES:
             raise ValueError(f"media_type must be one of {MEDIA_TYPES}, not {media_type!r}")
-        media = media_object(media_id)
+        media = media_object(media_id, filename=filename if media_type == "document" else "")
         if caption:
             media["caption"] = caption
         return self._send(to, media_type, media, callback_data)
@@ -213,6 +213,42 @@ class CloudBackend(BaseBackend):
             seen_cursors.add(after)
             params = {**params, "after": after}
         return templates
+
+    def create_template(self, waba_id, template):
+        if not waba_id:
+            raise WhatsAppError("No WhatsApp Business Account ID is configured (WABA_ID).", kind=ErrorKind.FATAL)
+        answer = self._request("POST", self._url(waba_id, "message_templates"), json=template_definition(template))
+        return TemplateInfo(
+            name=template.name,
+            language=template.language,
+            status=str(answer.get("status") or "PENDING"),
+            category=str(answer.get("category") or template.category),
+            template_id=str(answer.get("id") or ""),
+            parameter_format=template.parameter_format,
+            components=list(template.components),
+        )
+
+    def upload_template_example(self, content, mime_type, filename="example"):
+        """Meta's Resumable Upload API: a session on the app (``APP_ID``), then the bytes; the answer's ``h`` is the
+        header handle a template's example needs."""
+        app_id = conf.get("APP_ID")
+        if not app_id:
+            raise WhatsAppError("No Meta app ID is configured (APP_ID): it is needed to upload examples.")
+        params = {"file_name": filename, "file_length": len(content), "file_type": mime_type}
+        session = self._request("POST", self._url(app_id, "uploads"), params=params)
+        upload_id = session.get("id")
+        if not isinstance(upload_id, str) or not upload_id.startswith("upload:"):
+            raise errors.invalid_answer("The Graph API opened no upload session.")
+        answer = self._request(
+            "POST",
+            f"{self.base_url}/{self.api_version}/{upload_id}",
+            data=content,
+            headers={"file_offset": "0", "Authorization": f"OAuth {self._access_token}"},
+        )
+        handle = answer.get("h")
+        if not isinstance(handle, str) or not handle:
+            raise errors.invalid_answer("The Graph API took the example but gave no header handle.")
+        return handle
 
     def get_phone_number_info(self):
         answer = self._request("GET", self._url(self.phone_number_id), params={"fields": PHONE_NUMBER_FIELDS})

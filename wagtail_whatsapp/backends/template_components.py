@@ -12,7 +12,12 @@ def template_components(parameters):
         components.append(
             {
                 "type": "header",
-                "parameters": [{"type": media_type, media_type: media_object(parameters.header_media_id)}],
+                "parameters": [
+                    {
+                        "type": media_type,
+                        media_type: media_object(parameters.header_media_id, filename=parameters.header_filename),
+                    }
+                ],
             }
         )
     if parameters.header_text is not None:
@@ -39,7 +44,23 @@ def template_components(parameters):
     return components
 
 
-def media_object(media_id_or_link):
-    """Meta's media object: an uploaded media id, or a public link."""
+def media_object(media_id_or_link, *, filename=""):
+    """Meta's media object: an uploaded media id, or a public link (and a document's file name)."""
     value = str(media_id_or_link)
-    return {"link": value} if value.startswith(("https://", "http://")) else {"id": value}
+    media = {"link": value} if value.startswith(("https://", "http://")) else {"id": value}
+    if filename:
+        media["filename"] = str(filename)
+    return media
+
+
+def template_definition(template):
+    """The body of ``POST /<WABA-id>/message_templates`` for a TemplateInfo (components already in Meta's shape)."""
+    definition = {
+        "name": template.name,
+        "language": template.language,
+        "category": template.category,
+        "components": list(template.components),
+    }
+    if template.parameter_format:
+        definition["parameter_format"] = template.parameter_format.lower()
+    return definition

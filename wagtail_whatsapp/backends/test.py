@@ -9,8 +9,15 @@ Point ``WAGTAIL_WHATSAPP["BACKEND"]`` at ``"wagtail_whatsapp.backends.test.TestB
 import itertools
 import threading
 
-from wagtail_whatsapp.backends.base import BaseBackend, BlockResult, ErrorKind, SendResult, WhatsAppError
-from wagtail_whatsapp.backends.template_components import template_components
+from wagtail_whatsapp.backends.base import (
+    BaseBackend,
+    BlockResult,
+    ErrorKind,
+    SendResult,
+    TemplateInfo,
+    WhatsAppError,
+)
+from wagtail_whatsapp.backends.template_components import template_components, template_definition
 
 # What ``download_media`` gives back for any media id but "gone" (Meta's 131052: the media expired).
 MEDIA_BYTES = b"\xff\xd8\xff\xe0fake-jpeg"
@@ -23,6 +30,10 @@ class TestBackend(BaseBackend):
     calls = []  # (method, args) of every call that is not a send: blocking, media downloads
     sent = []  # one dict per message: to, type, payload (the message object Meta would get), callback_data, wamid
     uploads = []  # one dict per upload: size, mime_type, filename
+    # TemplateInfo: what ``list_templates`` answers (templates created here join it). None: the account is not played,
+    # and ``list_templates`` is not implemented (so the hourly sync skips instead of marking every template deleted).
+    templates = None
+    created = []  # the body of every template submitted for approval
     send_calls = 0
     failed_calls = 0
     faults = {}  # recipient → WhatsAppErrors raised by its next sends, one each (then it succeeds)
@@ -35,6 +46,7 @@ class TestBackend(BaseBackend):
     def reset(cls):
         with cls.lock:
             cls.calls, cls.sent, cls.uploads, cls.faults = [], [], [], {}
+            cls.templates, cls.created = None, []
             cls.send_calls = cls.failed_calls = 0
             cls.fail_with = cls.fatal_after = cls.before_send = None
 
@@ -72,8 +84,9 @@ class TestBackend(BaseBackend):
     def send_text(self, to, body, *, preview_url=False, callback_data=""):
         return self._send(to, "text", {"body": body, "preview_url": preview_url}, callback_data)
 
-    def send_media(self, to, media_type, media_id, *, caption="", callback_data=""):
-        return self._send(to, media_type, {"id": media_id, "caption": caption}, callback_data)
+    def send_media(self, to, media_type, media_id, *, caption="", filename="", callback_data=""):
+        payload = {"id": media_id, "caption": caption, **({"filename": filename} if filename else {})}
+        return self._send(to, media_type, payload, callback_data)
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):
         if not isinstance(components, list | tuple):
@@ -92,6 +105,26 @@ class TestBackend(BaseBackend):
         if media_id == "gone":
             raise WhatsAppError("Media not found", code=131052)
         return MEDIA_BYTES, "image/jpeg"
+
+    def list_templates(self, waba_id):
+        if type(self).templates is None:
+            raise NotImplementedError
+        self._record("list_templates", waba_id)
+        return list(type(self).templates)
+
+    def create_template(self, waba_id, template):
+        """Recorded in ``created``; the template joins ``templates`` as PENDING, as Meta keeps it for review."""
+        self._record("create_template", waba_id, template.name)
+        cls = type(self)
+        with cls.lock:
+            created = TemplateInfo(**{**template.__dict__, "status": "PENDING", "template_id": f"tpl-{next(cls._ids)}"})
+            cls.created.append(template_definition(template))
+            cls.templates = [*(cls.templates or []), created]
+        return created
+
+    def upload_template_example(self, content, mime_type, filename="example"):
+        self._record("upload_template_example", mime_type, filename)
+        return f"4::example-{len(content)}-{mime_type}"
 
     def block_users(self, users):
         self._record("block_users", list(users))

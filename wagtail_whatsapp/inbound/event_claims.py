@@ -6,11 +6,16 @@ fails (a database locked for too long, a bug met by one odd message) the claim i
 keeps failing is given up after ``MAX_ATTEMPTS`` tries, so one bad message cannot fill the log forever.
 
 ``handled_at`` marks an event done. A claim older than ``CLAIM_TIMEOUT`` without it was left by a worker that died
-mid-way (out of memory, a power cut): ``release_abandoned`` gives it back too. Handling an event twice is harmless
-(an ISCRIVIMI already recorded in the consent log, a status already applied, change nothing).
+mid-way (out of memory, a power cut): ``release_abandoned`` gives it back too, and the periodic task runs it every
+30 seconds, so a citizen's ISCRIVIMI waits a minute at most. The timeout can be that short because handling one event
+is a few queries (replies are sent by their own task, owed_replies.py) and each event is claimed right before it is
+handled; the marks of handled events are written within ``MARK_WITHIN``, so no finished event looks abandoned.
+Handling an event twice is harmless (an ISCRIVIMI already recorded in the consent log, a status already applied,
+change nothing; a message owes at most one reply).
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -20,8 +25,9 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-CLAIM_TIMEOUT = timedelta(minutes=10)  # handling one event takes seconds; this is a dead worker
-MARK_EVERY = 100  # handled events are marked done in one UPDATE per this many
+CLAIM_TIMEOUT = timedelta(seconds=30)  # handling one event takes milliseconds; a claim this old is a dead worker's
+MARK_EVERY = 100  # handled events are marked done in one UPDATE per this many...
+MARK_WITHIN = 5.0  # ...or after this many seconds, whichever comes first
 
 
 def claim(event):
@@ -36,7 +42,7 @@ def claim(event):
 
 def handle_claimed(events, handle, what):
     """Claim each event of ``events`` and call ``handle(event)``; a failure gives the claim back (see above)."""
-    model, handled = None, []
+    model, handled, oldest = None, [], 0.0
     try:
         for event in events:
             if not claim(event):
@@ -47,8 +53,10 @@ def handle_claimed(events, handle, what):
             except Exception:
                 give_back(event, what)
             else:
+                if not handled:
+                    oldest = time.monotonic()
                 handled.append(event.pk)
-                if len(handled) >= MARK_EVERY:
+                if len(handled) >= MARK_EVERY or time.monotonic() - oldest >= MARK_WITHIN:
                     mark_handled(model, handled)
                     handled = []
     finally:

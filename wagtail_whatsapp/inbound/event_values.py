@@ -12,6 +12,7 @@ TEXT_TYPES = {"text", "button", "interactive"}
 MEDIA_TYPES = {"image", "video", "audio", "document", "sticker"}
 # A sane window for Unix timestamps: Meta's are seconds; anything outside is garbage, not a date.
 _MIN_TIMESTAMP, _MAX_TIMESTAMP = 946684800, 4102444800  # 2000-01-01 .. 2100-01-01
+_MIN_INT, _MAX_INT = -(2**31), 2**31 - 1  # an IntegerField on every database
 
 
 def text(value, max_length=None, strip=True):
@@ -47,8 +48,8 @@ def error_code(errors):
     """``(code, title, details)`` of the first of Meta's ``errors``; code None when it is not an integer."""
     first = as_dict(as_list(errors)[0]) if as_list(errors) else {}
     code = first.get("code")
-    if isinstance(code, bool) or not isinstance(code, int):
-        code = None
+    if isinstance(code, bool) or not isinstance(code, int) or not _MIN_INT <= code <= _MAX_INT:
+        code = None  # stored in an integer column: what no database holds is no error code of Meta's
     title = text(first.get("title"), 512) or text(first.get("message"), 512)
     return code, title, text(as_dict(first.get("error_data")).get("details"), 1000)
 

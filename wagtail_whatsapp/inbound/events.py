@@ -2,8 +2,9 @@
 
 Meta's envelope is ``object → entry[] → changes[] → value``; one POST may carry many messages, statuses and errors.
 Anything from outside may be type-confused (a number where a string should be, a list where an object should be): a
-wrong envelope raises ``PayloadError`` with a reason (the view answers 400); a bad element deep inside is skipped with
-a reason, so its good neighbours are still processed. Nothing here touches the database. Reading single values
+body that is not Meta's envelope raises ``PayloadError`` with a reason (the view answers 400); inside the envelope, an
+element the plugin does not understand is skipped with a reason, so its good neighbours are still processed and the
+POST is acknowledged. Nothing here touches the database. Reading single values
 (strings, timestamps, error objects, each message type's content) is in event_values.py.
 """
 
@@ -174,8 +175,10 @@ def _parse_preference(preference, phone_number_id):
     value = _str(preference.get("value")).lower()
     wa_id, user_id = _str(preference.get("wa_id"), 32), _str(preference.get("user_id"), 128)
     timestamp = parse_timestamp(preference.get("timestamp"))
-    if value not in ("stop", "resume") or not (wa_id or user_id) or timestamp is None:
-        return None, "user preference without value, user or timestamp"
+    if not (wa_id or user_id) or timestamp is None:
+        return None, "user preference without user or timestamp"
+    if value not in ("stop", "resume"):
+        return None, f"user preference {value[:32]!r} not handled"
     return (
         PreferenceChange(
             phone_number_id=phone_number_id,
@@ -235,7 +238,10 @@ def _parse_change(change, waba_id, parsed):
 
 
 def parse_payload(payload):
-    """Every event of one webhook POST, in order. Raises ``PayloadError`` when the envelope is wrong."""
+    """Every event of one webhook POST, in order. Raises ``PayloadError`` only when the body is not Meta's envelope
+    (``object``, then ``entry``: a list of objects). Inside a right envelope nothing raises: what the plugin does not
+    know (a new field, a new preference value, a new entry shape) is skipped with a reason and acknowledged, since
+    Meta retries anything but a 200 for days and may switch the webhook off."""
     if not isinstance(payload, dict):
         raise PayloadError("the body is not a JSON object")
     if payload.get("object") != OBJECT:
@@ -243,9 +249,10 @@ def parse_payload(payload):
     entries = payload.get("entry")
     if not isinstance(entries, list):
         raise PayloadError("'entry' is not a list")
+    if not all(isinstance(entry, dict) for entry in entries):
+        raise PayloadError("'entry' holds something that is not an object")
     parsed = ParsedPayload()
     for entry in entries:
-        entry = _dict(entry)
         changes = entry.get("changes")
         if not isinstance(changes, list):
             parsed.skipped.append("entry without a 'changes' list")
@@ -253,7 +260,4 @@ def parse_payload(payload):
         waba_id = _str(entry.get("id"), 64)
         for change in changes:
             _parse_change(change, waba_id, parsed)
-    if parsed.skipped and not parsed.events:
-        # Nothing usable at all: say why, so that whoever sent it can fix it (Meta never sends such a body).
-        raise PayloadError("no usable event: " + "; ".join(parsed.skipped[:3]))
     return parsed

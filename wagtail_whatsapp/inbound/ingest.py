@@ -9,11 +9,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Site
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.inbound import events, tasks
+from wagtail_whatsapp.inbound.payload_bounds import bounded, storable
+from wagtail_whatsapp.inbound.subscriptions import find_subscriber
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, WhatsAppSettings
 from wagtail_whatsapp.numbers import mask_number
 
@@ -57,7 +60,7 @@ def connect_routes_cache():
 def site_ids_for(phone_number_ids):
     """phone_number_id → site id (``WhatsAppSettings.site_ids_for_numbers``), cached for ``ROUTES_TTL`` seconds."""
     wanted = frozenset(number_id for number_id in phone_number_ids if number_id)
-    key = (wanted, conf.get("PHONE_NUMBER_ID"))
+    key = (wanted, conf.default_phone_number_id())
     now = time.monotonic()
     with _routes_lock:
         cached = _routes_cache.get(key)
@@ -73,7 +76,7 @@ def site_ids_for(phone_number_ids):
 
 def ingest_payload(payload):
     """Store the events of one webhook payload and enqueue their processing. Raises ``events.PayloadError``."""
-    parsed = events.parse_payload(payload)
+    parsed = events.parse_payload(storable(payload))
     result = IngestResult(skipped=parsed.skipped)
     for reason in parsed.skipped:
         logger.warning("WhatsApp webhook: skipped an element: %s", reason)
@@ -115,14 +118,15 @@ def _store_messages(messages, routes, result):
             text=message.text,
             media_id=message.media_id,
             media_mime_type=message.media_mime_type,
-            payload=message.raw,  # the message object only: profile names live in value.contacts, not here
+            payload=bounded(message.raw),  # the message object only: profile names live in value.contacts, not here
             sent_at=message.timestamp,
         )
-    # ignore_conflicts: a concurrent delivery of the same wamid loses quietly; the task's claim keeps it single.
-    InboundMessage.objects.bulk_create(new.values(), ignore_conflicts=True)
-    result.messages += len(new)
-    if new:
-        tasks.process_inbound_messages(sorted(new))
+    stored = _create(InboundMessage, new, result)
+    result.messages += len(stored)
+    if stored:
+        # The task carries row ids, never wamids (Meta's spell out the number): erasing the rows empties the queue.
+        stored = InboundMessage.objects.filter(wamid__in=stored).values_list("pk", flat=True)
+        tasks.process_inbound_messages(sorted(stored))
 
 
 def _store_statuses(statuses, routes, result):
@@ -146,12 +150,47 @@ def _store_statuses(statuses, routes, result):
             callback_data=status.callback_data,
             error_code=status.error_code,
             error_title=status.error_title,
-            payload=status.raw,
+            payload=bounded(status.raw),
         )
-    StatusUpdate.objects.bulk_create(new.values(), ignore_conflicts=True)
-    result.statuses += len(new)
-    if new:
-        tasks.process_status_updates(sorted({wamid for wamid, _status in new}))
+    stored = _create(StatusUpdate, new, result)
+    result.statuses += len(stored)
+    if stored:
+        wamids = {wamid for wamid, _status in stored}
+        tasks.process_status_updates(sorted(StatusUpdate.objects.filter(wamid__in=wamids).values_list("pk", flat=True)))
+
+
+def _create(model, rows, result):
+    """Insert ``rows`` ({key: unsaved row}) in one statement; the keys of the rows stored.
+
+    ignore_conflicts: a concurrent delivery of the same event loses quietly; the task's claim keeps it single. When
+    the database refuses the batch (a value no cleaning foresaw), each row is tried on its own, so one bad element
+    costs only itself. When it refuses every row, the fault is the database's, not the rows': the error goes up and
+    Meta, answered 500, sends the POST again later."""
+    if not rows:
+        return {}
+    try:
+        with transaction.atomic():
+            model.objects.bulk_create(rows.values(), ignore_conflicts=True)
+        return rows
+    except (DatabaseError, ValueError, OverflowError):
+        logger.warning("WhatsApp webhook: %s batch refused; storing its rows one by one", model.__name__, exc_info=True)
+    stored, failure = {}, None
+    for key, row in rows.items():
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            result.duplicates += 1  # stored meanwhile by a concurrent delivery of the same POST
+        except (DatabaseError, ValueError, OverflowError) as exc:
+            failure = exc
+            result.skipped.append(f"a {model.__name__} refused by the database")
+            # No wamid in the log: Meta's spell out the number.
+            logger.error("WhatsApp webhook: a %s refused by the database: %s", model.__name__, exc)
+        else:
+            stored[key] = row
+    if failure is not None and not stored:
+        raise failure
+    return stored
 
 
 def _enqueue_others(routed, routes, result):
@@ -159,7 +198,10 @@ def _enqueue_others(routed, routes, result):
     for event in routed:
         site_id = routes.get(event.phone_number_id)
         if isinstance(event, events.PreferenceChange):
-            preferences.append({**event.__dict__, "site_id": site_id})
+            # Only for a known subscriber, and by their row id: the queue never holds a number.
+            subscriber = find_subscriber(site_id, event.phone_number, event.user_id) if site_id else None
+            if subscriber is not None:
+                preferences.append({"subscriber_id": subscriber.pk, "value": event.value, "timestamp": event.timestamp})
         elif isinstance(event, events.ChangeReceived):
             changes.append({"field": event.field, "value": event.value, "site_id": site_id})
         elif isinstance(event, events.WebhookError):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from wagtail_whatsapp.models import InboundMessage, WhatsAppSettings
-from wagtail_whatsapp.numbers import mask_number, try_normalise_number
+from wagtail_whatsapp.numbers import mask_number, mask_user_id, try_normalise_number
 
 # A flood: the same text this many times, or this many messages, from one sender within FLOOD_WINDOW.
 FLOOD_WINDOW = timedelta(hours=1)
@@ -236,11 +236,14 @@ def report_message(message, *, user, reason="", include_full_number=False, media
 
 def evidence_bundle(message, *, user, reason="", include_full_number=False, media=None):
     sender_number = message.phone_number if include_full_number else mask_number(message.phone_number)
+    # Meta's wamid encodes the sender's number, and the user id reaches them like one: both only with the number.
+    wamid = message.wamid if include_full_number else ""
+    user_id = message.wa_user_id if include_full_number else mask_user_id(message.wa_user_id)
     evidence = {
         "service": WhatsAppSettings.for_site(message.site).get_service_name(),
         "site": message.site.hostname,
         "message": {
-            "wamid": message.wamid,
+            "wamid": wamid,
             "type": message.message_type,
             "text": message.text,
             "media_id": message.media_id,
@@ -252,7 +255,7 @@ def evidence_bundle(message, *, user, reason="", include_full_number=False, medi
         },
         "sender": {
             "phone_number": sender_number,
-            "whatsapp_user_id": message.wa_user_id,
+            "whatsapp_user_id": user_id,
             "profile_name": message.profile_name,
         },
         "reported_by": {"username": user.get_username(), "name": user.get_full_name(), "email": user.email},
@@ -261,9 +264,9 @@ def evidence_bundle(message, *, user, reason="", include_full_number=False, medi
     }
     summary = "\n".join(
         [
-            f"Message {message.wamid}",
+            f"Message {wamid or message.pk}",
             f"Sent at: {message.sent_at.isoformat()}",
-            f"Sender: {sender_number or message.wa_user_id} ({message.profile_name})",
+            f"Sender: {sender_number or user_id} ({message.profile_name})",
             f"Type: {message.message_type}",
             f"Text: {message.text}",
             f"Reported by: {user.get_username()} at {evidence['reported_at']}",

@@ -1,4 +1,5 @@
-"""The texts citizens receive in answer to their messages, filled from the site's WhatsApp settings, and their sending.
+"""The texts citizens receive in answer to their messages, filled from the site's WhatsApp settings (sent, retried
+and accounted for by owed_replies.py).
 
 The texts are edited by the town, so they may contain typos: an unknown placeholder (``{foo}``) or a stray brace is
 left as written instead of crashing the worker.
@@ -6,10 +7,6 @@ left as written instead of crashing the worker.
 
 import logging
 import re
-
-from wagtail_whatsapp.backends import get_backend
-from wagtail_whatsapp.backends.base import WhatsAppError
-from wagtail_whatsapp.numbers import mask_number
 
 logger = logging.getLogger(__name__)
 
@@ -46,21 +43,3 @@ def fill(template, context):
         return match.group(0) if value is None else str(value)
 
     return _PLACEHOLDER.sub(replace, template)
-
-
-def send_reply(settings, recipient, template):
-    """Send the filled ``template`` as plain text (inside the 24-hour window). Returns True when accepted."""
-    body = fill(template, reply_context(settings)).strip()
-    if not body or not recipient:
-        return False
-    backend = get_backend(settings.sending_number_id)
-    try:
-        backend.send_text(recipient, body, preview_url=False)
-        return True
-    except WhatsAppError as exc:
-        logger.warning("WhatsApp: reply to %s not sent: %s", mask_number(recipient), exc)
-    except Exception:
-        logger.exception("WhatsApp: reply to %s not sent", mask_number(recipient))
-    finally:
-        backend.close()
-    return False

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 
 from wagtail_whatsapp import signals
-from wagtail_whatsapp.inbound import event_claims
+from wagtail_whatsapp.inbound import event_claims, owed_replies
 from wagtail_whatsapp.inbound.event_values import pricing as pricing_of
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.models import Broadcast, Delivery, StatusUpdate, Subscriber
@@ -161,11 +161,14 @@ def _deliveries_of(updates):
 def apply_status_updates(updates):
     """Move the deliveries of ``updates`` forward (in their order) and keep their Broadcasts' counts in step, in one
     transaction and a handful of queries whatever their number. Returns the pks of the updates that moved one."""
+    # A reply's status (its callback data says so) settles the reply; every other one is a delivery's.
+    settled = {update.pk for update in updates if owed_replies.settle(update)}
+    updates = [update for update in updates if update.pk not in settled]
     if not updates:
-        return set()
+        return settled
     with transaction.atomic():
         deliveries = _deliveries_of(updates)
-        batch, moved = _Batch(), set()
+        batch, moved = _Batch(), settled
         for update in updates:
             delivery = deliveries.get(update.pk)
             if delivery is not None and batch.move(delivery, update):
@@ -179,9 +182,9 @@ def apply_status_update(status_update):
     return bool(apply_status_updates([status_update]))
 
 
-def process_pending_statuses(wamids):
-    """Apply each stored, unprocessed status of ``wamids`` once, oldest step first, and send ``status_updated``."""
-    pending = list(StatusUpdate.objects.filter(wamid__in=wamids, processed_at__isnull=True).select_related("site"))
+def process_pending_statuses(pks):
+    """Apply each stored, unprocessed status among ``pks`` once, oldest step first, and send ``status_updated``."""
+    pending = list(StatusUpdate.objects.filter(pk__in=pks, processed_at__isnull=True).select_related("site"))
     pending.sort(key=lambda update: (update.wamid, _ORDER.get(update.status, 5), update.timestamp))
     retried = [update for update in pending if update.processing_attempts]
     if retried:  # a batch that failed before: one at a time, so that a single bad status is given up alone
@@ -201,13 +204,33 @@ def apply_batch(updates):
             # Written first, so that on SQLite the batch holds the write lock from its first statement.
             event_claims.mark_handled(StatusUpdate, [update.pk for update in claimed])
             apply_status_updates(claimed)
+            forgotten = _forget_statuses_of_forgotten_recipients(claimed)
     except Exception:  # noqa: BLE001 - a locked database, or a status no rule foresaw: tried again, one by one
         event_claims.give_back_all(StatusUpdate, [update.pk for update in claimed], "status updates")
         return
     for update in claimed:
-        send_signal(signals.status_updated, StatusUpdate, status_update=update, site=update.site)
+        if update.pk not in forgotten:
+            send_signal(signals.status_updated, StatusUpdate, status_update=update, site=update.site)
 
 
 def apply_and_announce(status_update):
-    apply_status_update(status_update)  # one transaction: a failure half-way leaves nothing behind for the retry
-    send_signal(signals.status_updated, StatusUpdate, status_update=status_update, site=status_update.site)
+    with transaction.atomic():  # a failure half-way leaves nothing behind for the retry
+        apply_status_update(status_update)
+        forgotten = _forget_statuses_of_forgotten_recipients([status_update])
+    if not forgotten:
+        send_signal(signals.status_updated, StatusUpdate, status_update=status_update, site=status_update.site)
+
+
+def _forget_statuses_of_forgotten_recipients(updates):
+    """Meta repeated statuses of deliveries whose recipient was erased (or is past retention): such a row names them
+    (recipient, wamid, payload), so it goes instead of bringing them back. Returns the pks deleted."""
+    by_delivery = {Delivery.pk_from_callback_data(update.callback_data): update.pk for update in updates}
+    by_delivery.pop(None, None)
+    if not by_delivery:
+        return set()
+    orphaned = Delivery.objects.filter(pk__in=by_delivery, subscriber__isnull=True).values_list("pk", flat=True)
+    forgotten = {by_delivery[pk] for pk in orphaned}
+    if forgotten:
+        StatusUpdate.objects.filter(pk__in=forgotten).delete()
+    return forgotten
+

@@ -13,20 +13,29 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from wagtail_whatsapp import conf, signals
-from wagtail_whatsapp.inbound import event_claims, keywords, replies
+from wagtail_whatsapp.inbound import event_claims, keywords, owed_replies, replies
 from wagtail_whatsapp.inbound.event_values import TEXT_TYPES
 from wagtail_whatsapp.inbound.notify import send_signal
-from wagtail_whatsapp.models import ConsentRecord, InboundMessage, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.subscribers.blocking import is_number_blocked
+from wagtail_whatsapp.models import (
+    BlockedNumber,
+    ConsentRecord,
+    InboundMessage,
+    OptedOutNumber,
+    Reply,
+    Subscriber,
+    WhatsAppSettings,
+)
+from wagtail_whatsapp.subscribers import identities, opt_outs
+from wagtail_whatsapp.subscribers.blocking import is_blocked as is_identity_blocked
 
 logger = logging.getLogger(__name__)
 
 ALREADY_SUBSCRIBED_INTERVAL = datetime.timedelta(days=1)
 
 
-def process_pending_messages(wamids):
-    """Handle each stored, not yet processed message among ``wamids`` (claimed first: never handled twice)."""
-    pending = InboundMessage.objects.filter(wamid__in=wamids, processed_at__isnull=True).select_related("site")
+def process_pending_messages(pks):
+    """Handle each stored, not yet processed message among ``pks`` (claimed first: never handled twice)."""
+    pending = InboundMessage.objects.filter(pk__in=pks, processed_at__isnull=True).select_related("site")
     event_claims.handle_claimed(pending.order_by("sent_at", "pk"), handle_message, "message")
 
 
@@ -71,6 +80,10 @@ def handle_message(message):
     settings = WhatsAppSettings.for_site(site)
     subscriber = find_subscriber(site, message.phone_number, message.wa_user_id)
     _note_contact(subscriber, message)
+    # A message with both the number and the user id tells that they are the same citizen: a block or an opt-out
+    # kept for one (after erasure, only as a hash) holds for the other from now on.
+    for kept in (BlockedNumber, OptedOutNumber):
+        identities.link_hashes(kept, site, message.phone_number, message.wa_user_id)
 
     action = None
     if message.message_type in TEXT_TYPES:
@@ -149,17 +162,12 @@ def _consent(settings, action, subscriber, message):
     )
 
 
-def _recipient(subscriber, message):
-    if subscriber is not None and subscriber.recipient:
-        return subscriber.recipient
-    return message.phone_number.lstrip("+") if message.phone_number else message.wa_user_id
-
-
 def is_blocked(settings, message, subscriber):
-    """Blocked senders get nothing: a blocked subscriber, or a number erased (GDPR) while blocked, kept as a hash."""
+    """Blocked senders get nothing: a blocked subscriber, or a citizen erased (GDPR) while blocked, kept as hashes of
+    the number and the user id (whichever the message carries)."""
     if subscriber is not None and subscriber.status == Subscriber.Status.BLOCKED:
         return True
-    return bool(message.phone_number) and is_number_blocked(settings.site, message.phone_number)
+    return is_identity_blocked(settings.site, message.phone_number, message.wa_user_id)
 
 
 def subscribe(settings, message, subscriber):
@@ -191,13 +199,18 @@ def subscribe(settings, message, subscriber):
             subscriber.unsubscribed_at = None
             subscriber.save()
             consent = _consent(settings, ConsentRecord.Action.SUBSCRIBE, subscriber, message)
+            # Owed in the same transaction: a worker dying before the send leaves a reply to send, never a subscriber
+            # without the welcome that carries the policy and privacy links.
+            welcome = owed_replies.owe(settings, Reply.Kind.WELCOME, message, subscriber)
+            # Their own ISCRIVIMI is a fresh consent: an earlier opt-out no longer stands in the way of imports.
+            opt_outs.forget_opt_out(settings.site, subscriber.phone_number, subscriber.wa_user_id)
     except IntegrityError:
         # The same citizen's second message, processed at the same moment by another worker, got there first.
         return find_subscriber(settings.site, message.phone_number, message.wa_user_id)
 
     if not (replies.page_url(settings.policy_page) and replies.page_url(settings.privacy_page)):
         logger.warning("WhatsApp: welcome sent without policy or privacy link; set both in Settings → WhatsApp")
-    replies.send_reply(settings, _recipient(subscriber, message), settings.welcome_message)
+    owed_replies.queue(welcome)
     details = {"subscriber": subscriber, "site": settings.site, "consent": consent, "reactivated": reactivated}
     send_signal(signals.subscribed, Subscriber, **details)
     return subscriber
@@ -207,24 +220,33 @@ def _answer_already_subscribed(settings, message, subscriber):
     last = subscriber.last_already_subscribed_reply_at
     if last is not None and message.sent_at - last < ALREADY_SUBSCRIBED_INTERVAL:
         return
-    subscriber.last_already_subscribed_reply_at = message.sent_at
-    subscriber.save(update_fields=["last_already_subscribed_reply_at", "updated_at"])
-    replies.send_reply(settings, _recipient(subscriber, message), settings.already_subscribed_message)
+    with transaction.atomic():
+        subscriber.last_already_subscribed_reply_at = message.sent_at
+        subscriber.save(update_fields=["last_already_subscribed_reply_at", "updated_at"])
+        reply = owed_replies.owe(settings, Reply.Kind.ALREADY_SUBSCRIBED, message, subscriber)
+    owed_replies.queue(reply)
 
 
 def unsubscribe(settings, message, subscriber):
     """CANCELLAMI: unsubscribe at once and confirm. Someone not subscribed still gets the confirmation."""
     if is_blocked(settings, message, subscriber):
         return
+    # Remembered as a hash whatever happens next (even erasure): no list brings them back without their consent.
+    opt_outs.remember_opt_out(
+        settings.site,
+        message.phone_number or getattr(subscriber, "phone_number", ""),
+        message.wa_user_id or getattr(subscriber, "wa_user_id", ""),
+    )
     if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-        replies.send_reply(settings, _recipient(subscriber, message), settings.goodbye_message)
+        owed_replies.queue(owed_replies.owe(settings, Reply.Kind.GOODBYE, message, subscriber))
         return
     with transaction.atomic():
         subscriber.status = Subscriber.Status.UNSUBSCRIBED
         subscriber.unsubscribed_at = message.sent_at
         subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
         consent = _consent(settings, ConsentRecord.Action.UNSUBSCRIBE, subscriber, message)
-    replies.send_reply(settings, _recipient(subscriber, message), settings.goodbye_message)
+        goodbye = owed_replies.owe(settings, Reply.Kind.GOODBYE, message, subscriber)
+    owed_replies.queue(goodbye)
     send_signal(signals.unsubscribed, Subscriber, subscriber=subscriber, site=settings.site, consent=consent)
 
 
@@ -238,24 +260,25 @@ def maybe_send_notice(settings, message, subscriber):
     if subscriber is not None:
         if subscriber.last_notice_at is not None and message.sent_at - subscriber.last_notice_at < interval:
             return
-        subscriber.last_notice_at = message.sent_at
-        subscriber.save(update_fields=["last_notice_at", "updated_at"])
     else:
         # No subscriber row to remember the notice on (and none is created for a stranger): a notice goes out only
         # when this sender wrote nothing in the previous N days, so two notices are always N days apart.
         others = _others_from_sender(message)
         if others is None or others.filter(sent_at__gte=message.sent_at - interval).exists():
             return
-    replies.send_reply(settings, _recipient(subscriber, message), settings.notice_message)
+    with transaction.atomic():
+        if subscriber is not None:
+            subscriber.last_notice_at = message.sent_at
+            subscriber.save(update_fields=["last_notice_at", "updated_at"])
+        notice = owed_replies.owe(settings, Reply.Kind.NOTICE, message, subscriber)
+    owed_replies.queue(notice)
 
 
 def apply_preference_change(preference):
     """A ``user_preferences`` stop/resume (marketing messages), recorded on the subscriber; older news is ignored."""
-    if not preference.get("site_id"):
-        return
-    subscriber = find_subscriber(preference["site_id"], preference.get("phone_number"), preference.get("user_id"))
+    subscriber = Subscriber.objects.filter(pk=preference["subscriber_id"]).first()
     if subscriber is None:
-        return
+        return  # erased meanwhile
     at = preference["timestamp"]
     if subscriber.preferences_changed_at is not None and at <= subscriber.preferences_changed_at:
         return

@@ -8,15 +8,19 @@ import wagtail_whatsapp.models.pages
 from django.conf import settings
 from django.db import migrations, models
 
+# Wagtail 8 makes the page model swappable (WAGTAIL_PAGE_MODEL, set to wagtailcore.Page unless a site swaps it);
+# Wagtail 7 has no such setting. 0094 is a wagtailcore migration both have, and everything used here exists by then.
+PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.Page")
+
 
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0094_alter_page_locale'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
+        migrations.swappable_dependency(PAGE_MODEL),
     ]
 
     operations = [
@@ -69,7 +73,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='WhatsAppArchivePage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
                 ('per_page', models.PositiveSmallIntegerField(default=20, verbose_name='broadcasts per page')),
             ],
@@ -82,7 +86,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='WhatsAppPolicyPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('summary', models.TextField(blank=True, help_text='A few plain sentences shown at the top of the page, before the full text.', verbose_name='summary')),
                 ('version_label', models.CharField(blank=True, help_text='Shown to citizens, e.g. “1.0” or “2026-1”. Change it when you change the substance of the text.', max_length=50, verbose_name='version')),
                 ('effective_date', models.DateField(blank=True, null=True, verbose_name='in force from')),
@@ -97,7 +101,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='WhatsAppPrivacyPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('summary', models.TextField(blank=True, help_text='A few plain sentences shown at the top of the page, before the full text.', verbose_name='summary')),
                 ('version_label', models.CharField(blank=True, help_text='Shown to citizens, e.g. “1.0” or “2026-1”. Change it when you change the substance of the text.', max_length=50, verbose_name='version')),
                 ('effective_date', models.DateField(blank=True, null=True, verbose_name='in force from')),
@@ -112,7 +116,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='WhatsAppSubscribePage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
                 ('body', wagtail.fields.RichTextField(blank=True, help_text='Shown after the instructions, e.g. the topics the town writes about.', verbose_name='more information')),
             ],
@@ -187,7 +191,7 @@ class Migration(migrations.Migration):
                 ('heartbeat_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('resume_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='goes on at')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sent by')),
-                ('page', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='page')),
+                ('page', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=PAGE_MODEL, verbose_name='page')),
                 ('revision', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.revision', verbose_name='revision')),
                 ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='wagtailcore.site', verbose_name='site')),
                 ('template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtail_whatsapp.messagetemplate', verbose_name='template')),
@@ -364,8 +368,8 @@ class Migration(migrations.Migration):
                 ('quiet_hours_start', models.TimeField(blank=True, help_text='No broadcast starts between start and end.', null=True, verbose_name='quiet hours start')),
                 ('quiet_hours_end', models.TimeField(blank=True, null=True, verbose_name='quiet hours end')),
                 ('broadcast_template', models.ForeignKey(blank=True, help_text='Approved template used to reach subscribers outside the 24-hour window.', limit_choices_to={'status': 'APPROVED'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtail_whatsapp.messagetemplate', verbose_name='broadcast template')),
-                ('policy_page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='service policy page')),
-                ('privacy_page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='privacy notice page')),
+                ('policy_page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=PAGE_MODEL, verbose_name='service policy page')),
+                ('privacy_page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=PAGE_MODEL, verbose_name='privacy notice page')),
                 ('site', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.CASCADE, to='wagtailcore.site')),
             ],
             options={

@@ -1,7 +1,7 @@
 """Models, one module per concept, and the rules that belong to them (the service window, active subscribers, sent
 statuses, a site's number); everything is importable from ``wagtail_whatsapp.models``."""
 
-from wagtail_whatsapp.models.blocks import BlockedNumber
+from wagtail_whatsapp.models.blocks import BlockedNumber, OptedOutNumber
 from wagtail_whatsapp.models.broadcasts import Broadcast, Delivery
 from wagtail_whatsapp.models.consent import ConsentRecord
 from wagtail_whatsapp.models.inbox import InboundMessage, StatusUpdate
@@ -19,6 +19,7 @@ from wagtail_whatsapp.models.pages import (
     WhatsAppSubscribePageMixin,
 )
 from wagtail_whatsapp.models.ratelimit import RateLimitBucket
+from wagtail_whatsapp.models.replies import Reply
 from wagtail_whatsapp.models.sandbox import SandboxMedia, SandboxMessage
 from wagtail_whatsapp.models.settings import WhatsAppSettings
 from wagtail_whatsapp.models.subscribers import Subscriber
@@ -32,7 +33,9 @@ __all__ = [
     "InboundMessage",
     "MediaUpload",
     "MessageTemplate",
+    "OptedOutNumber",
     "RateLimitBucket",
+    "Reply",
     "SandboxMedia",
     "SandboxMessage",
     "StatusUpdate",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wagtail_whatsapp.ids import parse_id
+from wagtail_whatsapp.ids import CallbackDataMixin
 
 
 class Broadcast(models.Model):
@@ -103,7 +103,7 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(billable=True).exclude(status=Delivery.Status.FAILED)
 
 
-class Delivery(models.Model):
+class Delivery(CallbackDataMixin, models.Model):
     """One subscriber's copy of a broadcast. Unique per (broadcast, subscriber): nobody gets a broadcast twice."""
 
     class Status(models.TextChoices):
@@ -167,14 +167,3 @@ class Delivery(models.Model):
     def is_billed(self):
         """One delivery by the rule of ``Delivery.objects.billed()``."""
         return self.billable is True and self.status != self.Status.FAILED
-
-    @property
-    def callback_data(self):
-        return f"{self.CALLBACK_PREFIX}{self.pk}"
-
-    @classmethod
-    def pk_from_callback_data(cls, callback_data):
-        """The delivery's id in the callback data Meta echoed, or None (not ours, or tampered with)."""
-        if not isinstance(callback_data, str) or not callback_data.startswith(cls.CALLBACK_PREFIX):
-            return None
-        return parse_id(callback_data[len(cls.CALLBACK_PREFIX) :])

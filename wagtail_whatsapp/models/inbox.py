@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wagtail_whatsapp.numbers import mask_number
+from wagtail_whatsapp.numbers import mask_sender
 
 
 class InboundMessage(models.Model):
@@ -73,7 +73,7 @@ class InboundMessage(models.Model):
 
     @property
     def masked_sender(self):
-        return mask_number(self.phone_number) if self.phone_number else (self.wa_user_id or "?")
+        return mask_sender(self.phone_number, self.wa_user_id)
 
     @property
     def flag_reasons(self):

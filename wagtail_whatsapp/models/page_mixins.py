@@ -47,6 +47,10 @@ class WhatsAppBroadcastMixin(models.Model):
     whatsapp_intro_field = "intro"
     whatsapp_image_field = "image"
     whatsapp_video_field = "video"
+    whatsapp_document_field = "document"
+    # Which media goes when the page has more than one (a WhatsApp message carries one): "image", "video" or
+    # "document". The editor may choose another on the confirmation page.
+    whatsapp_preferred_media = "image"
     whatsapp_intro_length = 300
     # A copy starts unticked: copying last week's news (with "publish copies") must not send it to everyone again.
     # A page model that sets its own ``exclude_fields_in_copy`` should keep this name in it.
@@ -102,8 +106,20 @@ class WhatsAppBroadcastMixin(models.Model):
         return getattr(self, self.whatsapp_image_field, None)
 
     def get_whatsapp_video(self):
-        """A document holding a short MP4 to send with the text, or None (an image wins when both are set)."""
+        """A document holding a short MP4 to send with the text, or None."""
         return getattr(self, self.whatsapp_video_field, None)
+
+    def get_whatsapp_document(self):
+        """A PDF document to send with the text (a notice), or None."""
+        return getattr(self, self.whatsapp_document_field, None)
+
+    def get_whatsapp_media_choice(self, available):
+        """The media that goes when the page has several (``available``: "image", "video", "document")."""
+        return self.whatsapp_preferred_media if self.whatsapp_preferred_media in available else available[0]
+
+    def is_whatsapp_event(self):
+        """True for an event page: outside the window it goes with the family's event template."""
+        return False
 
     def whatsapp_tick_already_used(self):
         """True when the page was sent via WhatsApp after its latest content was saved: the tick in that content did
@@ -114,7 +130,7 @@ class WhatsAppBroadcastMixin(models.Model):
         return Broadcast.objects.filter(page_id=self.pk, created_at__gte=revision.created_at).exists()
 
     def get_whatsapp_template_parameters(self):
-        """Values offered to the broadcast template's parameters (mapped in the site's WhatsApp settings)."""
+        """Values offered to the family's template parameters (page fields; mapped in the site's WhatsApp settings)."""
         url = self.get_whatsapp_url() or ""
         site_root = self.get_site().root_url if self.get_site() else ""
         return {
@@ -124,7 +140,14 @@ class WhatsAppBroadcastMixin(models.Model):
             "url": url,
             # Template URL buttons take a suffix appended to the approved base URL.
             "url_path": url[len(site_root) :].lstrip("/") if site_root and url.startswith(site_root) else url,
+            # The WhatsApp text itself, and without the title and the event lines (for templates that carry them).
+            "text": self.get_whatsapp_message(),
+            "text_without_details": self._whatsapp_text_without_details(),
         }
+
+    def _whatsapp_text_without_details(self):
+        leave_out = {f"*{self.title}*", *(line for line in self.get_whatsapp_details() if line)}
+        return "\n".join(line for line in self.get_whatsapp_message().split("\n") if line.strip() not in leave_out)
 
 
 class WhatsAppEventBroadcastMixin(WhatsAppBroadcastMixin):
@@ -136,6 +159,25 @@ class WhatsAppEventBroadcastMixin(WhatsAppBroadcastMixin):
 
     class Meta:
         abstract = True
+
+    def is_whatsapp_event(self):
+        return True
+
+    def get_whatsapp_template_parameters(self):
+        """Also the date, time and place on their own, for the event template's parameters."""
+        values = super().get_whatsapp_template_parameters()
+        start = getattr(self, self.whatsapp_start_field, None)
+        end = getattr(self, self.whatsapp_end_field, None)
+        if start:
+            start = timezone.localtime(start) if timezone.is_aware(start) else start
+            values["date"] = date_format(start, "l j F Y")
+            values["time"] = date_format(start, "H:i")
+            if end:
+                end = timezone.localtime(end) if timezone.is_aware(end) else end
+                same_day = end.date() == start.date()
+                values["time"] += " – " + date_format(end, "H:i" if same_day else "l j F Y, H:i")
+        values["place"] = str(getattr(self, self.whatsapp_place_field, "") or "")
+        return values
 
     def get_whatsapp_details(self):
         start = getattr(self, self.whatsapp_start_field, None)

@@ -31,6 +31,19 @@ def keyword_list(text):
     return [item.strip() for item in KEYWORD_SEPARATORS.split(text) if item.strip()]
 
 
+def _family_field(verbose_name, help_text):
+    return models.ForeignKey(
+        "wagtail_whatsapp.MessageTemplate",
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"status": "APPROVED"},
+        help_text=help_text,
+    )
+
+
 @register_setting(icon="mail")
 class WhatsAppSettings(BaseSiteSetting):
     service_name = models.CharField(
@@ -121,7 +134,7 @@ class WhatsAppSettings(BaseSiteSetting):
         blank=True,
         help_text=_("Name and e-mail of the DPO, as in the town's other privacy notices."),
     )
-    # --- Running the service: account, broadcast template, retention, moderation, quiet hours.
+    # --- Running the service: account, template family, retention, moderation, quiet hours.
     # No secret here: the access token, app secret and verify token stay in Django settings (conf.py).
     waba_id = models.CharField(
         _("WhatsApp Business Account ID"),
@@ -129,20 +142,23 @@ class WhatsAppSettings(BaseSiteSetting):
         blank=True,
         help_text=_("Meta's ID of the account that owns the number and its templates. Not a secret."),
     )
-    broadcast_template = models.ForeignKey(
-        "wagtail_whatsapp.MessageTemplate",
-        verbose_name=_("broadcast template"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        limit_choices_to={"status": "APPROVED"},
-        help_text=_("Approved template used to reach subscribers outside the 24-hour window."),
+    # The template family: one approved template per kind of message, for citizens outside the 24-hour window.
+    # A blank kind is picked by the plugin among the synced templates (outbound/template_family.py).
+    text_template = _family_field(_("text-only template"), _("For pages without an image, video or document."))
+    image_template = _family_field(_("image template"), _("An image header: for pages whose image goes."))
+    video_template = _family_field(_("video template"), _("A video header: for pages whose video goes."))
+    document_template = _family_field(_("document template"), _("A document header: for notices whose PDF goes."))
+    event_template = _family_field(
+        _("event template"), _("Carries the date, time and place: for events without an image, video or document.")
     )
     template_parameter_mapping = models.TextField(
         _("template parameters"),
         blank=True,
-        help_text=_("One line per template parameter: “1 = title”. Page fields: title, summary, url, date, site_name."),
+        help_text=_(
+            "One line per template parameter, for every template of the family: “1 = title”. Page fields: title, "
+            "summary, text, url, date, time, place, site_name. Without a line a named parameter takes the page "
+            "field of its name (in English or Italian: testo, titolo, data, ora, luogo...)."
+        ),
     )
     inbox_retention_days = models.PositiveSmallIntegerField(
         _("keep received messages for (days)"),
@@ -194,6 +210,15 @@ class WhatsAppSettings(BaseSiteSetting):
 
     edit_handler = SETTINGS_PANELS
 
+    # Kind of message → the field choosing its template (the kinds are those of outbound/template_family.py).
+    TEMPLATE_FIELDS = {
+        "text": "text_template",
+        "image": "image_template",
+        "video": "video_template",
+        "document": "document_template",
+        "event": "event_template",
+    }
+
     class Meta:
         verbose_name = _("WhatsApp")
         constraints = [
@@ -207,14 +232,14 @@ class WhatsAppSettings(BaseSiteSetting):
     @property
     def sending_number_id(self):
         """The phone_number_id the site's messages go out from (and its webhooks carry): its own, else the default
-        number of ``WAGTAIL_WHATSAPP['PHONE_NUMBER_ID']``."""
-        return self.phone_number_id or conf.get("PHONE_NUMBER_ID")
+        number of ``WAGTAIL_WHATSAPP['PHONE_NUMBER_ID']`` (the sandbox has one of its own when that is unset)."""
+        return self.phone_number_id or conf.default_phone_number_id()
 
     @classmethod
     def site_ids_sending_from(cls, phone_number_id):
         """Ids of the sites whose messages go out from ``phone_number_id`` (Meta's limits are the number's)."""
         configured = dict(cls.objects.values_list("site_id", "phone_number_id"))
-        default = conf.get("PHONE_NUMBER_ID")
+        default = conf.default_phone_number_id()
         sites = Site.objects.values_list("pk", flat=True)
         return [site_id for site_id in sites if (configured.get(site_id) or default) == phone_number_id]
 
@@ -227,7 +252,7 @@ class WhatsAppSettings(BaseSiteSetting):
         if not wanted:
             return {}
         routes = dict(cls.objects.filter(phone_number_id__in=wanted).values_list("phone_number_id", "site_id"))
-        default_id = conf.get("PHONE_NUMBER_ID")
+        default_id = conf.default_phone_number_id()
         if default_id in wanted and default_id not in routes:
             default_site_id = Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
             if default_site_id is not None:
@@ -252,12 +277,14 @@ class WhatsAppSettings(BaseSiteSetting):
     def clean(self):
         super().clean()
         errors = {}
-        if self.broadcast_template_id and not self.broadcast_template.is_approved:
-            errors["broadcast_template"] = _("Only an approved template can be used.")
+        chosen = {kind: template for kind, template in self.chosen_templates().items() if template is not None}
+        for kind, template in chosen.items():
+            if not template.is_approved:
+                errors[self.TEMPLATE_FIELDS[kind]] = _("Only an approved template can be used.")
         try:
             mapping = parse_mapping(self.template_parameter_mapping)
-            if self.broadcast_template_id:
-                validate_mapping(mapping, self.broadcast_template)
+            if mapping and chosen:
+                validate_mapping(mapping, list(chosen.values()))
         except TemplateMappingError as exc:
             errors["template_parameter_mapping"] = str(exc)
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
@@ -266,6 +293,10 @@ class WhatsAppSettings(BaseSiteSetting):
             errors["inbox_retention_days"] = _("Keep messages at least one day, so moderators can see them.")
         if errors:
             raise ValidationError(errors)
+
+    def chosen_templates(self):
+        """``{kind: MessageTemplate or None}`` as chosen in Settings → WhatsApp, for every kind of the family."""
+        return {kind: getattr(self, field) for kind, field in self.TEMPLATE_FIELDS.items()}
 
     def in_quiet_hours(self, local_time):
         """True when ``local_time`` (a ``datetime.time``) falls in the quiet hours; they may run past midnight."""

@@ -1,7 +1,7 @@
 """The tabs and panels of Settings → WhatsApp."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel, ObjectList, TabbedInterface
 
 from wagtail_whatsapp.admin.widgets import TolerantPageChooserPanel
 
@@ -54,13 +54,24 @@ SETTINGS_PANELS = TabbedInterface(
         ),
         ObjectList(
             [
+                MultiFieldPanel([FieldPanel("waba_id")], heading=_("Account")),
                 MultiFieldPanel(
                     [
-                        FieldPanel("waba_id"),
-                        FieldPanel("broadcast_template"),
+                        HelpPanel(
+                            _(
+                                "Citizens who have not written in the last 24 hours receive a page through an "
+                                "approved template: one per kind of message. Leave a kind blank and the plugin "
+                                "picks an approved template of that kind itself; the confirmation page says which."
+                            )
+                        ),
+                        FieldPanel("text_template"),
+                        FieldPanel("image_template"),
+                        FieldPanel("video_template"),
+                        FieldPanel("document_template"),
+                        FieldPanel("event_template"),
                         FieldPanel("template_parameter_mapping"),
                     ],
-                    heading=_("Account and broadcast template"),
+                    heading=_("Template family"),
                 ),
                 MultiFieldPanel(
                     [FieldPanel("quiet_hours_start"), FieldPanel("quiet_hours_end")],

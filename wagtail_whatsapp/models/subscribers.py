@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wagtail_whatsapp.numbers import mask_number
+from wagtail_whatsapp.numbers import mask_sender
 
 # Meta's customer-service window: a citizen's message opens 24 hours in which the town may write freely.
 SERVICE_WINDOW = timedelta(hours=24)
@@ -82,7 +82,7 @@ class Subscriber(models.Model):
 
     @property
     def masked_number(self):
-        return mask_number(self.phone_number) if self.phone_number else (self.wa_user_id or "?")
+        return mask_sender(self.phone_number, self.wa_user_id)
 
     @property
     def recipient(self):

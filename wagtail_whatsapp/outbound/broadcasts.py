@@ -39,13 +39,16 @@ def _enqueue(broadcast):
     transaction.on_commit(lambda: send_broadcast_task(broadcast.pk))
 
 
-def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revision=False, exceed_budget=False):
+def start_broadcast(
+    page, *, user=None, revision=None, site=None, once_per_revision=False, media_choice="", exceed_budget=False
+):
     """Queue a broadcast of ``page``; None when ``once_per_revision`` and this revision was already broadcast.
+    ``media_choice`` is the editor's choice of the one media that goes (see ``plan_broadcast``).
 
     A broadcast that would exceed the site's monthly budget raises ``OverBudget`` unless ``exceed_budget`` (the caller
     checked the ``exceed_budget`` permission, or the shell's ``--exceed-budget``).
     """
-    plan = plan_broadcast(page, site=site)
+    plan = plan_broadcast(page, site=site, media_choice=media_choice)
     page = plan.page
     revision = revision or page.live_revision
     if once_per_revision and Broadcast.objects.filter(revision=revision, once_per_revision=True).exists():
@@ -86,8 +89,9 @@ def start_broadcast(page, *, user=None, revision=None, site=None, once_per_revis
     return broadcast
 
 
-def send_test_message(page, number):
-    """Send ``page`` to one number typed by the editor, as a subscriber would get it. Returns the SendResult."""
+def send_test_message(page, number, media_choice=""):
+    """Send ``page`` to one number typed by the editor, as a subscriber would get it: with the template the page's
+    broadcast would use when the number has not written in the last 24 hours. Returns the SendResult."""
     try:
         number = normalise_number(number)
     except InvalidNumber:
@@ -95,7 +99,7 @@ def send_test_message(page, number):
             _("“%(number)s” is not a valid phone number. Write it with the country code, e.g. +39 333 123 4567.")
             % {"number": number}
         ) from None
-    plan = plan_broadcast(page)
+    plan = plan_broadcast(page, media_choice=media_choice)
     if plan.site is None or not isinstance(plan.page, WhatsAppBroadcastMixin):
         raise BroadcastRefused(" ".join(str(problem) for problem in plan.problems))
     if plan.message_problems:
@@ -110,6 +114,7 @@ def send_test_message(page, number):
             message=plan.message,
             media_type=plan.media.get("type", "") if media_id else "",
             media_id=media_id,
+            media_filename=plan.media.get("filename", "") if media_id else "",
             template_name=template.name if template else "",
             template_language=template.language if template else "",
             template_spec=plan.template_spec,

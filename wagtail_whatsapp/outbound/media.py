@@ -1,4 +1,5 @@
-"""Images and videos for WhatsApp: checked before a broadcast starts, uploaded once, their media id reused.
+"""Images, videos and PDF documents for WhatsApp: checked before a broadcast starts, uploaded once, their media id
+reused.
 
 WhatsApp refuses (131053) what it cannot play, but only message by message, after the broadcast has started: so the
 type is read from the content (magic bytes, never the file name), the size is checked against Meta's limits and the
@@ -27,7 +28,20 @@ from wagtail_whatsapp.models import MediaUpload
 logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-LIMITS = {"image/jpeg": 5 * MB, "image/png": 5 * MB, "video/mp4": 16 * MB, "video/3gpp": 16 * MB}
+LIMITS = {
+    "image/jpeg": 5 * MB,
+    "image/png": 5 * MB,
+    "video/mp4": 16 * MB,
+    "video/3gpp": 16 * MB,
+    "application/pdf": 100 * MB,
+}
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "video/mp4": "mp4",
+    "video/3gpp": "3gp",
+    "application/pdf": "pdf",
+}
 MEDIA_ID_MAX_AGE = timedelta(days=29)  # Meta keeps uploaded media 30 days; a day of margin for long broadcasts
 HEAD_BYTES = 8192
 
@@ -56,25 +70,35 @@ class MediaCheck:
 
     @property
     def media_type(self):
-        """``"image"`` or ``"video"``: the kind of WhatsApp message this file goes in."""
+        """``"image"``, ``"video"`` or ``"document"``: the kind of WhatsApp message this file goes in."""
+        if self.mime_type == "application/pdf":
+            return "document"
         return self.mime_type.split("/")[0] if self.mime_type else ""
 
 
 def check_media(source, *, name="", expected=None):
-    """Check an image or a video (bytes, a path, a file or a Wagtail image/document) against WhatsApp's rules.
+    """Check an image, a video or a PDF (bytes, a path, a file or a Wagtail image/document) against WhatsApp's rules.
 
-    ``expected`` (``"image"`` or ``"video"``) also refuses a file of the other kind.
+    ``expected`` (``"image"``, ``"video"`` or ``"document"``) also refuses a file of another kind.
     """
+    oversized = _oversized(source, name, expected)
+    if oversized is not None:
+        return oversized
     content, name = read_content(source, name)
     mime_type = filetype.guess_mime(content[:HEAD_BYTES]) or ""
+    # A PDF goes only where a document is expected (a notice's document), never as an image or a video.
+    pdf_out_of_place = mime_type == "application/pdf" and expected != "document"
     check = MediaCheck(name=name, mime_type=mime_type if mime_type in LIMITS else "", size=len(content))
-    if mime_type not in LIMITS:
+    if mime_type not in LIMITS or pdf_out_of_place:
         message = (
             _("“%(name)s” is %(kind)s, not a JPEG or PNG image nor an MP4 or 3GP video: WhatsApp would refuse it.")
             if name
             else _("The file is %(kind)s, not a JPEG or PNG image nor an MP4 or 3GP video: WhatsApp would refuse it.")
         )
         check.errors.append(message % {"name": name, "kind": describe_type(mime_type)})
+        return check
+    if expected == "document" and check.media_type != expected:
+        check.errors.append(_("This file is not a PDF document: only a PDF goes as a notice's document."))
         return check
     if expected and check.media_type != expected:
         if expected == "video":
@@ -86,7 +110,9 @@ def check_media(source, *, name="", expected=None):
     limit = LIMITS[mime_type]
     if check.size > limit:
         sizes = {"size": f"{check.size / MB:.1f}", "limit": f"{limit // MB}"}
-        if check.media_type == "video":
+        if check.media_type == "document":
+            message = _("The PDF document is %(size)s MB; WhatsApp accepts at most %(limit)s MB.") % sizes
+        elif check.media_type == "video":
             message = _("The video is %(size)s MB; WhatsApp accepts at most %(limit)s MB.") % sizes
         else:
             message = _("The image is %(size)s MB; WhatsApp accepts at most %(limit)s MB.") % sizes
@@ -94,6 +120,31 @@ def check_media(source, *, name="", expected=None):
         return check
     if check.media_type == "video":
         _check_codecs(check, content)
+    return check
+
+
+KIND_LIMITS = {"video": ("video/mp4", "video"), "document": ("application/pdf", "document")}
+
+
+def _oversized(source, name, expected):
+    """A stored file (a Wagtail document) whose size already says it is too large: refused without reading it, so a
+    huge upload is never loaded into memory to render a confirmation page."""
+    if expected not in KIND_LIMITS or isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
+        return None
+    stored = source.file if hasattr(source, "file") and not hasattr(source, "read") else source
+    try:
+        size = int(stored.size)
+    except (AttributeError, OSError, TypeError, ValueError):
+        return None
+    mime_type, kind = KIND_LIMITS[expected]
+    if size <= LIMITS[mime_type]:
+        return None
+    check = MediaCheck(name=name or str(getattr(source, "title", "") or ""), mime_type="", size=size)
+    sizes = {"size": f"{size / MB:.1f}", "limit": f"{LIMITS[mime_type] // MB}"}
+    if kind == "video":
+        check.errors.append(_("The video is %(size)s MB; WhatsApp accepts at most %(limit)s MB.") % sizes)
+    else:
+        check.errors.append(_("The PDF document is %(size)s MB; WhatsApp accepts at most %(limit)s MB.") % sizes)
     return check
 
 
@@ -230,7 +281,7 @@ def media_id_for(backend, source, *, name="", expected=None):
     ).first()
     if cached:
         return cached.media_id
-    extension = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4", "video/3gpp": "3gp"}[check.mime_type]
+    extension = EXTENSIONS[check.mime_type]
     media_id = backend.upload_media(content, check.mime_type, filename=f"{digest[:16]}.{extension}")
     fields = {"mime_type": check.mime_type, "media_id": media_id, "size": len(content), "uploaded_at": now}
     try:

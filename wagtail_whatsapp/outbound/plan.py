@@ -9,8 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from wagtail_whatsapp.models import Broadcast, MessageTemplate, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
-from wagtail_whatsapp.outbound import composing, costs, messaging_limit
-from wagtail_whatsapp.outbound.template_mapping import TemplateMappingError, parse_mapping
+from wagtail_whatsapp.outbound import composing, costs, messaging_limit, template_family
 
 
 class BroadcastRefused(Exception):
@@ -28,10 +27,15 @@ class BroadcastPlan:
     message: str = ""
     image: object = None
     video: object = None
+    document: object = None
     recipients: int = 0
     template_recipients: int = 0
     freeform_recipients: int = 0
+    # The template for THIS page (picked from the site's family for its media and event-ness), and how it came.
     template: MessageTemplate | None = None
+    template_chosen: bool = False  # True: chosen in Settings → WhatsApp; False: picked by the plugin
+    template_kind: str = ""  # the kind of the family it stands for: text, image, video, document, event
+    media_options: list = field(default_factory=list)  # the media the page has: the editor picks the one that goes
     problems: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     previous_broadcasts: object = None
@@ -43,18 +47,9 @@ class BroadcastPlan:
     repeat_warning: str = ""
 
 
-def broadcast_template(site):
-    """The site's approved broadcast template (chosen in Settings → WhatsApp), or None."""
-    template = WhatsAppSettings.for_site(site).broadcast_template
-    return template if template is not None and template.is_approved else None
-
-
 def parameter_mapping(site):
     """``{template parameter: page value}`` from the site settings; checked when saved, so errors mean none."""
-    try:
-        return parse_mapping(WhatsAppSettings.for_site(site).template_parameter_mapping)
-    except TemplateMappingError:
-        return {}
+    return template_family.site_mapping(WhatsAppSettings.for_site(site))
 
 
 def page_values(page, site):
@@ -67,7 +62,9 @@ def page_values(page, site):
     return values
 
 
-def plan_broadcast(page, site=None):
+def plan_broadcast(page, site=None, media_choice=""):
+    """The plan of sending ``page``; ``media_choice`` ("image", "video", "document") overrides the page's own choice
+    of the one media that goes."""
     page = page.specific
     site = site or page.get_site()
     plan = BroadcastPlan(site=site, page=page)
@@ -81,8 +78,12 @@ def plan_broadcast(page, site=None):
     if not page.live:
         plan.problems.append(_("Only a published page can be sent."))
     plan.message = page.get_whatsapp_message()
-    plan.image, plan.video = page.get_whatsapp_image(), page.get_whatsapp_video()
-    plan.media, media_problems, media_warnings = composing.media_snapshot(page)
+    plan.media_options = list(composing.page_media(page))
+    plan.media, media_problems, media_warnings = composing.media_snapshot(page, media_choice)
+    going = plan.media.get("type")
+    plan.image = page.get_whatsapp_image() if going == "image" else None
+    plan.video = page.get_whatsapp_video() if going == "video" else None
+    plan.document = page.get_whatsapp_document() if going == "document" else None
     plan.problems += media_problems
     plan.message_problems += media_problems
     plan.warnings += media_warnings
@@ -94,19 +95,23 @@ def plan_broadcast(page, site=None):
     if plan.recipients == 0:
         plan.problems.append(_("There are no active subscribers to send to."))
 
-    plan.template = broadcast_template(site)
-    if plan.template is not None:
+    picked = template_family.pick(template_family.family(site), going or "", page.is_whatsapp_event())
+    if picked.member is not None:
+        plan.template, plan.template_chosen = picked.member.template, picked.member.chosen
+        plan.template_kind = picked.member.kind
         plan.template_spec, template_problems = composing.template_spec(
             plan.template, page_values(page, site), parameter_mapping(site), plan.media
         )
         plan.message_problems += template_problems
         if plan.template_recipients:
             plan.problems += template_problems
+            plan.warnings += picked.warnings
     elif plan.template_recipients:
         plan.problems.append(
             _(
                 "%(count)s subscribers have not written in the last 24 hours, so WhatsApp accepts only an approved "
-                "template for them, and no approved broadcast template is chosen in Settings → WhatsApp."
+                "template for them, and the site has no approved template for this page: choose one in "
+                "Settings → WhatsApp → Broadcasting, or create the recommended ones (whatsapp_create_templates)."
             )
             % {"count": plan.template_recipients}
         )

@@ -9,7 +9,11 @@ from wagtail_whatsapp.models import Broadcast, Delivery
 FAILURE_REASONS = {
     131026: _("The number cannot receive WhatsApp messages (not on WhatsApp or an old app)."),
     131047: _("The person had not written in the last 24 hours and no template was used."),
-    131049: _("WhatsApp limits how many promotional messages a person receives; try again tomorrow."),
+    # Meta's cap counts promotional messages from every business; the delivery is not retried (docs/going-live.md).
+    131049: _(
+        "WhatsApp's cap on promotional messages per person was reached (it counts every business's messages): not "
+        "delivered to this person, who still gets the next broadcasts. Sending the page again would not help."
+    ),
     131050: _("The person has stopped promotional messages from this number in WhatsApp."),
     131051: _("WhatsApp does not support this kind of message."),
     131053: _("WhatsApp could not use the image or video."),

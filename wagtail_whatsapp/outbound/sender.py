@@ -26,7 +26,7 @@ from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.outbound import composing, messaging_limit
+from wagtail_whatsapp.outbound import composing, messaging_limit, template_checks
 from wagtail_whatsapp.outbound import delivery_claims as claims
 from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.progress import failure_reason
@@ -80,7 +80,9 @@ class BroadcastSender:
         ).update(status=Broadcast.Status.SENDING, heartbeat_at=now)
         if not started:
             return False
-        broadcast = Broadcast.objects.select_related("site").get(pk=self.broadcast_id)
+        broadcast = Broadcast.objects.select_related("site", "template").get(pk=self.broadcast_id)
+        if self._refuse_template(broadcast):
+            return False
         Broadcast.objects.filter(pk=broadcast.pk, started_at__isnull=True).update(started_at=now)
         phone_number_id = WhatsAppSettings.for_site(broadcast.site).sending_number_id
         self.backend_factory = lambda: get_backend(phone_number_id)
@@ -102,6 +104,19 @@ class BroadcastSender:
             self._flush_counts()
             claims.release(self.broadcast_id, self.token)
         return self._finish_if_complete()
+
+    def _refuse_template(self, broadcast):
+        """Before the first Graph call: parameters that do not fit the synced template (Meta would refuse each citizen
+        with 132000 or 132012) fail the broadcast at once, with the reason."""
+        found = template_checks.broadcast_problems(broadcast)
+        if not found:
+            return False
+        reason = _("Not sent: the template does not fit this message. %(problems)s") % {"problems": " ".join(found)}
+        Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
+            status=Broadcast.Status.FAILED, status_reason=reason, finished_at=timezone.now()
+        )
+        logger.warning("WhatsApp: broadcast %s refused before sending: %s", self.broadcast_id, " ".join(found))
+        return True
 
     def _run_inline(self):
         backend = self.backend_factory()
@@ -221,7 +236,7 @@ class BroadcastSender:
                         raise
                     time.sleep(backoff(error.retry_after, attempt))
         except (WhatsAppError, MediaRefused, OSError) as error:
-            self._pause(_("The image or video could not be uploaded to WhatsApp: %(error)s") % {"error": error})
+            self._pause(_("The media could not be uploaded to WhatsApp: %(error)s") % {"error": error})
             return False
         finally:
             backend.close()

@@ -59,6 +59,9 @@ def values(settings, html=True):
         "leave": quote(links.unsubscribe_keyword),
         "contacts": contacts_sentence(settings),
         "dpo": quote(settings.dpo_contact),
+        # What retention (subscribers/retention.py) actually does with these settings.
+        "inbox_days": max(1, settings.inbox_retention_days),
+        "delivery_days": max(1, settings.delivery_retention_days),
     }
 
 
@@ -125,10 +128,12 @@ def privacy_page(settings):
 <p>{dpo}</p>
 <h2>Quali dati trattiamo</h2>
 <ul>
-<li>il numero di telefono con cui ti iscrivi;</li>
+<li>il numero di telefono con cui ti iscrivi e, se WhatsApp lo comunica, il tuo identificativo utente WhatsApp (per
+chi usa un nome utente al posto del numero);</li>
 <li>il nome del tuo profilo WhatsApp, come WhatsApp lo comunica;</li>
 <li>data, ora e testo dei messaggi di iscrizione e di cancellazione, con la versione delle regole del servizio e di
 questa informativa in vigore in quel momento, per poter dimostrare il consenso;</li>
+<li>gli altri messaggi che scrivi al numero del servizio, solo per controllarne il rispetto delle regole;</li>
 <li>lo stato di consegna e di lettura dei messaggi che ti inviamo.</li>
 </ul>
 <h2>Perché li trattiamo</h2>
@@ -139,9 +144,24 @@ profilazione.</p>
 <p>Il tuo consenso, che dai inviando {v["join"]} (art. 6, paragrafo 1, lettera a, del Regolamento UE 2016/679,
 GDPR). Puoi revocarlo in qualsiasi momento scrivendo {v["leave"]}; la revoca non rende illecito quanto fatto prima.</p>
 <h2>Per quanto tempo</h2>
-<p>I dati sono conservati fino alla tua cancellazione dal servizio. Dopo, restano solo le registrazioni
-dell'iscrizione e della cancellazione, per il tempo necessario a dimostrare il consenso e, se un numero è stato
-bloccato per violazione delle regole, quanto serve a mantenere il blocco.</p>
+<ul>
+<li>Il numero e il nome del profilo: fino alla tua cancellazione dal servizio; dopo, solo per ricordare che ti sei
+cancellato, finché non chiedi di cancellare i tuoi dati.</li>
+<li>I messaggi che scrivi al numero del servizio: {v["inbox_days"]} giorni, poi sono cancellati.</li>
+<li>Lo stato di consegna dei messaggi che ti inviamo: {v["delivery_days"]} giorni legato al tuo numero; dopo resta
+solo come dato statistico anonimo.</li>
+<li>Le registrazioni dell'iscrizione e della cancellazione: per il tempo necessario a dimostrare il consenso.</li>
+</ul>
+<p>Se chiedi la cancellazione dei tuoi dati, il Comune cancella il numero, l'identificativo WhatsApp, il nome, i
+messaggi e lo stato di consegna legato a te; le registrazioni del consenso restano senza alcun dato che ti
+identifichi. Restano soltanto, in forma cifrata e non leggibile (un codice ricavato dal numero con una chiave
+segreta, da cui il numero non si può ricostruire):</p>
+<ul>
+<li>se ti eri cancellato scrivendo {v["leave"]}, il ricordo della tua scelta, perché nessuna vecchia lista possa
+iscriverti di nuovo senza il tuo consenso; se un giorno scrivi di nuovo {v["join"]}, la tua nuova iscrizione lo
+sostituisce;</li>
+<li>se il numero era stato bloccato per violazione delle regole, quanto serve a mantenere il blocco.</li>
+</ul>
 <h2>Chi riceve i dati</h2>
 <p>Il personale del Comune autorizzato a gestire il servizio e i fornitori tecnici del Comune (per esempio chi ospita
 il sito), nominati responsabili del trattamento. I messaggi passano per la piattaforma WhatsApp Business di Meta

@@ -8,6 +8,7 @@ given back by ``download_media``; other media ids get a placeholder PNG (sandbox
 
 import logging
 import uuid
+from dataclasses import replace
 
 from huey.contrib.djhuey import db_task
 
@@ -25,6 +26,7 @@ from wagtail_whatsapp.backends.template_components import template_components
 from wagtail_whatsapp.inbound.ingest import ingest_payload
 from wagtail_whatsapp.models import MessageTemplate, SandboxMessage, WhatsAppSettings
 from wagtail_whatsapp.numbers import try_normalise_number
+from wagtail_whatsapp.outbound.recommended_family import recommended_family
 from wagtail_whatsapp.sandbox.media import keep_upload, kept_upload, placeholder_png
 from wagtail_whatsapp.sandbox.simulate import new_wamid, status_payload
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT, MAX_CAPTION = 4096, 1024
 SANDBOX_TEMPLATE_NAME = "notizia_comune"
+SANDBOX_HEADER_HANDLES = {"IMAGE": "sandbox-image", "VIDEO": "sandbox-video", "DOCUMENT": "sandbox-document"}
 
 
 def _bad_parameter(message):
@@ -96,7 +99,7 @@ class SandboxBackend(BaseBackend):
         }
         if callback_data:
             body["biz_opaque_callback_data"] = callback_data
-        SandboxMessage.objects.create(
+        stored = SandboxMessage.objects.create(
             direction=SandboxMessage.Direction.OUTGOING,
             phone_number_id=self.phone_number_id or "",
             recipient=recipient,
@@ -106,7 +109,7 @@ class SandboxBackend(BaseBackend):
             callback_data=callback_data or "",
             status="accepted",
         )
-        feed_sandbox_statuses(self.phone_number_id or "", wamid, recipient, callback_data or "", _pricing(body))
+        feed_sandbox_statuses(stored.pk, _pricing(body))
         return SendResult(wamid=wamid, wa_id=recipient.lstrip("+"), message_status=message_status)
 
     def send_text(self, to, body, *, preview_url=False, callback_data=""):
@@ -116,14 +119,16 @@ class SandboxBackend(BaseBackend):
             raise _bad_parameter(f"Text body is longer than {MAX_TEXT} characters.")
         return self._store(to, "text", {"body": body, "preview_url": bool(preview_url)}, callback_data)
 
-    def send_media(self, to, media_type, media_id, *, caption="", callback_data=""):
-        if media_type not in ("image", "video"):
+    def send_media(self, to, media_type, media_id, *, caption="", filename="", callback_data=""):
+        if media_type not in ("image", "video", "document"):
             raise _bad_parameter(f"Unsupported media type {media_type!r}.")
         if not media_id:
             raise _bad_parameter("Media id is missing.")
         if len(caption or "") > MAX_CAPTION:
             raise _bad_parameter(f"Caption is longer than {MAX_CAPTION} characters.")
         content = {"id": str(media_id)}
+        if filename and media_type == "document":
+            content["filename"] = str(filename)
         if caption:
             content["caption"] = caption
         return self._store(to, media_type, content, callback_data)
@@ -162,10 +167,25 @@ class SandboxBackend(BaseBackend):
         return BlockResult(added=list(users))
 
     def list_templates(self, waba_id):
+        """The first sandbox template, and the whole recommended family, approved."""
         from wagtail.models import Site
 
         site = Site.objects.filter(is_default_site=True).first()
-        return [sandbox_template(site.root_url) if site else sandbox_template()]
+        base_url = site.root_url if site else "https://www.comune.example"
+        family = [
+            replace(template, status="APPROVED", template_id=f"sandbox-{template.name}")
+            for template in recommended_family(base_url, header_handles=SANDBOX_HEADER_HANDLES)
+        ]
+        return [sandbox_template(base_url), *family]
+
+    def create_template(self, waba_id, template):
+        """The sandbox approves at once (Meta takes minutes to days)."""
+        return replace(template, status="APPROVED", template_id=f"sandbox-{template.name}")
+
+    def upload_template_example(self, content, mime_type, filename="example"):
+        if not content:
+            raise _bad_parameter("Example file is empty.")
+        return f"sandbox-example-{mime_type.split('/')[-1]}"
 
     def get_phone_number_info(self):
         settings = WhatsAppSettings.objects.filter(phone_number_id=self.phone_number_id).first()
@@ -200,19 +220,24 @@ def _pricing(body):
 
 
 @db_task()
-def feed_sandbox_statuses(phone_number_id, wamid, recipient, callback_data="", pricing=None):
-    """Play Meta's status webhooks for one sandbox message: sent, delivered, read, through the webhook's own path."""
+def feed_sandbox_statuses(message_id, pricing=None):
+    """Play Meta's status webhooks for one sandbox message: sent, delivered, read, through the webhook's own path.
+    The task carries the message's id (and Meta's pricing, which names nobody), never its number: erasing the row
+    empties what the queue holds."""
+    message = SandboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        return  # erased meanwhile
     statuses = []
     for status in ("sent", "delivered", "read"):
-        item = {"id": wamid, "status": status, "recipient_id": recipient.lstrip("+")}
-        if callback_data:
-            item["biz_opaque_callback_data"] = callback_data
+        item = {"id": message.wamid, "status": status, "recipient_id": message.recipient.lstrip("+")}
+        if message.callback_data:
+            item["biz_opaque_callback_data"] = message.callback_data
         if pricing:
             item["pricing"] = pricing
         statuses.append(item)
     try:
-        ingest_payload(status_payload(phone_number_id, statuses))
+        ingest_payload(status_payload(message.phone_number_id, statuses))
     except Exception:
-        logger.exception("WhatsApp sandbox: statuses for %s could not be fed back", wamid)
+        logger.exception("WhatsApp sandbox: statuses for message %s could not be fed back", message.pk)
         return
-    SandboxMessage.objects.filter(wamid=wamid).update(status="read")
+    SandboxMessage.objects.filter(pk=message.pk).update(status="read")

@@ -1,11 +1,11 @@
 """The sandbox chat: an admin page showing the sandbox outbox per number as a phone-like chat, where a developer can
 type as the citizen. What they type goes through the real webhook view, signed, exactly like a message from Meta.
 
-Staff only, and only while the sandbox backend is configured (anywhere else the page does not exist: 404).
+Only for users with manage_subscribers (it shows full numbers and writes as any of them), and only while the sandbox
+backend is configured (anywhere else the page does not exist: 404).
 """
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import redirect
@@ -18,8 +18,10 @@ from wagtail.admin import messages
 from wagtail.models import Site
 
 from wagtail_whatsapp import conf
+from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.models import SandboxMessage
 from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
+from wagtail_whatsapp.outbound.recommended_family import FAMILY as RECOMMENDED_FAMILY
 from wagtail_whatsapp.sandbox.backend import SANDBOX_TEMPLATE_NAME, sandbox_template
 from wagtail_whatsapp.sandbox.simulate import simulate_inbound_text
 
@@ -44,11 +46,18 @@ class CitizenMessageForm(forms.Form):
             raise forms.ValidationError(_("This is not a valid phone number.")) from exc
 
 
-def _check_access(request):
+def can_use(user):
+    """The chat shows every number the sandbox wrote to, and lets its user write as any number: it is for those who
+    may see full numbers and act on subscribers."""
+    return perms.has(user, perms.MANAGE_SUBSCRIBERS)
+
+
+def _refusal(request):
     if not conf.is_sandbox_backend():
         raise Http404
-    if not request.user.is_staff:
-        raise PermissionDenied
+    if not can_use(request.user):
+        return perms.forbidden(request)
+    return None
 
 
 def conversations():
@@ -61,7 +70,7 @@ def conversations():
 
 
 def _template_text(body):
-    """What a template message reads like on the phone: the sandbox template's body with its parameters filled."""
+    """What a template message reads like on the phone: the body of a template the sandbox approves, filled."""
     template = body.get("template") if isinstance(body.get("template"), dict) else {}
     values, button = {}, ""
     for component in template.get("components") or []:
@@ -73,8 +82,10 @@ def _template_text(body):
                     button = str(parameter.get("text", ""))
                 else:
                     values[str(parameter.get("parameter_name") or index + 1)] = str(parameter.get("text", ""))
-    if template.get("name") == SANDBOX_TEMPLATE_NAME:
-        text = next(c["text"] for c in sandbox_template().components if c["type"] == "BODY")
+    known = {name: body for name, (_kind, _header, body) in RECOMMENDED_FAMILY.items()}
+    known[SANDBOX_TEMPLATE_NAME] = next(c["text"] for c in sandbox_template().components if c["type"] == "BODY")
+    if template.get("name") in known:
+        text = known[template["name"]]
         for name, value in values.items():
             text = text.replace("{{" + name + "}}", value)
     else:
@@ -87,13 +98,15 @@ def display_text(message):
     body = message.body if isinstance(message.body, dict) else {}
     if message.message_type == "template":
         return _template_text(body)
-    if message.message_type in ("image", "video") and not message.text:
+    if message.message_type in ("image", "video", "document") and not message.text:
         return f"[{message.message_type}]"
     return message.text
 
 
 def chat(request):
-    _check_access(request)
+    refusal = _refusal(request)
+    if refusal is not None:
+        return refusal
     # No number holds a NUL byte, and PostgreSQL refuses a query with one (a 500).
     number = request.GET.get("number", "").replace("\x00", "")
     default_site = Site.objects.filter(is_default_site=True).first()

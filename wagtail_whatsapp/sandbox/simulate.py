@@ -117,7 +117,7 @@ def phone_number_id_for_site(site=None):
     """The phone_number_id a site's webhooks carry: its WhatsApp settings', else the configured default."""
     if site is not None:
         return WhatsAppSettings.for_site(site).sending_number_id
-    return conf.get("PHONE_NUMBER_ID")
+    return conf.default_phone_number_id()
 
 
 def simulate_inbound_text(number, text, *, site=None, profile_name="", user_id="", image=None):

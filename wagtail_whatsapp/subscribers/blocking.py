@@ -1,8 +1,9 @@
 """Blocking senders: the plugin's own block list, with Meta's block_users API as an extra.
 
 Meta blocks only users who wrote in the last 24 hours (whatsapp-cloud-api.md §7), so the local block is what counts:
-a blocked number gets nothing and cannot re-subscribe. The block survives erasure as a keyed hash of the number
-(``BlockedNumber``), never the number itself. The subscription code calls ``is_number_blocked`` before subscribing.
+a blocked number gets nothing and cannot re-subscribe. The block survives erasure as a keyed hash of the number and
+of the WhatsApp user id (``BlockedNumber``, see identities.py), never the number itself. The subscription code calls
+``is_blocked`` before subscribing.
 """
 
 import logging
@@ -10,34 +11,33 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from wagtail.log_actions import log
 
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import WhatsAppError
 from wagtail_whatsapp.models import BlockedNumber, ConsentRecord, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.numbers import mask_number, try_normalise_number
+from wagtail_whatsapp.numbers import mask_sender, try_normalise_number
+from wagtail_whatsapp.subscribers import identities
 
 logger = logging.getLogger(__name__)
 
-HASH_SALT = "wagtail_whatsapp.blocked-number"
 
-
-def number_hash(number):
-    """A keyed hash (HMAC with the site's SECRET_KEY) of a normalised number: a bare SHA-256 of a phone number can be
-    reversed by trying every number, a keyed one cannot without the key."""
-    normalised = try_normalise_number(number) or str(number).strip()
-    return salted_hmac(HASH_SALT, normalised, algorithm="sha256").hexdigest()
+def is_blocked(site, number="", user_id=""):
+    """True when the citizen with this number or WhatsApp user id must not be subscribed nor written to on ``site``
+    (blocked, even after erasure)."""
+    number = try_normalise_number(number) if number else ""
+    if not (number or user_id):
+        return False
+    rows = Subscriber.objects.filter(site=site, status=Subscriber.Status.BLOCKED)
+    if number and rows.filter(phone_number=number).exists():
+        return True
+    if user_id and rows.filter(wa_user_id=user_id).exists():
+        return True
+    return identities.is_remembered(BlockedNumber, site, number, user_id)
 
 
 def is_number_blocked(site, number):
-    """True when ``number`` must not be subscribed nor written to on ``site`` (blocked, even after erasure)."""
-    normalised = try_normalise_number(number)
-    if not normalised:
-        return False
-    if Subscriber.objects.filter(site=site, phone_number=normalised, status=Subscriber.Status.BLOCKED).exists():
-        return True
-    return BlockedNumber.objects.filter(site=site, number_hash=number_hash(normalised)).exists()
+    return is_blocked(site, number=number)
 
 
 @dataclass
@@ -93,8 +93,7 @@ def block_subscriber(subscriber, *, user=None, reason="", message=None):
     with transaction.atomic():
         subscriber.status = Subscriber.Status.BLOCKED
         subscriber.save(update_fields=["status", "updated_at"])
-        if subscriber.phone_number:
-            BlockedNumber.objects.get_or_create(site=subscriber.site, number_hash=number_hash(subscriber.phone_number))
+        identities.remember(BlockedNumber, subscriber.site, subscriber.phone_number, subscriber.wa_user_id)
         ConsentRecord.objects.create(
             site=subscriber.site,
             subscriber=subscriber,
@@ -113,7 +112,7 @@ def block_subscriber(subscriber, *, user=None, reason="", message=None):
         title=subscriber.masked_number,
         data={"reason": reason, "meta_called": outcome.meta_called, "meta_ok": outcome.meta_ok},
     )
-    logger.info("Blocked %s", mask_number(subscriber.phone_number) or subscriber.wa_user_id)
+    logger.info("Blocked %s", mask_sender(subscriber.phone_number, subscriber.wa_user_id))
     return outcome
 
 
@@ -123,10 +122,7 @@ def unblock_subscriber(subscriber, *, user=None, reason=""):
     with transaction.atomic():
         subscriber.status = Subscriber.Status.UNSUBSCRIBED
         subscriber.save(update_fields=["status", "updated_at"])
-        if subscriber.phone_number:
-            BlockedNumber.objects.filter(
-                site=subscriber.site, number_hash=number_hash(subscriber.phone_number)
-            ).delete()
+        identities.forget(BlockedNumber, subscriber.site, subscriber.phone_number, subscriber.wa_user_id)
         ConsentRecord.objects.create(
             site=subscriber.site,
             subscriber=subscriber,

@@ -2,7 +2,9 @@
 
 Towns that ran the service by hand have their list in the WhatsApp Business app or a spreadsheet. Every row is
 checked first; then the valid rows go in with bulk inserts inside one transaction, so a failure midway leaves
-nothing half-imported. Numbers that unsubscribed or were blocked are never brought back by an import.
+nothing half-imported. Numbers that unsubscribed or were blocked are never brought back by an import, even after
+their data was erased (their keyed hashes stay: ``OptedOutNumber``, ``BlockedNumber``). Every way of adding
+subscribers without the citizen's own message (the admin, a command) goes through ``import_subscribers``.
 """
 
 import codecs
@@ -15,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from wagtail_whatsapp.models import BlockedNumber, ConsentRecord, Subscriber
+from wagtail_whatsapp.models import BlockedNumber, ConsentRecord, OptedOutNumber, Subscriber
 from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
-from wagtail_whatsapp.subscribers.blocking import number_hash
+from wagtail_whatsapp.subscribers.identities import number_hash
 
 NUMBER_COLUMNS = ("phone", "phone_number", "number", "numero", "telefono", "cellulare", "mobile", "whatsapp")
 NAME_COLUMNS = ("name", "nome", "display name", "nome e cognome", "contatto", "contact")
@@ -117,7 +119,9 @@ def import_subscribers(site, content, *, user=None, filename=""):
     """Check every row, then import the valid new numbers in one transaction. Returns an ImportResult."""
     result = ImportResult()
     existing = dict(Subscriber.objects.filter(site=site).exclude(phone_number="").values_list("phone_number", "status"))
+    # Blocks and opt-outs outlive erasure as keyed hashes: an old list never brings back who left or was blocked.
     blocked_hashes = set(BlockedNumber.objects.filter(site=site).values_list("number_hash", flat=True))
+    opted_out_hashes = set(OptedOutNumber.objects.filter(site=site).values_list("number_hash", flat=True))
     seen = {}
     to_create = []
     for line, raw, name in read_rows(content):
@@ -134,10 +138,11 @@ def import_subscribers(site, content, *, user=None, filename=""):
         if status == Subscriber.Status.ACTIVE:
             result.skipped_existing += 1
             continue
-        if status == Subscriber.Status.BLOCKED or (blocked_hashes and number_hash(number) in blocked_hashes):
+        hashed = number_hash(number) if blocked_hashes or opted_out_hashes else ""
+        if status == Subscriber.Status.BLOCKED or hashed in blocked_hashes:
             result.errors.append(RowError(line, raw, _("blocked number")))
             continue
-        if status is not None:
+        if status is not None or hashed in opted_out_hashes:
             # They left (or were unreachable): an old list must not override an opt-out.
             result.errors.append(RowError(line, raw, _("this number left the service; it can rejoin by itself")))
             continue

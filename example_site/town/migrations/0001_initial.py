@@ -7,12 +7,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# As in wagtail_whatsapp's 0001: Wagtail 7 has no WAGTAIL_PAGE_MODEL and no wagtailcore migration after 0094.
+PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.Page")
+
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0094_alter_page_locale'),
         ('wagtaildocs', '0014_alter_document_file_size'),
         ('wagtailimages', '0027_image_description'),
     ]
@@ -21,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='EventIndexPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduzione')),
             ],
             options={
@@ -32,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='HomePage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduzione')),
             ],
             options={
@@ -43,7 +46,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='NewsIndexPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduzione')),
             ],
             options={
@@ -54,7 +57,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='EventPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('whatsapp_send_on_publish', models.BooleanField(default=False, help_text='Every active subscriber receives this page once, when this revision is published.', verbose_name='Send via WhatsApp when published')),
                 ('whatsapp_message_override', models.TextField(blank=True, help_text='Leave empty to send the title, the introduction and the link to the page.', max_length=1024, verbose_name='WhatsApp text')),
                 ('start', models.DateTimeField(verbose_name='inizio')),
@@ -73,7 +76,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='NewsPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('whatsapp_send_on_publish', models.BooleanField(default=False, help_text='Every active subscriber receives this page once, when this revision is published.', verbose_name='Send via WhatsApp when published')),
                 ('whatsapp_message_override', models.TextField(blank=True, help_text='Leave empty to send the title, the introduction and the link to the page.', max_length=1024, verbose_name='WhatsApp text')),
                 ('date', models.DateField(default=django.utils.timezone.localdate, verbose_name='data')),

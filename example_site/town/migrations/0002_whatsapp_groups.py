@@ -85,8 +85,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("town", "0001_initial"),
         ("wagtail_whatsapp", "__first__"),  # survives the regeneration of 0001_initial
-        ("wagtailadmin", "0006_formstate"),
-        ("wagtailcore", "0098_apitoken"),
+        ("wagtailadmin", "0001_create_admin_access_permissions"),  # access_admin
+        ("wagtailcore", "0094_alter_page_locale"),  # one Wagtail 7.x and 8.x both have
         ("wagtailimages", "0027_image_description"),
         ("wagtaildocs", "0014_alter_document_file_size"),
         ("auth", "0012_alter_user_first_name_max_length"),

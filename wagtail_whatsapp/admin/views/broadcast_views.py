@@ -16,7 +16,7 @@ from wagtail.log_actions import log
 from wagtail.models import Page
 
 from wagtail_whatsapp import permissions as perms
-from wagtail_whatsapp.admin.forms import ConfirmBroadcastForm, TestSendForm
+from wagtail_whatsapp.admin.forms import MEDIA_LABELS, ConfirmBroadcastForm, MediaChoiceForm, TestSendForm
 from wagtail_whatsapp.admin.page_actions import is_opted_in
 from wagtail_whatsapp.admin.previews import template_preview
 from wagtail_whatsapp.models import WhatsAppSettings
@@ -95,22 +95,34 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             {"url": "", "label": self.get_page_title()},
         ]
 
+    def media_choice(self):
+        """The media the editor chose to go (GET from the choice, POST from the forms), or "" for the page's own."""
+        choice = self.request.POST.get("media") or self.request.GET.get("media") or ""
+        return choice if choice in MEDIA_LABELS else ""
+
     def may_exceed_budget(self):
         return perms.has(self.request.user, perms.EXCEED_BUDGET)
 
     def render_confirmation(self, confirm_form=None, test_form=None, status=200):
-        plan = plan_broadcast(self.page)
+        plan = plan_broadcast(self.page, media_choice=self.media_choice())
         cost = costs.estimate(plan)
         budget = costs.check_budget(plan, cost)
         problems = list(plan.problems)
         if budget.exceeds and not self.may_exceed_budget():
             problems.append(budget_refusal(budget))
         previous = list(plan.previous_broadcasts)
+        going = plan.media.get("type", "")
         context = self.get_context_data(
             page=self.page,
             plan=plan,
             sender_name=service_name(plan.site),
             template_preview=template_preview(plan.template, plan.template_spec),
+            media_going=going,
+            media_form=(
+                MediaChoiceForm(initial={"media": going}, media_options=plan.media_options)
+                if len(plan.media_options) > 1
+                else None
+            ),
             recipients_count=plan.recipients,
             template_count=plan.template_recipients,
             freeform_count=plan.freeform_recipients,
@@ -122,8 +134,12 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             # The repeat warning has its own block, with the earlier broadcasts, in the template.
             warnings=[warning for warning in plan.warnings if warning != plan.repeat_warning],
             confirm_form=confirm_form
-            or ConfirmBroadcastForm(is_repeat=bool(previous), over_budget=budget.exceeds and self.may_exceed_budget()),
-            test_form=test_form or TestSendForm(),
+            or ConfirmBroadcastForm(
+                is_repeat=bool(previous),
+                over_budget=budget.exceeds and self.may_exceed_budget(),
+                initial={"media": going},
+            ),
+            test_form=test_form or TestSendForm(initial={"media": going}),
         )
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
@@ -133,7 +149,7 @@ class ConfirmBroadcastView(PageBroadcastView):
         return self.render_confirmation()
 
     def post(self, request, page_id):
-        plan = plan_broadcast(self.page)
+        plan = plan_broadcast(self.page, media_choice=self.media_choice())
         budget = costs.check_budget(plan)
         if budget.exceeds and not self.may_exceed_budget():
             return self.render_confirmation(status=403)
@@ -148,6 +164,7 @@ class ConfirmBroadcastView(PageBroadcastView):
                 user=request.user,
                 revision=self.page.live_revision,
                 exceed_budget=form.cleaned_data.get("confirm_over_budget", False),
+                media_choice=form.cleaned_data["media"],
             )
         except BroadcastRefused as refused:
             form.add_error(None, refused.reason)
@@ -195,7 +212,9 @@ class TestSendView(PageBroadcastView):
         form = TestSendForm(request.POST)
         if form.is_valid():
             try:
-                broadcasts.send_test_message(self.page, form.cleaned_data["number"])
+                broadcasts.send_test_message(
+                    self.page, form.cleaned_data["number"], media_choice=form.cleaned_data["media"]
+                )
             except BroadcastRefused as refused:
                 form.add_error("number", refused.reason)
             else:
@@ -204,5 +223,7 @@ class TestSendView(PageBroadcastView):
                     gettext("Test message sent to %(number)s. Check that phone before sending to everyone.")
                     % {"number": form.cleaned_data["number"]},
                 )
-                return redirect("wagtail_whatsapp_admin:broadcast_confirm", page_id=self.page.pk)
+                url = reverse("wagtail_whatsapp_admin:broadcast_confirm", args=[self.page.pk])
+                media = form.cleaned_data["media"]
+                return redirect(f"{url}?media={media}" if media else url)
         return self.render_confirmation(test_form=form)

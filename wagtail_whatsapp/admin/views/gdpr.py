@@ -1,4 +1,5 @@
-"""Data requests of one citizen (GDPR art. 15 export, art. 17 erasure). Only for manage_subscribers."""
+"""Data requests of one citizen, by number or WhatsApp user id (GDPR art. 15 export, art. 17 erasure). Only for
+manage_subscribers. The same functions serve the ``whatsapp_gdpr`` command."""
 
 import json
 
@@ -6,14 +7,13 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.forms import EraseForm, NumberForm
 from wagtail_whatsapp.admin.views.query import query_id
 from wagtail_whatsapp.models import Subscriber
-from wagtail_whatsapp.numbers import mask_number
+from wagtail_whatsapp.numbers import mask_identity
 from wagtail_whatsapp.subscribers import gdpr
 
 
@@ -25,36 +25,26 @@ def data_request(request):
     if subscriber_id is not None:
         subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
         if subscriber is not None:
-            initial = {"site": subscriber.site_id, "number": subscriber.phone_number}
+            initial = {"site": subscriber.site_id, "number": subscriber.phone_number or subscriber.wa_user_id}
     export_form = NumberForm(request.POST if action == "export" else None, initial=initial, prefix="export")
     erase_form = EraseForm(request.POST if action == "erase" else None, initial=initial, prefix="erase")
 
     if action == "export" and export_form.is_valid():
         site, number = export_form.cleaned_data["site"], export_form.cleaned_data["number"]
         data = gdpr.export_number(site, number)
-        log(site, "wagtail_whatsapp.gdpr_export", user=request.user, data={"number": mask_number(number)})
+        # The audit log names the request by the masked number only: erasure must not have to hunt it down there.
+        log(site, "wagtail_whatsapp.gdpr_export", user=request.user, data={"number": mask_identity(number)})
         response = HttpResponse(
             json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="whatsapp-data-{number.lstrip("+")}.json"'
+        response["Content-Disposition"] = f'attachment; filename="{gdpr.export_filename(number)}"'
         response["Cache-Control"] = "no-store"
         return response
 
     if action == "erase" and erase_form.is_valid():
         site, number = erase_form.cleaned_data["site"], erase_form.cleaned_data["number"]
         result = gdpr.erase_number(site, number, user=request.user)
-        text = _(
-            "Erased: %(subscribers)s subscriber rows, %(messages)s messages; %(consent)s consent records anonymised, "
-            "%(deliveries)s deliveries unlinked."
-        ) % {
-            "subscribers": result.subscribers,
-            "messages": result.messages,
-            "consent": result.consent_records,
-            "deliveries": result.deliveries,
-        }
-        if result.block_kept:
-            text += " " + _("The number stays blocked: only a hash of it is kept for that.")
-        messages.success(request, text)
+        messages.success(request, " ".join(result.summary()))
         return redirect("wagtail_whatsapp_admin:gdpr")
 
     return TemplateResponse(

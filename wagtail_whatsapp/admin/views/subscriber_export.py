@@ -20,6 +20,7 @@ from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.views.csv_download import csv_download
 from wagtail_whatsapp.admin.views.query import query_id
 from wagtail_whatsapp.models import Subscriber
+from wagtail_whatsapp.numbers import MASK
 
 EXPORT_COLUMNS = ("phone_number", "profile_name", "status", "source", "site", "subscribed_at", "unsubscribed_at")
 CHOICES = {"status": Subscriber.Status.values, "source": Subscriber.Source.values}
@@ -102,6 +103,9 @@ def export_csv(request):
     site_id = query_id(request, "site") or query_id(request, "site__id__exact")
     logged_site = Site.objects.filter(pk=site_id).first() or Site.objects.order_by("-is_default_site", "pk").first()
     if logged_site is not None:
-        filters = {name: value for name, value in request.GET.items() if name not in IGNORED}
+        # The search is a number: the audit log keeps that there was one, not its digits (erasure would have to hunt
+        # them down in every export ever logged).
+        filters = {name: MASK * len(value) if name == "q" else value for name, value in request.GET.items()}
+        filters = {name: value for name, value in filters.items() if name not in IGNORED}
         log(logged_site, "wagtail_whatsapp.export", user=request.user, data={"filters": filters})
     return csv_download(rows(), f"whatsapp-subscribers-{timezone.localdate():%Y%m%d}.csv")

@@ -3,6 +3,7 @@
 docs/broadcasting.md)."""
 
 import json
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -52,11 +53,9 @@ class Command(BaseCommand):
             raise CommandError(" ".join(refusals))
         if dry_run:
             return
-        if not yes:
-            answer = input(f"Send to {plan.recipients} subscribers? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes", "s", "si", "sì"):
-                self.stdout.write("Nothing sent.")
-                return
+        if not yes and not self.confirmed(plan):
+            self.stdout.write("Nothing sent.")
+            return
         try:
             broadcast = start_broadcast(page, site=plan.site, exceed_budget=exceed_budget)
         except BroadcastRefused as refused:
@@ -91,6 +90,16 @@ class Command(BaseCommand):
             )
         for warning in plan.warnings:
             self.stdout.write(self.style.WARNING(f"  ! {warning}"))
+
+    def confirmed(self, plan):
+        # Without a terminal (cron, CI) nobody can answer: say so instead of failing on the missing input.
+        if not sys.stdin or not sys.stdin.isatty():
+            raise CommandError("Nothing sent: no terminal to confirm on. Add --yes to send without confirmation.")
+        try:
+            answer = input(f"Send to {plan.recipients} subscribers? [y/N] ")
+        except EOFError:
+            raise CommandError("Nothing sent: no answer to the confirmation. Add --yes to send without it.") from None
+        return answer.strip().lower() in ("y", "yes", "s", "si", "sì")
 
     def wait_for(self, broadcast, interval):
         while True:

@@ -4,8 +4,8 @@ shell, with the same rules: numbers that left the service or were blocked are ne
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from wagtail.models import Site
 
+from wagtail_whatsapp.management.sites import site_from_option
 from wagtail_whatsapp.subscribers.csv_import import ImportFileError, import_subscribers
 
 SHOWN_ERRORS = 20  # the rest are counted: a list of thousands of bad rows helps nobody in a terminal
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--site", type=int, help="ID of the site (default: the default site).")
 
     def handle(self, file, site=None, **options):
-        site = self.get_site(site)
+        site = site_from_option(site)
         path = Path(file)
         try:
             content = path.read_bytes()
@@ -44,15 +44,3 @@ class Command(BaseCommand):
         if not result.imported:
             raise CommandError("Nothing was imported.")
         self.stdout.write(self.style.SUCCESS("Done."))
-
-    def get_site(self, site_id):
-        sites = ", ".join(f"{site.pk} = {site}" for site in Site.objects.order_by("pk")) or "none"
-        if site_id is not None:
-            site = Site.objects.filter(pk=site_id).first()
-            if site is None:
-                raise CommandError(f"No site with ID {site_id}. Sites: {sites}")
-            return site
-        site = Site.objects.filter(is_default_site=True).first()
-        if site is None:
-            raise CommandError(f"No default site: pass --site ID. Sites: {sites}")
-        return site

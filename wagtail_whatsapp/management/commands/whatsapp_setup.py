@@ -1,8 +1,8 @@
 """``manage.py whatsapp_setup [--site ID] [--no-archive]``: create the service's public pages when missing."""
 
-from django.core.management.base import BaseCommand, CommandError
-from wagtail.models import Site
+from django.core.management.base import BaseCommand
 
+from wagtail_whatsapp.management.sites import site_from_option
 from wagtail_whatsapp.pages.setup import ensure_pages
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-archive", action="store_true", help="Do not create the public archive page.")
 
     def handle(self, *args, **options):
-        site = self.get_site(options["site"])
+        site = site_from_option(options["site"])
         result = ensure_pages(site, with_archive=not options["no_archive"])
         for kind, page in result.pages.items():
             state = "created" if kind in result.created else "already there"
@@ -26,17 +26,3 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"WhatsApp pages of {site} are ready."))
         else:
             self.stdout.write("Nothing to do.")
-
-    def get_site(self, site_id):
-        if site_id is not None:
-            site = Site.objects.filter(pk=site_id).first()
-            if site is None:
-                raise CommandError(f"No site with ID {site_id}. Sites: {self.site_list()}")
-            return site
-        site = Site.objects.filter(is_default_site=True).first()
-        if site is None:
-            raise CommandError(f"No default site: pass --site ID. Sites: {self.site_list()}")
-        return site
-
-    def site_list(self):
-        return ", ".join(f"{site.pk} ({site})" for site in Site.objects.all()) or "none"

@@ -4,16 +4,18 @@ import io
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
-from town import demo_whatsapp
+from town import demo_media, demo_whatsapp
 from town.models import EventIndexPage, EventPage, HomePage, NewsIndexPage, NewsPage
 from wagtail_whatsapp.models import WhatsAppSettings
 from wagtail_whatsapp.pages.setup import ensure_pages
@@ -52,6 +54,24 @@ NEWS = [
         "body": "<p>In caso di emergenza chiamare il 112. Per segnalare strade non percorribili: "
         "polizia locale, 035 000 0002.</p>",
         "image": False,
+    },
+    {
+        "slug": "video-parco-giochi",
+        "title": "Il nuovo parco giochi di via Verdi in un video",
+        "days_ago": 8,
+        "intro": "Altalene, scivoli e giochi accessibili a tutti i bambini: guardate il video del parco "
+        "che apre sabato mattina.",
+        "body": "<p>Il parco è aperto tutti i giorni dalle 8 alle 20.</p>",
+        "video": True,
+    },
+    {
+        "slug": "ordinanza-fuochi",
+        "title": "Ordinanza: divieto di fuochi d'artificio a Capodanno",
+        "days_ago": 10,
+        "intro": "Dal 31 dicembre al 1° gennaio è vietato accendere fuochi d'artificio nelle vie e nelle piazze del "
+        "centro. Il testo dell'ordinanza è allegato.",
+        "body": "<p>Chi non rispetta il divieto rischia una sanzione da 25 a 500 euro.</p>",
+        "document": True,
     },
 ]
 
@@ -125,6 +145,7 @@ class Command(BaseCommand):
             for placeholder in root.get_children().filter(slug="home"):
                 if placeholder.specific_class is Page:
                     placeholder.delete()
+            root.refresh_from_db()  # its child count changed; treebeard 4 (Wagtail 7) would add after a deleted child
             home = root.add_child(
                 instance=HomePage(
                     title="Comune di Esempio",
@@ -154,14 +175,19 @@ class Command(BaseCommand):
         for item in NEWS:
             if NewsPage.objects.filter(slug=item["slug"]).exists():
                 continue
-            image = self.image(item["title"]) if item["image"] else None
             page = NewsPage(
                 title=item["title"],
                 slug=item["slug"],
                 date=date.today() - timedelta(days=item["days_ago"]),
                 intro=item["intro"],
                 body=item["body"],
-                image=image,
+                image=self.image(item["title"]) if item.get("image") else None,
+                video=self.document(item["title"], "video.mp4", demo_media.mp4()) if item.get("video") else None,
+                document=(
+                    self.document(item["title"], "ordinanza.pdf", demo_media.pdf(item["title"]))
+                    if item.get("document")
+                    else None
+                ),
             )
             index.add_child(instance=page)
             page.save_revision().publish()
@@ -199,6 +225,11 @@ class Command(BaseCommand):
             settings.save()
         # The policy, privacy, subscribe and archive pages, as `manage.py whatsapp_setup` creates them.
         ensure_pages(site)
+
+    def document(self, title, file_name, content):
+        document_model = get_document_model()
+        existing = document_model.objects.filter(title=title).first()
+        return existing or document_model.objects.create(title=title, file=ContentFile(content, name=file_name))
 
     def image(self, title):
         image_model = get_image_model()

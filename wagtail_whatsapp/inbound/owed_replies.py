@@ -1,0 +1,204 @@
+"""Replies owed to citizens (welcome, goodbye, "already subscribed", notice), sent once, retried like broadcasts.
+
+A reply's life, one conditional UPDATE per step (as a broadcast delivery's, outbound/delivery_claims.py):
+
+    pending ──claim──▶ sending ──▶ sent          (its status webhook may settle it first: callback data)
+       ▲                  │  └───▶ failed        (refused for this citizen, out of tries, or the 24-hour window closed)
+       └── retry later ◀──┤
+                          └──▶ in doubt (still "sending", unowned): its status webhook settles it, or after the
+                               grace period it is pending again
+
+``owe`` records the reply in the caller's transaction (the one that writes the consent record), so a worker that dies
+between the two leaves either both or neither. ``queue`` then asks Huey to send it; the minute's ``send_due_replies``
+sends those whose task was lost, whose retry is due, or whose claim a dead worker left behind. Tasks carry the reply's
+id, never a number or a text.
+"""
+
+import datetime
+import logging
+import random
+import uuid
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
+
+from wagtail_whatsapp import conf
+from wagtail_whatsapp.backends import get_backend
+from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
+from wagtail_whatsapp.inbound.replies import fill, reply_context
+from wagtail_whatsapp.models import Reply, Subscriber, WhatsAppSettings
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 10.0  # seconds before the first retry; doubles each attempt (10 s … 21 min in all)
+BACKOFF_MAX = 900.0
+LOST_AFTER = datetime.timedelta(seconds=30)  # a pending reply older than this, not yet due later, lost its task
+DUE_BATCH = 200
+
+TEXTS = {
+    Reply.Kind.WELCOME: "welcome_message",
+    Reply.Kind.GOODBYE: "goodbye_message",
+    Reply.Kind.ALREADY_SUBSCRIBED: "already_subscribed_message",
+    Reply.Kind.NOTICE: "notice_message",
+}
+
+
+def owe(settings, kind, message, subscriber=None):
+    """Record that ``message`` gets the ``kind`` reply; call inside the transaction that decided it. None when the
+    reply was owed already (the message handled twice) or the town left the text empty."""
+    if not getattr(settings, TEXTS[kind]).strip():
+        return None
+    reply, created = Reply.objects.get_or_create(
+        message=message, defaults={"site_id": settings.site_id, "kind": kind, "subscriber": subscriber}
+    )
+    return reply if created else None
+
+
+def queue(reply):
+    """Ask the consumer to send ``reply`` (after the transaction that owed it is over)."""
+    if reply is not None:
+        deliver_reply(reply.pk)
+
+
+@db_task()
+def deliver_reply(reply_id):
+    send_owed_reply(reply_id)
+
+
+def backoff(hint, attempts):
+    first = hint if hint is not None else BACKOFF_BASE
+    return min(BACKOFF_MAX, first * 2**attempts) * random.uniform(1.0, 1.25)
+
+
+def claim(reply_id, token):
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return bool(
+        Reply.objects.filter(due, pk=reply_id, status=Reply.Status.PENDING).update(
+            status=Reply.Status.SENDING, claim_token=token, claimed_at=now
+        )
+    )
+
+
+def send_owed_reply(reply_id):
+    """Send one owed reply if it is due and nobody else holds it. True when Meta accepted it now."""
+    token = uuid.uuid4().hex
+    if not claim(reply_id, token):
+        return False
+    reply = Reply.objects.select_related("site", "message", "subscriber").get(pk=reply_id)
+    mine = Reply.objects.filter(pk=reply_id, status=Reply.Status.SENDING, claim_token=token)
+    settings = WhatsAppSettings.for_site(reply.site)
+    body = fill(getattr(settings, TEXTS[reply.kind]), reply_context(settings)).strip()
+    reason = _unsendable(reply, body)
+    if reason:
+        _fail(mine, reason)
+        return False
+    backend = get_backend(settings.sending_number_id)
+    try:
+        result = backend.send_text(reply.recipient, body, preview_url=False, callback_data=reply.callback_data)
+    except WhatsAppError as error:
+        _on_error(reply, mine, error)
+        return False
+    except Exception as error:  # noqa: BLE001 - a bug or a broken connection: the request may have gone out
+        logger.exception("WhatsApp: unexpected error sending reply %s", reply.pk)
+        _on_error(reply, mine, WhatsAppError(repr(error), kind=ErrorKind.RETRYABLE, ambiguous=True))
+        return False
+    finally:
+        backend.close()
+    mine.update(status=Reply.Status.SENT, wamid=result.wamid, sent_at=timezone.now(), claim_token="")
+    Reply.objects.filter(pk=reply_id, wamid="").update(wamid=result.wamid)  # a status webhook came first
+    return True
+
+
+def _unsendable(reply, body):
+    if not reply.recipient:
+        return _("The citizen's number is no longer known (erased).")
+    if not Subscriber.window_is_open(reply.asked_at):
+        return _("More than 24 hours since the citizen wrote: WhatsApp no longer accepts this reply.")
+    if not body:
+        return _("The text of this reply is empty in Settings → WhatsApp.")
+    return ""
+
+
+def _fail(mine, reason, code=None, count_attempt=False):
+    reply_id = mine.values_list("pk", flat=True).first()
+    attempts = F("attempts") + 1 if count_attempt else F("attempts")
+    failed = mine.update(
+        status=Reply.Status.FAILED,
+        failed_at=timezone.now(),
+        claim_token="",
+        error_code=code,
+        error_reason=reason[:500],
+        attempts=attempts,
+    )
+    if failed:
+        logger.warning("WhatsApp: reply %s not sent: %s", reply_id, reason)
+
+
+def _on_error(reply, mine, error):
+    reason = str(error.message)[:500]
+    if error.kind == ErrorKind.RECIPIENT or reply.attempts + 1 >= MAX_ATTEMPTS:
+        _fail(mine, reason, error.code, count_attempt=True)
+        return
+    if error.ambiguous:
+        # It may have reached Meta: stay "sending", unowned, until its status webhook or the grace period.
+        mine.update(claim_token="", claimed_at=timezone.now(), attempts=F("attempts") + 1)
+        return
+    # Temporary trouble, Meta's pace, or a fault of the whole account (a token to renew): try again later.
+    delay = backoff(error.retry_after, reply.attempts)
+    mine.update(
+        status=Reply.Status.PENDING,
+        claim_token="",
+        claimed_at=None,
+        attempts=F("attempts") + 1,
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+        error_code=error.code,
+        error_reason=reason,
+    )
+    logger.warning("WhatsApp: reply %s not sent (%s); tried again in %.0f s", reply.pk, error, delay)
+    deliver_reply.schedule((reply.pk,), delay=delay)
+
+
+def release_abandoned():
+    """Replies left "sending" longer than the grace period (a dead worker; no status webhook settled them): pending
+    again. Returns how many."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=conf.delivery_status_grace_seconds())
+    released = Reply.objects.filter(status=Reply.Status.SENDING, claimed_at__lt=cutoff).update(
+        status=Reply.Status.PENDING, claim_token="", claimed_at=None
+    )
+    if released:
+        logger.warning("WhatsApp: %s replies left unsent by a stopped worker; tried again", released)
+    return released
+
+
+def send_due_replies():
+    """The minute's pass: claims a dead worker left, lost tasks and due retries. Returns how many were sent."""
+    release_abandoned()
+    now = timezone.now()
+    due = Reply.objects.filter(status=Reply.Status.PENDING).filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=now - LOST_AFTER)
+    )
+    ids = list(due.order_by("pk").values_list("pk", flat=True)[:DUE_BATCH])
+    return sum(send_owed_reply(reply_id) for reply_id in ids)
+
+
+def settle(status_update):
+    """A status webhook for a reply (its callback data): an in-doubt reply went out after all. True when it was one."""
+    reply_id = Reply.pk_from_callback_data(status_update.callback_data)
+    if reply_id is None:
+        return False
+    if status_update.status != "failed":
+        Reply.objects.filter(pk=reply_id, status__in=[Reply.Status.PENDING, Reply.Status.SENDING]).update(
+            status=Reply.Status.SENT, wamid=status_update.wamid, sent_at=status_update.timestamp, claim_token=""
+        )
+    else:
+        Reply.objects.filter(pk=reply_id).exclude(status=Reply.Status.FAILED).update(
+            status=Reply.Status.FAILED,
+            failed_at=status_update.timestamp,
+            error_code=status_update.error_code,
+            error_reason=(status_update.error_title or "")[:500],
+        )
+    return True
