@@ -233,4 +233,3 @@ def _forget_statuses_of_forgotten_recipients(updates):
     if forgotten:
         StatusUpdate.objects.filter(pk__in=forgotten).delete()
     return forgotten
-
