@@ -10,8 +10,15 @@ any 1-second window is at most ``pace + 1`` slots. There is no burst allowance o
 to what a 1-second window sees. The pace is ``SAFETY`` × the cap, leaving room for the scheduling jitter of a sleeping
 thread, so the cap is never exceeded while ≥ 95 % of it is reached. A slot that went stale (the caller woke too late)
 is given up and a new one reserved, so late senders never bunch up with punctual ones.
+
+On a file SQLite database the pace lives in a small SQLite file of its own beside it (``<database>-pace``): SQLite
+has one write lock per file, and a status batch or a fan-out holding the site's lock for 30 ms would stall every
+reservation meanwhile, each stall a run of slots lost for good. Every process on the machine shares that file, as
+they share the database. PostgreSQL locks the one row only, so there the pace stays in ``RateLimitBucket``.
 """
 
+import sqlite3
+import threading
 import time
 
 from django.db import IntegrityError, connection, transaction
@@ -45,6 +52,38 @@ def _reserve_sql(now="%s"):
     )
 
 
+_SIDE_FILE_SQL = (  # noqa: S608 - a fixed clock expression is formatted in, no value
+    "UPDATE pace SET next_slot_at = (CASE WHEN next_slot_at > {now} THEN next_slot_at ELSE {now} END)"
+    " + (CASE WHEN slow_until > {now} THEN ? ELSE ? END) WHERE key = ? RETURNING next_slot_at, slow_until, {now}"
+).format(now=_DATABASE_NOW["sqlite"])
+_side_files = threading.local()  # path → this thread's connection
+
+
+def side_file_path():
+    """The pace's own file when the site's database is a SQLite file, else None."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return None
+    return f"{connection.settings_dict['NAME']}-pace"
+
+
+def _side_file(path, key):
+    """This thread's connection to the pace file, with ``key``'s row present."""
+    opened = getattr(_side_files, "connections", None)
+    if opened is None:
+        opened = _side_files.connections = {}
+    side = opened.get(path)
+    if side is None:
+        side = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        side.execute("PRAGMA journal_mode=WAL")
+        side.execute(
+            "CREATE TABLE IF NOT EXISTS pace (key TEXT PRIMARY KEY, next_slot_at REAL NOT NULL DEFAULT 0,"
+            " slow_until REAL NOT NULL DEFAULT 0)"
+        )
+        opened[path] = side
+    side.execute("INSERT OR IGNORE INTO pace (key) VALUES (?)", [key])
+    return side
+
+
 class SharedRateLimiter:
     def __init__(self, key, per_second=None, clock=time.time, sleep=time.sleep):
         self.key = key
@@ -69,9 +108,16 @@ class SharedRateLimiter:
 
     def reserve(self):
         """Reserve the next slot; return its Unix time (possibly in the past when the pace is not reached)."""
-        self._ensure_row()
         interval = 1.0 / (self._cap() * SAFETY)
         slowed = interval / SLOW_DOWN_FACTOR
+        side_file = side_file_path() if self.clock is time.time else None
+        if side_file:
+            next_slot_at, slow_until, then = (
+                _side_file(side_file, self.key).execute(_SIDE_FILE_SQL, [slowed, interval, self.key]).fetchone()
+            )
+            used = slowed if slow_until > then else interval
+            return self.clock() + (next_slot_at - used - then)
+        self._ensure_row()
         database_now = _DATABASE_NOW.get(connection.vendor) if self.clock is time.time else None
         with serialized_writes(), connection.cursor() as cursor:
             if database_now:
@@ -116,6 +162,12 @@ class SharedRateLimiter:
 
     def slow_down(self, seconds=SLOW_DOWN_SECONDS):
         """Meta said 130429 (too fast): every sender of this number slows down for a while."""
+        side_file = side_file_path() if self.clock is time.time else None
+        if side_file:
+            _side_file(side_file, self.key).execute(
+                "UPDATE pace SET slow_until = ? WHERE key = ?", [self.clock() + seconds, self.key]
+            )
+            return
         self._ensure_row()
         RateLimitBucket.objects.filter(key=self.key).update(slow_until=self.clock() + seconds)
 

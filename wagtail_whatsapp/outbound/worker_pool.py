@@ -8,7 +8,9 @@ from django.db import connection
 
 from wagtail_whatsapp import conf
 
-ASSUMED_CALL_SECONDS = 0.25  # Graph API round trip used to size the automatic pool
+# A Graph API round trip (about 0.15 s) plus the reads and writes around it, with room for a slow second: a pool
+# sized for half a second per message keeps every slot of the cap covered when a write waits for the database.
+ASSUMED_CALL_SECONDS = 0.5
 # Calls in flight per process at most. One process is one interpreter: bench/broadcast_live.py at a cap of 1,000/s on
 # 2 cores gave 187 messages/s with 64 threads and 177 with 256. Past 64 calls in flight, more processes share the
 # broadcast (BROADCAST_SENDERS), each with its own pool for its share of the cap.
