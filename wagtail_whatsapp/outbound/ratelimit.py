@@ -57,6 +57,9 @@ _SIDE_FILE_SQL = (  # noqa: S608 - a fixed clock expression is formatted in, no 
     " + (CASE WHEN slow_until > {now} THEN ? ELSE ? END) WHERE key = ? RETURNING next_slot_at, slow_until, {now}"
 ).format(now=_DATABASE_NOW["sqlite"])
 _side_files = threading.local()  # path → this thread's connection
+# One writer at a time per process on the pace file too: threads colliding on a SQLite lock sleep in its busy handler
+# (steps of up to 100 ms) while a Python lock hands it over at once (see ``writelock.py``).
+_SIDE_FILE_LOCK = threading.Lock()
 
 
 def side_file_path():
@@ -80,7 +83,10 @@ def _side_file(path, key):
             " slow_until REAL NOT NULL DEFAULT 0)"
         )
         opened[path] = side
-    side.execute("INSERT OR IGNORE INTO pace (key) VALUES (?)", [key])
+    known = opened.setdefault((path, "keys"), set())
+    if key not in known:
+        side.execute("INSERT OR IGNORE INTO pace (key) VALUES (?)", [key])
+        known.add(key)
     return side
 
 
@@ -112,9 +118,9 @@ class SharedRateLimiter:
         slowed = interval / SLOW_DOWN_FACTOR
         side_file = side_file_path() if self.clock is time.time else None
         if side_file:
-            next_slot_at, slow_until, then = (
-                _side_file(side_file, self.key).execute(_SIDE_FILE_SQL, [slowed, interval, self.key]).fetchone()
-            )
+            with _SIDE_FILE_LOCK:
+                side = _side_file(side_file, self.key)
+                next_slot_at, slow_until, then = side.execute(_SIDE_FILE_SQL, [slowed, interval, self.key]).fetchone()
             used = slowed if slow_until > then else interval
             return self.clock() + (next_slot_at - used - then)
         self._ensure_row()
@@ -164,9 +170,10 @@ class SharedRateLimiter:
         """Meta said 130429 (too fast): every sender of this number slows down for a while."""
         side_file = side_file_path() if self.clock is time.time else None
         if side_file:
-            _side_file(side_file, self.key).execute(
-                "UPDATE pace SET slow_until = ? WHERE key = ?", [self.clock() + seconds, self.key]
-            )
+            with _SIDE_FILE_LOCK:
+                _side_file(side_file, self.key).execute(
+                    "UPDATE pace SET slow_until = ? WHERE key = ?", [self.clock() + seconds, self.key]
+                )
             return
         self._ensure_row()
         RateLimitBucket.objects.filter(key=self.key).update(slow_until=self.clock() + seconds)
