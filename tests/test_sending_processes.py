@@ -103,3 +103,27 @@ def test_two_consumers_together_never_exceed_the_cap(fake_graph, process_databas
     assert fake_graph.max_in_any_window(1.0) <= cap
     for broadcast_id in broadcasts:
         assert summary(process_database, whatsapp, broadcast_id)["status"] == "done"
+
+
+def test_two_consumers_send_one_broadcast_together_with_no_duplicate(fake_graph, process_database):
+    """``BROADCAST_SENDERS`` = 2: two consumers join the same broadcast, share its deliveries and its cap."""
+    cap = 40
+    fake_graph.latency = 0.05
+    fake_graph.rate_limit_per_second = cap
+    whatsapp = whatsapp_settings(fake_graph, cap=cap, BROADCAST_SENDERS=2)
+    [broadcast_id] = setup(process_database, whatsapp, subscribers=200, pages=1)
+
+    consumers = [consumer(process_database, whatsapp, broadcast_id) for _ in range(2)]
+    outputs = [process.communicate(timeout=120) for process in consumers]
+    assert all(process.returncode == 0 for process in consumers), [err for _out, err in outputs]
+
+    assert len(fake_graph.accepted) == 200 and fake_graph.duplicates() == {}
+    assert fake_graph.errors[130429] == 0 and fake_graph.max_in_any_window(1.0) <= cap
+    assert summary(process_database, whatsapp, broadcast_id) == {
+        "status": "done",
+        "reason": "",
+        "deliveries": {"sent": 200},
+    }
+    # Both ran on it to the end, and exactly one of them closed it.
+    finished = [json.loads(out.strip().splitlines()[-1])["finished"] for out, _err in outputs]
+    assert sorted(finished) == [False, True]

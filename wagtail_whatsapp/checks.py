@@ -40,7 +40,14 @@ def check_settings(app_configs=None, **kwargs):
                 )
             )
 
-    for getter in (conf.messages_per_second, conf.timeouts, conf.send_concurrency, conf.messaging_limit, conf.prices):
+    for getter in (
+        conf.messages_per_second,
+        conf.timeouts,
+        conf.send_concurrency,
+        conf.messaging_limit,
+        conf.prices,
+        conf.broadcast_senders,
+    ):
         try:
             getter()
         except ImproperlyConfigured as exc:

@@ -37,6 +37,8 @@ DEFAULTS = {
     "WEBHOOK_MAX_BODY_BYTES": 3 * 1024 * 1024,
     # Sending threads per consumer; 0 picks enough to keep MESSAGES_PER_SECOND busy (see docs/broadcasting.md).
     "BROADCAST_WORKERS": 0,
+    # Consumer tasks that send one broadcast together (PostgreSQL + Redis with several consumers; see operations.md).
+    "BROADCAST_SENDERS": 1,
     # How long a message left in flight by a crash (or a timeout) waits for its status webhook before a retry.
     "DELIVERY_STATUS_GRACE_SECONDS": 120,
     # People a number may reach with a template per rolling 24 hours: "auto" reads Meta's tier (250 for a new number),
@@ -169,6 +171,13 @@ def broadcast_workers():
     value = get("BROADCAST_WORKERS")
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ImproperlyConfigured("WAGTAIL_WHATSAPP['BROADCAST_WORKERS'] must be 0 (automatic) or a positive integer.")
+    return value
+
+
+def broadcast_senders():
+    value = get("BROADCAST_SENDERS")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ImproperlyConfigured("WAGTAIL_WHATSAPP['BROADCAST_SENDERS'] must be a positive integer.")
     return value
 
 

@@ -180,6 +180,12 @@ def messaging_limit():
     return value  # "auto", or a mistake the plugin's system check names
 
 
+def broadcast_senders():
+    """WHATSAPP_BROADCAST_SENDERS: consumers sending one broadcast together (PostgreSQL + Redis, several consumers)."""
+    value = os.environ.get("WHATSAPP_BROADCAST_SENDERS", "1").strip()
+    return int(value) if value.isdigit() else value  # a mistake: the plugin's system check names the setting
+
+
 WAGTAIL_WHATSAPP = {
     "BACKEND": WHATSAPP_BACKEND,
     "ACCESS_TOKEN": whatsapp_env("ACCESS_TOKEN", "sandbox-access-token"),
@@ -191,6 +197,7 @@ WAGTAIL_WHATSAPP = {
     "API_VERSION": os.environ.get("WHATSAPP_API_VERSION", "v25.0"),
     "MESSAGES_PER_SECOND": messages_per_second(),
     "MESSAGING_LIMIT": messaging_limit(),
+    "BROADCAST_SENDERS": broadcast_senders(),
 }
 
 # --- E-mail (Wagtail's workflow and moderation notifications) -------------------------------------------------------

@@ -18,6 +18,7 @@ import logging
 import time
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -95,3 +96,33 @@ def give_back(event, what):
     logger.warning(
         "WhatsApp: %s %s failed (try %s of %s); tried again soon", what, event.pk, attempts, MAX_ATTEMPTS, exc_info=True
     )
+
+
+def claim_all(events):
+    """Claim at once every event of ``events`` still unclaimed (one UPDATE, one SELECT); returns those now ours.
+
+    The UPDATE comes first, so the transaction holds the rows (PostgreSQL) or the write lock (SQLite) before the
+    SELECT reads back the claims stamped with this call's time."""
+    if not events:
+        return []
+    model, stamp = type(events[0]), timezone.now()
+    pks = [event.pk for event in events]
+    with transaction.atomic():
+        model.objects.filter(pk__in=pks, processed_at__isnull=True).update(
+            processed_at=stamp, processing_attempts=F("processing_attempts") + 1
+        )
+        ours = set(model.objects.filter(pk__in=pks, processed_at=stamp).values_list("pk", flat=True))
+    for event in events:
+        if event.pk in ours:
+            event.processed_at, event.processing_attempts = stamp, event.processing_attempts + 1
+    return [event for event in events if event.pk in ours]
+
+
+def give_back_all(model, pks, what):
+    """Called from an ``except`` block after a batch failed: release every claim of the batch for another try."""
+    try:
+        model.objects.filter(pk__in=pks, handled_at__isnull=True).update(processed_at=None)
+    except Exception:
+        logger.exception("WhatsApp: %s %s failed, and could not be released for another try", len(pks), what)
+        return
+    logger.warning("WhatsApp: %s %s failed together; tried again soon, one by one", len(pks), what, exc_info=True)

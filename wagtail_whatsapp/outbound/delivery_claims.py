@@ -9,31 +9,53 @@ pending ──claim──▶ sending ──▶ sent        (a status webhook may
 
 from datetime import timedelta
 
+from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber
 from wagtail_whatsapp.models.subscribers import SERVICE_WINDOW
-from wagtail_whatsapp.outbound.writelock import serialized
-
-FAN_OUT_BATCH = 1000
+from wagtail_whatsapp.writelock import serialized, serialized_writes
 
 
 def fan_out(broadcast):
-    """Create one pending Delivery per active subscriber, a batch of primary keys at a time (never all in memory)."""
-    last_pk = 0
-    subscribers = Subscriber.objects.active(broadcast.site_id).order_by("pk")
-    while True:
-        ids = list(subscribers.filter(pk__gt=last_pk).values_list("pk", flat=True)[:FAN_OUT_BATCH])
-        if not ids:
-            break
-        Delivery.objects.bulk_create(
-            [Delivery(broadcast_id=broadcast.pk, subscriber_id=pk) for pk in ids], ignore_conflicts=True
-        )
-        last_pk = ids[-1]
+    """Create one pending Delivery per active subscriber, in one ``INSERT … SELECT`` the database runs by itself
+    (100,000 subscribers in about a second on SQLite: ``bench/fan_out.py``); nothing is loaded into Python."""
+    with serialized_writes(), transaction.atomic():
+        _insert_deliveries(broadcast, Subscriber.objects.active(broadcast.site_id))
     total = Delivery.objects.filter(broadcast=broadcast).count()
     Broadcast.objects.filter(pk=broadcast.pk).update(fanned_out_at=timezone.now(), recipients_count=total)
     broadcast.recipients_count = total
+
+
+def _insert_deliveries(broadcast, subscribers):
+    """``INSERT INTO delivery (…) SELECT <defaults>, subscriber.id FROM (<subscribers>) … ON CONFLICT DO NOTHING``:
+    every other column takes the value the model would give a new row, so the rows equal ``Delivery.objects.create``'s
+    and a second fan-out (a resumed broadcast) adds only the missing ones."""
+    template = Delivery(broadcast_id=broadcast.pk)
+    columns, values, params = [], [], []
+    for field in Delivery._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.name == "subscriber":
+            values.append("chosen.id")
+            continue
+        values.append("%s")
+        params.append(field.get_db_prep_save(field.pre_save(template, add=True), connection))
+    chosen_sql, chosen_params = subscribers.values("id").query.sql_with_params()
+    # Django's own pair for "skip the rows already there": INSERT OR IGNORE (SQLite), ON CONFLICT DO NOTHING (PG).
+    insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    conflict = connection.ops.on_conflict_suffix_sql([], OnConflict.IGNORE, update_fields=None, unique_fields=None)
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as a join's ON; only quoted names are formatted in.
+    sql = (
+        f"{insert} {table} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(values)} FROM ({chosen_sql}) chosen WHERE 1 = 1 ORDER BY chosen.id {conflict}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *chosen_params])
 
 
 @serialized

@@ -33,7 +33,7 @@ from wagtail_whatsapp.outbound.progress import failure_reason
 from wagtail_whatsapp.outbound.ratelimit import limiter_for
 from wagtail_whatsapp.outbound.schedule import HEARTBEAT_EVERY
 from wagtail_whatsapp.outbound.worker_pool import run_pool, worker_count
-from wagtail_whatsapp.outbound.writelock import serialized_writes
+from wagtail_whatsapp.writelock import serialized_writes
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ FATAL_ERRORS_TO_PAUSE = 3
 IDLE_POLL = 0.2
 RECONCILE_EVERY = 2.0
 CLAIM_BATCH = 200
+# The read right before a call starts this long before the call's slot, so that a busy interpreter or database does
+# not make the slot late (and wasted) while it reads.
+READ_LEAD = 0.03
 # Nothing due for longer than this (more than any retry's backoff): pause until then instead of holding a worker.
 LONG_WAIT = 600.0
 
@@ -91,7 +94,7 @@ class BroadcastSender:
         self.snapshot = composing.Snapshot.of(broadcast)
         if self.snapshot.template_name:
             self.quota = messaging_limit.DailyQuota.for_number(phone_number_id, self.backend_factory)
-        workers = worker_count(conf.messages_per_second())
+        workers = worker_count(conf.messages_per_second() / conf.broadcast_senders())  # its share of the cap
         try:
             if workers <= 1:
                 self._run_inline()
@@ -246,13 +249,15 @@ class BroadcastSender:
         pk, attempts = job
         try:
             while True:
-                slot = self.limiter.acquire(should_stop=self.stop_event.is_set)
+                slot = self.limiter.acquire(should_stop=self.stop_event.is_set, lead=READ_LEAD)
                 if slot is None:
                     return
                 # Read right before the call: a cancel, a pause or an unsubscribe committed before now is honoured.
                 row = claims.sendable(pk, self.token)
                 if row is None:
                     self._still_sending()
+                    return
+                if not self.limiter.wait_for(slot, self.stop_event.is_set):
                     return
                 if not self.limiter.is_late(slot):
                     break

@@ -8,7 +8,13 @@ from django.db import connection
 
 from wagtail_whatsapp import conf
 
-ASSUMED_CALL_SECONDS = 0.25  # Graph API round trip used to size the automatic pool
+# A Graph API round trip (about 0.15 s) plus the reads and writes around it, with room for a slow second: a pool
+# sized for half a second per message keeps every slot of the cap covered when a write waits for the database.
+ASSUMED_CALL_SECONDS = 0.5
+# Calls in flight per process at most. One process is one interpreter: bench/broadcast_live.py at a cap of 1,000/s on
+# 2 cores gave 187 messages/s with 64 threads and 177 with 256. Past 64 calls in flight, more processes share the
+# broadcast (BROADCAST_SENDERS), each with its own pool for its share of the cap.
+MAX_THREADS = 64
 
 
 def worker_count(per_second):
@@ -17,8 +23,7 @@ def worker_count(per_second):
         return 1  # threads cannot share an in-memory database: send from the calling thread
     if configured:
         return configured
-    # More threads than ~64 only add interpreter contention on a small machine (see bench/broadcast.py).
-    return max(2, min(64, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
+    return max(2, min(MAX_THREADS, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
 
 
 def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):

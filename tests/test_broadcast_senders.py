@@ -1,0 +1,40 @@
+"""``BROADCAST_SENDERS``: the broadcast's task asks that many consumers in all to send it together (issue 15)."""
+
+import pytest
+from django.core.checks import run_checks
+
+from wagtail_whatsapp.outbound import queue
+from wagtail_whatsapp.outbound.worker_pool import worker_count
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    calls = []
+    monkeypatch.setattr(queue, "quiet_hours_delay", lambda broadcast_id: 0)
+    monkeypatch.setattr(queue, "send_broadcast", calls.append)
+    return calls
+
+
+def test_three_senders_means_the_task_and_two_that_join_it(settings, sends):
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BROADCAST_SENDERS": 3}
+    queue.send_broadcast_task(7)  # the tests' Huey runs tasks at once, as a free consumer would
+    assert sends == [7, 7, 7]
+
+
+def test_one_sender_by_default(sends):
+    queue.send_broadcast_task(7)
+    assert sends == [7]
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True])
+def test_a_wrong_number_of_senders_is_a_system_check_error(settings, value):
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BROADCAST_SENDERS": value}
+    assert any("BROADCAST_SENDERS" in error.msg for error in run_checks())
+
+
+def test_past_64_calls_in_flight_with_several_senders(settings, sends):
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BROADCAST_WORKERS": 0, "BROADCAST_SENDERS": 4}
+    assert worker_count(80) == 40  # 80/s × 0.5 s per message
+    assert worker_count(1000) == 64  # one process: more threads only fight over its interpreter
+    queue.send_broadcast_task(7)
+    assert len(sends) * worker_count(1000 / 4) == 4 * 64  # 256 calls in flight for a cap of 1,000/s

@@ -1,0 +1,116 @@
+"""Meta's statuses applied a webhook at a time (issue 15): a broadcast's three statuses per message cost a handful of
+queries per batch, not several per status, with the same rules as one at a time."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from wagtail_whatsapp.inbound.statuses import process_pending_statuses
+from wagtail_whatsapp.models import Broadcast, Delivery, StatusUpdate, Subscriber
+from wagtail_whatsapp.outbound import delivery_claims
+
+pytestmark = pytest.mark.django_db
+
+PRICING = {"billable": True, "pricing_model": "PMP", "category": "marketing", "type": "regular"}
+
+
+def broadcast_with(site, count, status="sent"):
+    broadcast = Broadcast.objects.create(site=site, title="Chiusura via Roma", message="...", recipients_count=count)
+    Subscriber.objects.bulk_create(Subscriber(site=site, phone_number=f"+3933300{n:05d}") for n in range(count))
+    Delivery.objects.bulk_create(
+        Delivery(broadcast=broadcast, subscriber=subscriber, status=status, wamid=f"wamid.b{subscriber.pk}")
+        for subscriber in Subscriber.objects.filter(site=site)
+    )
+    if status == "sent":
+        Broadcast.objects.filter(pk=broadcast.pk).update(sent_count=count)
+    return broadcast
+
+
+# One webhook's statuses share Meta's whole-second timestamp (a clock read per status could straddle a second).
+WEBHOOK_TIME = timezone.now().replace(microsecond=0)
+
+
+def store(site, delivery, *states, pricing=PRICING, **extra):
+    """What ``inbound/ingest.py`` stores for a webhook: one StatusUpdate per (wamid, status)."""
+    for state in states:
+        StatusUpdate.objects.create(
+            site=site,
+            wamid=delivery.wamid or f"wamid.late{delivery.pk}",
+            status=state,
+            timestamp=WEBHOOK_TIME,
+            callback_data=delivery.callback_data,
+            payload={"id": delivery.wamid, "status": state, **({"pricing": pricing} if pricing else {})},
+            **extra,
+        )
+
+
+def counts(broadcast):
+    broadcast.refresh_from_db()
+    return broadcast.sent_count, broadcast.delivered_count, broadcast.read_count, broadcast.failed_count
+
+
+def test_a_webhook_of_a_hundred_statuses_is_applied_in_a_handful_of_queries(site):
+    broadcast = broadcast_with(site, 34)
+    deliveries = list(Delivery.objects.filter(broadcast=broadcast))
+    for delivery in deliveries:
+        store(site, delivery, "read", "delivered", "sent")  # in any order, as Meta sends them
+    stored = list(StatusUpdate.objects.values_list("pk", flat=True))
+
+    with CaptureQueriesContext(connection) as queries:
+        process_pending_statuses(stored)
+
+    # Load, claim (2), handled, deliveries, one UPDATE of them, the broadcast's counts, erased recipients; savepoints
+    # aside.
+    work = [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(work) <= 8, [q["sql"][:80] for q in work]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"read"}
+    assert counts(broadcast) == (34, 34, 34, 0)
+    assert set(Delivery.objects.values_list("billing_category", "pricing_rank")) == {("marketing", 3)}
+    assert not StatusUpdate.objects.filter(handled_at__isnull=True).exists()
+
+    # Meta retries the whole webhook: nothing moves, nothing is counted twice.
+    StatusUpdate.objects.update(processed_at=None, handled_at=None, processing_attempts=0)
+    process_pending_statuses(stored)
+    assert counts(broadcast) == (34, 34, 34, 0)
+
+
+def test_statuses_with_all_different_values_still_cost_one_update(site):
+    broadcast = broadcast_with(site, 10)
+    for n, delivery in enumerate(Delivery.objects.filter(broadcast=broadcast)):
+        StatusUpdate.objects.create(
+            site=site, wamid=delivery.wamid, status="delivered", callback_data=delivery.callback_data,
+            timestamp=timezone.now().replace(microsecond=0) - timezone.timedelta(seconds=n),
+        )  # fmt: skip
+    stored = list(StatusUpdate.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        process_pending_statuses(stored)
+    assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 8
+    assert counts(broadcast) == (10, 10, 0, 0)
+    assert len(set(Delivery.objects.values_list("delivered_at", flat=True))) == 10
+
+
+def test_a_batch_keeps_each_message_moving_forward_only_and_failures_final(site):
+    broadcast = broadcast_with(site, 3, status="sending")
+    read_first, failed, delivered_then_failed = Delivery.objects.filter(broadcast=broadcast).order_by("pk")
+    store(site, read_first, "read", "sent")
+    store(site, failed, "failed", "sent", error_code=131026, error_title="Message undeliverable")
+    store(site, delivered_then_failed, "delivered", "failed")
+
+    process_pending_statuses(list(StatusUpdate.objects.values_list("pk", flat=True)))
+
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert statuses == {read_first.pk: "read", failed.pk: "failed", delivered_then_failed.pk: "delivered"}
+    # sent is applied before failed (the order of one message's steps), so the failure comes after one sent
+    assert counts(broadcast) == (3, 2, 1, 1)
+    assert Delivery.objects.get(pk=failed.pk).error_code == 131026
+
+
+def test_the_sender_marking_a_delivery_sent_after_its_webhook_does_not_count_it_twice(site):
+    broadcast = broadcast_with(site, 1, status="sending")
+    delivery = Delivery.objects.get()
+    store(site, delivery, "delivered")
+    process_pending_statuses(list(StatusUpdate.objects.values_list("pk", flat=True)))
+    assert delivery_claims.mark_sent(delivery.pk, delivery.wamid, False) is False
+    assert counts(broadcast) == (1, 1, 0, 0)
+    assert Delivery.objects.get().status == "delivered"
