@@ -134,7 +134,8 @@ class SharedRateLimiter:
             else:
                 now = self.clock()
                 cursor.execute(_reserve_sql(), [now, now, now, slowed, interval, self.key, now])
-            next_slot_at, slow_until, then = cursor.fetchone()
+            # PostgreSQL returns a parameter echoed back as numeric (Decimal): floats for the arithmetic below.
+            next_slot_at, slow_until, then = map(float, cursor.fetchone())
         used = slowed if slow_until > then else interval
         return self.clock() + (next_slot_at - used - then)
 
