@@ -40,6 +40,15 @@ def test_the_italian_list_tells_flagged_from_reported(client, whatsapp_user, sit
     InboundMessage.objects.filter(pk=reported.pk).update(state=InboundMessage.State.REPORTED)
     html = client.get(reverse(INBOX), HTTP_ACCEPT_LANGUAGE="it").content.decode()
     assert "In evidenza perché" in html and "Per messo in evidenza" in html
+    header = html[
+        html.index("<thead>", html.index('class="listing')) : html.index("</thead>", html.index('class="listing'))
+    ]
+    assert "Mittente" in header and "Tipo" in header and "data-bulk-action-select-all-checkbox" in header
+    assert (
+        "Masked number" not in header
+        and "Kind" not in header
+        and ">Select<" not in header.replace(" ", "").replace("\n", "")
+    )
     # The reported message's state says so; the flagged one waits as "Nuovo", its reasons under "In evidenza perché".
     assert html.count('field-state title">Segnalato</td>') == 1
     assert html.count('field-state title">Nuovo</td>') == 1
@@ -93,3 +102,14 @@ def test_a_masked_user_still_cannot_sort_or_filter_the_inbox_by_number(client, w
     rows = [obj.pk for obj in client.get(reverse(INBOX), {"q": "348"}).context["view"].queryset]
     assert rows == []  # the search reads the text only: "348" is in no message's text
     assert [obj.pk for obj in client.get(reverse(INBOX), {"q": "Altro"}).context["view"].queryset] == [other.pk]
+
+
+def test_message_types_are_words_in_the_list_and_its_filter(client, whatsapp_user, site, flagged):
+    client.force_login(whatsapp_user("moderate_inbox"))
+    photo = make_message(site, "", message_type="image", media_id="m1", media_mime_type="image/jpeg")
+    url = reverse(INBOX)
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert 'field-kind title">immagine</td>' in html and 'field-kind title">testo</td>' in html
+    assert ">immagine</a>" in html and ">image</a>" not in html  # the filter's choices
+    response = client.get(url, {"message_type__exact": "image"})
+    assert [obj.pk for obj in response.context["view"].queryset] == [photo.pk]
