@@ -187,7 +187,7 @@ def inbox_waiting():
         "to_review_url": f"{index}?state__exact={InboundMessage.State.NEW}",
         "flagged": queue.filter(flagged=True).count(),
         "flagged_url": f"{index}?state__exact={InboundMessage.State.NEW}&flagged__exact=1",
-        "reported": InboundMessage.objects.filter(state=InboundMessage.State.REPORTED).count(),
+        "reported": InboundMessage.objects.for_moderation().filter(state=InboundMessage.State.REPORTED).count(),
         "reported_url": f"{index}?state__exact={InboundMessage.State.REPORTED}",
         "next_url": _oldest_to_review_url(),
     }

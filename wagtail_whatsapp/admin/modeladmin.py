@@ -5,7 +5,7 @@ block, moderation, GDPR) goes through the views in ``views/`` and the plain func
 decided by the plugin's permissions (permissions.py); numbers are masked for anyone without manage_subscribers.
 """
 
-from django.contrib.admin import SimpleListFilter
+from django.contrib.admin import SimpleListFilter, display
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -152,7 +152,8 @@ class InboxAdmin(ReadOnlyModelAdmin):
     def get_extra_class_names_for_field_col(self, obj, field_name):
         return ["bulk-action-checkbox-cell"] if field_name == "select" else []
 
-    # Methods, not staticmethods: modeladmin reads short_description from the function it gets back.
+    # Methods, not staticmethods: modeladmin reads the description from the function it gets back.
+    @display(description=_select_all())
     def select(self, obj):
         # Wagtail's bulk-action checkbox; ``form`` makes it a field of the list's "Mark as reviewed" form too.
         return format_html(
@@ -162,35 +163,27 @@ class InboxAdmin(ReadOnlyModelAdmin):
             label=_("Select"),
         )
 
-    select.short_description = _select_all()
-
+    @display(description=_("sender"))
     def full_number(self, obj):
         return obj.phone_number or obj.wa_user_id
 
-    full_number.short_description = _("sender")
-
+    @display(description=_("sender"))
     def masked_number(self, obj):
         return obj.masked_sender
 
-    masked_number.short_description = _("sender")
-
+    @display(description=_("message"))
     def preview(self, obj):
         if obj.state == InboundMessage.State.DELETED:
             return _("(deleted)")
         return Truncator(obj.text or f"[{obj.type_label}]").chars(80)
 
-    preview.short_description = _("message")
-
+    @display(description=_("type"), ordering="message_type")
     def kind(self, obj):
         return obj.type_label
 
-    kind.short_description = _("type")
-    kind.admin_order_field = "message_type"
-
+    @display(description=_("flags"))
     def flag_reasons(self, obj):
         return obj.flag_reasons
-
-    flag_reasons.short_description = _("flags")
 
 
 # --- Broadcasts (the broadcast engine extends this registration with its report views) ----------------------------

@@ -6,10 +6,14 @@ from wagtail_whatsapp.numbers import mask_sender
 
 
 class InboundMessageQuerySet(models.QuerySet):
+    def for_moderation(self):
+        """What moderators read: every message but the keywords (ISCRIVIMI, "vorrei cancellarmi"...), which the
+        consent log keeps. The inbox, its counts and its queue all start here."""
+        return self.filter(keyword_action=InboundMessage.Action.NONE)
+
     def awaiting_review(self):
-        """The moderators' queue: messages nobody has looked at yet. Keywords (ISCRIVIMI, CANCELLAMI) are not for
-        moderation: their trace is the consent log."""
-        return self.filter(state=InboundMessage.State.NEW, keyword_action=InboundMessage.Action.NONE)
+        """The moderators' queue: the messages nobody has looked at yet."""
+        return self.for_moderation().filter(state=InboundMessage.State.NEW)
 
     def next_to_review(self, after=None):
         """The oldest message awaiting review (other than ``after``, the one just handled), or None."""
