@@ -30,7 +30,11 @@ def test_a_moderator_works_the_queue_from_the_list(site, live_server, django_use
     now = timezone.now()
     texts = ["Buca in via Roma", "Quando passa il bus?", "Lampione spento", "Offerta imperdibile"]
     messages = [make_message(site, text, sent_at=now - timedelta(minutes=10 * (4 - i))) for i, text in enumerate(texts)]
-    django_user_model.objects.create_superuser("moderatore", "moderatore@comune.esempio.it", PASSWORD)
+    from django.contrib.auth.models import Permission
+
+    moderator = django_user_model.objects.create_user("moderatore", "moderatore@comune.esempio.it", PASSWORD)
+    for app_label, codename in (("wagtailadmin", "access_admin"), ("wagtail_whatsapp", "moderate_inbox")):
+        moderator.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     page = moderator_page
     page.goto(f"{live_server.url}/admin/login/")
     page.locator("#id_username").fill("moderatore")
