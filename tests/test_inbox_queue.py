@@ -243,3 +243,16 @@ def test_a_subscriber_with_messages_blocked_from_the_list_keeps_their_row(client
     client.post(bulk_url("block", [message]), {"reason": ""})
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.BLOCKED and Subscriber.objects.count() == 1
+
+
+def test_a_reported_message_is_not_reported_again_over_its_first_report(client, moderator, queue, whatsapp_user):
+    first = whatsapp_user("moderate_inbox")
+    client.force_login(first)
+    client.post(reverse("wagtail_whatsapp_admin:inbox_report", args=[queue[0].pk]), {"reason": "minacce"})
+    client.force_login(moderator)
+    html = client.get(bulk_url("report", queue[:2])).content.decode()
+    assert "Already reported, or deleted" in html and "This applies to 1 message:" in html
+    client.post(bulk_url("report", queue[:2]), {"reason": "altro"})
+    queue[0].refresh_from_db()
+    assert queue[0].moderated_by == first and queue[0].moderation_note == "minacce"
+    assert state(queue[1]) == "reported"

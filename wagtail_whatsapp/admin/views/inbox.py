@@ -128,13 +128,13 @@ def block_sender(request, pk):
     form = OptionalReasonForm(request.POST)
     if not form.is_valid():
         return _refuse_reason(request, message, form)
-    outcome = moderation_block(message, user=request.user, reason=form.cleaned_data["reason"])
+    outcome = block_sender_of(message, user=request.user, reason=form.cleaned_data["reason"])
     messages.success(request, _("The sender is blocked: they receive nothing and cannot subscribe again."))
     _report_meta_outcome(request, outcome)
     return next_in_queue(request, message)
 
 
-def moderation_block(message, *, user, reason):
+def block_sender_of(message, *, user, reason):
     """Block the sender of ``message``; a message still waiting in the queue has been looked at, so it leaves it."""
     outcome = block_subscriber(subscriber_for_sender(message), user=user, reason=reason, message=message)
     if message.state == InboundMessage.State.NEW:
@@ -182,7 +182,7 @@ def evidence(request):
         media_of=lambda message: _download(message) if message.media_id else None,
     )
     response = HttpResponse(bundle, content_type="application/zip")
-    name = reported[0].pk if len(reported) == 1 else f"{len(reported)}"
+    name = reported[0].pk if len(reported) == 1 else f"{len(reported)}-messages"
     response["Content-Disposition"] = f'attachment; filename="whatsapp-evidence-{name}-{timezone.now():%Y%m%d%H%M}.zip"'
     response["Cache-Control"] = "no-store"
     return response

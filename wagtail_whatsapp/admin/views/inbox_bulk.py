@@ -17,7 +17,7 @@ from wagtail.admin.views.bulk_action import BulkAction
 
 from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.forms import OptionalReasonForm, ReasonForm
-from wagtail_whatsapp.admin.views.inbox import INBOX_INDEX, MAX_SELECTED, evidence_url, moderation_block
+from wagtail_whatsapp.admin.views.inbox import INBOX_INDEX, MAX_SELECTED, block_sender_of, evidence_url
 from wagtail_whatsapp.admin.views.query import selected_ids
 from wagtail_whatsapp.inbound import moderation
 from wagtail_whatsapp.models import InboundMessage, Subscriber
@@ -145,8 +145,12 @@ class ReportMessages(InboxBulkAction):
         "Reporting keeps the messages as evidence for the authorities or Meta: after confirming, download the "
         "evidence (one folder for each message) from the confirmation message."
     )
-    cannot_act_label = gettext_lazy("Deleted, nothing left to report:")
+    cannot_act_label = gettext_lazy("Already reported, or deleted with nothing left to report:")
     button_label = gettext_lazy("Report the messages")
+
+    def can_act_on(self, message):
+        # Reporting again would overwrite who reported first, when and why.
+        return message.state not in (InboundMessage.State.DELETED, InboundMessage.State.REPORTED)
 
     @classmethod
     def execute_action(cls, objects, user=None, reason="", **kwargs):
@@ -194,7 +198,7 @@ class BlockSenders(InboxBulkAction):
                 if message.state == InboundMessage.State.NEW:
                     moderation.mark_reviewed(message, user=user)
                 continue
-            outcome = moderation_block(message, user=user, reason=reason)
+            outcome = block_sender_of(message, user=user, reason=reason)
             blocked.add(subscriber.pk)
             meta_failures += outcome.meta_called and not outcome.meta_ok
         return len(blocked), meta_failures
