@@ -149,7 +149,8 @@ def test_a_moderators_evidence_bundle_holds_no_wamid_nor_user_id(client, site, w
     message.wamid, message.wa_user_id = REAL_WAMID, "US.13491208655302741918"
     message.save()
     client.force_login(whatsapp_user("moderate_inbox"))
-    response = client.post(reverse("wagtail_whatsapp_admin:inbox_report", args=[message.pk]), {"reason": "insulti"})
+    client.post(reverse("wagtail_whatsapp_admin:inbox_report", args=[message.pk]), {"reason": "insulti"})
+    response = client.get(reverse("wagtail_whatsapp_admin:inbox_evidence"), {"id": message.pk})
     bundle = zipfile.ZipFile(io.BytesIO(response.content))
     everything = bundle.read("evidence.json").decode() + bundle.read("evidence.txt").decode()
     assert REAL_WAMID not in everything and "13491208655302741918" not in everything

@@ -39,6 +39,14 @@ def offensive(site):
     return message
 
 
+def report_and_download(client, message, data=None):
+    """Report from the message page, then follow the confirmation's "Download the evidence" button."""
+    page = client.post(url("inbox_report", message), data or {}, follow=True).content.decode()
+    evidence = reverse("wagtail_whatsapp_admin:inbox_evidence") + f"?id={message.pk}"
+    assert f'href="{evidence}"' in page
+    return client.get(evidence)
+
+
 def _logged(action, user, message):
     return ModelLogEntry.objects.filter(action=action, user=user, object_id=str(message.pk)).exists()
 
@@ -83,7 +91,7 @@ def test_delete_wipes_the_content_and_keeps_a_tombstone(client, moderator, offen
 
 
 def test_report_downloads_an_evidence_bundle(client, moderator, offensive, test_backend):
-    response = client.post(url("inbox_report", offensive), {"reason": "minacce"})
+    response = report_and_download(client, offensive, {"reason": "minacce"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith("attachment;")
@@ -107,7 +115,7 @@ def test_report_by_a_subscriber_manager_carries_the_full_number_and_the_media(
 ):
     client.force_login(whatsapp_user("moderate_inbox", "manage_subscribers"))
     message = make_message(site, "", message_type="image", media_id="m1", media_mime_type="image/jpeg")
-    bundle = zipfile.ZipFile(io.BytesIO(client.post(url("inbox_report", message)).content))
+    bundle = zipfile.ZipFile(io.BytesIO(report_and_download(client, message).content))
     assert json.loads(bundle.read("evidence.json"))["sender"]["phone_number"] == "+393481234511"
     assert bundle.read("media.jpeg") == MEDIA_BYTES
 
@@ -188,7 +196,7 @@ def test_a_citizens_image_is_fetched_from_the_cloud_api(client, moderator, site,
     response = client.get(url("inbox_media", message))
     assert response.status_code == 200 and response.content == photo
     assert response["Content-Type"] == "image/jpeg" and "no-store" in response["Cache-Control"]
-    bundle = zipfile.ZipFile(io.BytesIO(client.post(url("inbox_report", message)).content))
+    bundle = zipfile.ZipFile(io.BytesIO(report_and_download(client, message).content))
     assert bundle.read("media.jpeg") == photo
 
 

@@ -255,3 +255,9 @@ def prices():
     if not isinstance(as_of, datetime.date):
         raise ImproperlyConfigured(f"{name}['AS_OF'] must be the date the prices were taken, e.g. \"2026-01-01\".")
     return Prices(currency=currency.strip().upper(), as_of=as_of, by_category=by_category)
+
+
+def site_language():
+    """The language of what the plugin writes outside a request and outside the admin's own language, e.g. the
+    evidence it hands to the authorities: the site's ``LANGUAGE_CODE``."""
+    return django_settings.LANGUAGE_CODE

@@ -11,6 +11,7 @@ from wagtail_whatsapp import conf
 from wagtail_whatsapp.admin import urls as admin_urls
 from wagtail_whatsapp.admin.dashboard import homepage_panel_for
 from wagtail_whatsapp.admin.modeladmin import WhatsAppGroup
+from wagtail_whatsapp.admin.views.inbox_bulk import BULK_ACTIONS as INBOX_BULK_ACTIONS
 from wagtail_whatsapp.sandbox import chat as sandbox_chat
 
 PLUGIN_PERMISSIONS = (
@@ -23,6 +24,9 @@ PLUGIN_PERMISSIONS = (
 )
 
 modeladmin_register(WhatsAppGroup)
+# Delete, report and block on the messages ticked in the inbox list, each with its confirmation page.
+for bulk_action in INBOX_BULK_ACTIONS:
+    hooks.register("register_bulk_action", bulk_action)
 
 
 @hooks.register("register_permissions")

@@ -1,5 +1,5 @@
-"""The WhatsApp panel on the Wagtail home page: subscriber figures, the last broadcast, the month's spending per site
-and a chart drawn as SVG on the server (no JavaScript library, no CDN)."""
+"""The WhatsApp panel on the Wagtail home page: subscriber figures, what waits in the moderators' inbox, the last
+broadcast, the month's spending per site and a chart drawn as SVG on the server (no JavaScript library, no CDN)."""
 
 from datetime import datetime, time, timedelta
 
@@ -14,7 +14,7 @@ from laces.components import Component
 from wagtail.models import Site
 
 from wagtail_whatsapp import permissions as perms
-from wagtail_whatsapp.models import Broadcast, ConsentRecord, Delivery, Reply, Subscriber
+from wagtail_whatsapp.models import Broadcast, ConsentRecord, Delivery, InboundMessage, Reply, Subscriber
 from wagtail_whatsapp.outbound import costs
 
 CHART_DAYS = 90
@@ -172,7 +172,30 @@ class WhatsAppPanel(Component):
             context["last_broadcast_percent"] = round(context["last_broadcast_rate"] * 100)
         if perms.has(self.request.user, perms.MANAGE_SUBSCRIBERS, perms.VIEW_REPORTS):
             context.update(failed_replies())
+        if perms.has(self.request.user, perms.MODERATE_INBOX):
+            context["inbox"] = inbox_waiting()
         return context
+
+
+def inbox_waiting():
+    """What waits for the moderators: messages to review (of which flagged by the automatic check), and those
+    reported, whose evidence may still have to go out; each with the inbox list filtered to show them."""
+    index = reverse("wagtail_whatsapp_inboundmessage_modeladmin_index")
+    queue = InboundMessage.objects.awaiting_review()
+    return {
+        "to_review": queue.count(),
+        "to_review_url": f"{index}?state__exact={InboundMessage.State.NEW}",
+        "flagged": queue.filter(flagged=True).count(),
+        "flagged_url": f"{index}?state__exact={InboundMessage.State.NEW}&flagged__exact=1",
+        "reported": InboundMessage.objects.for_moderation().filter(state=InboundMessage.State.REPORTED).count(),
+        "reported_url": f"{index}?state__exact={InboundMessage.State.REPORTED}",
+        "next_url": _oldest_to_review_url(),
+    }
+
+
+def _oldest_to_review_url():
+    oldest = InboundMessage.objects.next_to_review()
+    return reverse("wagtail_whatsapp_admin:inbox_detail", args=[oldest.pk]) if oldest else ""
 
 
 def failed_replies(now=None):

@@ -7,6 +7,7 @@ from wagtail_whatsapp.admin.views import (
     broadcast_views,
     gdpr,
     inbox,
+    inbox_bulk,
     report_views,
     subscriber_export,
     subscribers,
@@ -36,6 +37,9 @@ urlpatterns = [
     path("subscribers/<int:pk>/unblock/", subscribers.unblock, name="subscriber_unblock"),
     path("data-request/", gdpr.data_request, name="gdpr"),
     # The moderation inbox.
+    # (Delete, report and block on ticked messages are Wagtail bulk actions: see views/inbox_bulk.py.)
+    path("inbox/review/", inbox_bulk.review, name="inbox_bulk_review"),
+    path("inbox/evidence/", inbox.evidence, name="inbox_evidence"),
     path("inbox/<int:pk>/", inbox.detail, name="inbox_detail"),
     path("inbox/<int:pk>/review/", inbox.review, name="inbox_review"),
     path("inbox/<int:pk>/delete/", inbox.delete, name="inbox_delete"),

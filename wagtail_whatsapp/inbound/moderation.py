@@ -2,15 +2,13 @@
 
 ``find_flags`` is a plain function of the text and its context; ``flag_message`` stores its result on an
 InboundMessage; ``on_message_received`` connects it to ``signals.message_received`` (see apps.py). The actions
-(review, delete, report) change the message and write one entry to Wagtail's audit log with the user.
+(review, delete, report) change the message and write one entry to Wagtail's audit log with the user; the evidence
+of a reported message is bundled by ``evidence.py``.
 Flags only mark a message for a human: nothing is deleted or blocked automatically.
 """
 
-import io
-import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -21,7 +19,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from wagtail_whatsapp.models import InboundMessage, WhatsAppSettings
-from wagtail_whatsapp.numbers import mask_number, mask_user_id, try_normalise_number
+from wagtail_whatsapp.numbers import mask_number, try_normalise_number
 
 # A flood: the same text this many times, or this many messages, from one sender within FLOOD_WINDOW.
 FLOOD_WINDOW = timedelta(hours=1)
@@ -222,66 +220,11 @@ def delete_message(message, *, user, reason):
     log(message, "wagtail_whatsapp.message.delete", user=user, title=_log_title(message), data={"reason": reason})
 
 
-def report_message(message, *, user, reason="", include_full_number=False, media=None):
-    """Mark the message reported and return the evidence bundle (a ZIP) for the authorities.
-
-    The full number goes into the bundle only for someone allowed to see full numbers (manage_subscribers);
-    ``media`` is ``(bytes, mime_type)`` when the media could be downloaded.
-    """
+def report_message(message, *, user, reason=""):
+    """Mark the message reported: its content is kept as evidence, handed out as a bundle by ``evidence.py``."""
     _act(message, InboundMessage.State.REPORTED, user, reason)
     message.save(update_fields=["state", "moderated_by", "moderated_at", "moderation_note"])
     log(message, "wagtail_whatsapp.message.report", user=user, title=_log_title(message), data={"reason": reason})
-    return evidence_bundle(message, user=user, reason=reason, include_full_number=include_full_number, media=media)
-
-
-def evidence_bundle(message, *, user, reason="", include_full_number=False, media=None):
-    sender_number = message.phone_number if include_full_number else mask_number(message.phone_number)
-    # Meta's wamid encodes the sender's number, and the user id reaches them like one: both only with the number.
-    wamid = message.wamid if include_full_number else ""
-    user_id = message.wa_user_id if include_full_number else mask_user_id(message.wa_user_id)
-    evidence = {
-        "service": WhatsAppSettings.for_site(message.site).get_service_name(),
-        "site": message.site.hostname,
-        "message": {
-            "wamid": wamid,
-            "type": message.message_type,
-            "text": message.text,
-            "media_id": message.media_id,
-            "media_mime_type": message.media_mime_type,
-            "sent_at": message.sent_at.isoformat(),
-            "received_at": message.received_at.isoformat() if message.received_at else None,
-            "flags": message.flags,
-            "payload_as_received": message.payload if include_full_number else {},
-        },
-        "sender": {
-            "phone_number": sender_number,
-            "whatsapp_user_id": user_id,
-            "profile_name": message.profile_name,
-        },
-        "reported_by": {"username": user.get_username(), "name": user.get_full_name(), "email": user.email},
-        "reported_at": timezone.now().isoformat(),
-        "reason": reason,
-    }
-    summary = "\n".join(
-        [
-            f"Message {wamid or message.pk}",
-            f"Sent at: {message.sent_at.isoformat()}",
-            f"Sender: {sender_number or user_id} ({message.profile_name})",
-            f"Type: {message.message_type}",
-            f"Text: {message.text}",
-            f"Reported by: {user.get_username()} at {evidence['reported_at']}",
-            f"Reason: {reason}",
-        ]
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr("evidence.json", json.dumps(evidence, indent=2, ensure_ascii=False))
-        bundle.writestr("evidence.txt", summary)
-        if media:
-            content, mime_type = media
-            extension = (mime_type or "application/octet-stream").split("/")[-1].split(";")[0] or "bin"
-            bundle.writestr(f"media.{extension}", content)
-    return buffer.getvalue()
 
 
 def _log_title(message):

@@ -11,6 +11,17 @@ class InboundMessageQuerySet(models.QuerySet):
         consent log keeps. The inbox, its counts and its queue all start here."""
         return self.filter(keyword_action=InboundMessage.Action.NONE)
 
+    def awaiting_review(self):
+        """The moderators' queue: the messages nobody has looked at yet."""
+        return self.for_moderation().filter(state=InboundMessage.State.NEW)
+
+    def next_to_review(self, after=None):
+        """The oldest message awaiting review (other than ``after``, the one just handled), or None."""
+        queue = self.awaiting_review()
+        if after is not None:
+            queue = queue.exclude(pk=after.pk)
+        return queue.order_by("sent_at", "pk").first()
+
 
 class InboundMessage(models.Model):
     """A message a citizen sent to the town's number, stored once per wamid (Meta retries and duplicates)."""
@@ -55,7 +66,9 @@ class InboundMessage(models.Model):
     )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True)
 
-    # Moderation (moderation.py). ``flags`` is a list of {"category": ..., "reason": ...} set on arrival.
+    # Moderation (moderation.py). ``flags`` is a list of {"category": ..., "reason": ...} set on arrival: the automatic
+    # check puts a message in evidence ("flagged"); only a moderator reports one (State.REPORTED) to Meta or the
+    # authorities. Two different things, two different words in every language.
     flags = models.JSONField(_("flags"), default=list, blank=True)
     flagged = models.BooleanField(_("flagged"), default=False, db_index=True)
     # Who acted last, when and why: for a deleted message this is the tombstone that outlives the wiped content.
@@ -79,6 +92,28 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.message_type} {self.wamid}"
+
+    # WhatsApp's message types in the moderators' words; a type Meta adds later shows as Meta names it.
+    TYPE_LABELS = {
+        "text": _("text"),
+        "image": _("image"),
+        "video": _("video"),
+        "audio": _("audio"),
+        "document": _("document"),
+        "sticker": _("sticker"),
+        "location": _("location"),
+        "contacts": _("contact card"),
+        "interactive": _("button reply"),
+        "button": _("button reply"),
+        "reaction": _("reaction"),
+        "order": _("order"),
+        "system": _("system message"),
+        "unsupported": _("message type WhatsApp does not support"),
+    }
+
+    @property
+    def type_label(self):
+        return self.TYPE_LABELS.get(self.message_type, self.message_type)
 
     @property
     def masked_sender(self):
