@@ -38,3 +38,30 @@ def test_past_64_calls_in_flight_with_several_senders(settings, sends):
     assert worker_count(1000) == 64  # one process: more threads only fight over its interpreter
     queue.send_broadcast_task(7)
     assert len(sends) * worker_count(1000 / 4) == 4 * 64  # 256 calls in flight for a cap of 1,000/s
+
+
+def test_a_consumer_running_its_share_of_broadcasts_leaves_the_next_one_to_the_queue(settings, sends):
+    """Statuses and replies need a free worker: a consumer already running BROADCASTS_PER_CONSUMER broadcasts hands a
+    further one back to the queue (for a consumer with room, or itself a few seconds later) instead of taking it."""
+    from huey.contrib.djhuey import HUEY
+
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BROADCASTS_PER_CONSUMER": 1}
+    HUEY.flush()
+    assert queue._take_room()  # a broadcast is running in this consumer
+    try:
+        queue.send_broadcast_task(8)
+    finally:
+        queue._give_room_back()
+    assert sends == []
+    [again] = [task for task in HUEY.scheduled() if task.args == (8,)]
+    assert again.kwargs == {"joining": False}
+
+    queue.send_broadcast_task(8)  # once the first one is over, there is room
+    assert sends == [8]
+    HUEY.storage.flush_schedule()
+
+
+@pytest.mark.parametrize("value", [0, -1, "2", True])
+def test_a_wrong_number_of_broadcasts_per_consumer_is_a_system_check_error(settings, value):
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "BROADCASTS_PER_CONSUMER": value}
+    assert any("BROADCASTS_PER_CONSUMER" in error.msg for error in run_checks())

@@ -97,6 +97,9 @@ def consumer_env(transactional_db, fake_graph_process, tmp_path):
         "EXAMPLE_SITE_VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": database_url,
         "HUEY_REDIS_URL": os.environ["HUEY_REDIS_URL"],
+        # Pooled as docs/operations.md advises for many towns: fewer connections than sending threads, so a thread
+        # that kept its connection while waiting for Meta would starve the others (and the broadcast would stall).
+        "DATABASE_POOL_SIZE": "3",
         "WHATSAPP_BACKEND": "cloud",
         "WHATSAPP_API_BASE_URL": url,
         "WHATSAPP_ACCESS_TOKEN": token,

@@ -47,6 +47,7 @@ def check_settings(app_configs=None, **kwargs):
         conf.messaging_limit,
         conf.prices,
         conf.broadcast_senders,
+        conf.broadcasts_per_consumer,
     ):
         try:
             getter()

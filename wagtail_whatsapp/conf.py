@@ -39,6 +39,7 @@ DEFAULTS = {
     "BROADCAST_WORKERS": 0,
     # Consumer tasks that send one broadcast together (PostgreSQL + Redis with several consumers; see operations.md).
     "BROADCAST_SENDERS": 1,
+    "BROADCASTS_PER_CONSUMER": 2,
     # How long a message left in flight by a crash (or a timeout) waits for its status webhook before a retry.
     "DELIVERY_STATUS_GRACE_SECONDS": 120,
     # People a number may reach with a template per rolling 24 hours: "auto" reads Meta's tier (250 for a new number),
@@ -178,6 +179,13 @@ def broadcast_senders():
     value = get("BROADCAST_SENDERS")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ImproperlyConfigured("WAGTAIL_WHATSAPP['BROADCAST_SENDERS'] must be a positive integer.")
+    return value
+
+
+def broadcasts_per_consumer():
+    value = get("BROADCASTS_PER_CONSUMER")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ImproperlyConfigured("WAGTAIL_WHATSAPP['BROADCASTS_PER_CONSUMER'] must be a positive integer.")
     return value
 
 

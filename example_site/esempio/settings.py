@@ -128,6 +128,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DATABASE_POOL_SIZE"):
+    # Django's connection pool (psycopg_pool, the plugin's `postgres` extra), one per process: a consumer's sending
+    # threads then share a few connections instead of holding one each, so the broadcasts of many towns' numbers at
+    # once stay within PostgreSQL's max_connections (docs/operations.md).
+    pool_size = os.environ["DATABASE_POOL_SIZE"].strip()
+    if not pool_size.isdigit() or int(pool_size) < 1:
+        raise ImproperlyConfigured("DATABASE_POOL_SIZE must be a whole number of connections, 1 or more.")
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django refuses both at once
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": int(pool_size), "timeout": 30}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []

@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.models import RateLimitBucket
+from wagtail_whatsapp.outbound.worker_pool import release_pooled_connection
 from wagtail_whatsapp.writelock import serialized_writes
 
 SAFETY = 0.96  # share of the cap actually used: 4 % leaves room for 28 ms of jitter in any 1-second window
@@ -136,6 +137,7 @@ class SharedRateLimiter:
                 cursor.execute(_reserve_sql(), [now, now, now, slowed, interval, self.key, now])
             # PostgreSQL returns a parameter echoed back as numeric (Decimal): floats for the arithmetic below.
             next_slot_at, slow_until, then = map(float, cursor.fetchone())
+        release_pooled_connection()  # the caller now sleeps until its slot
         used = slowed if slow_until > then else interval
         return self.clock() + (next_slot_at - used - then)
 

@@ -32,7 +32,7 @@ from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.progress import failure_reason
 from wagtail_whatsapp.outbound.ratelimit import limiter_for
 from wagtail_whatsapp.outbound.schedule import HEARTBEAT_EVERY
-from wagtail_whatsapp.outbound.worker_pool import run_pool, worker_count
+from wagtail_whatsapp.outbound.worker_pool import release_pooled_connection, run_pool, worker_count
 from wagtail_whatsapp.writelock import serialized_writes
 
 logger = logging.getLogger(__name__)
@@ -254,6 +254,7 @@ class BroadcastSender:
                     return
                 # Read right before the call: a cancel, a pause or an unsubscribe committed before now is honoured.
                 row = claims.sendable(pk, self.token)
+                release_pooled_connection()  # the thread now waits for its slot and for Meta
                 if row is None:
                     self._still_sending()
                     return

@@ -26,6 +26,14 @@ def worker_count(per_second):
     return max(2, min(MAX_THREADS, math.ceil(per_second * ASSUMED_CALL_SECONDS)))
 
 
+def release_pooled_connection():
+    """With a connection pool (PostgreSQL with Django's ``pool`` option), give this thread's connection back between
+    two uses: a sending thread spends most of its time waiting for its slot and for Meta, and would otherwise hold a
+    connection all along — 40 threads a broadcast, ten towns' broadcasts: more than PostgreSQL's max_connections."""
+    if getattr(connection, "pool", None) is not None:
+        connection.close()
+
+
 def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
     """Run ``dispatch(submit, capacity, idle)`` while ``workers`` threads pass each submitted job to
     ``send_one(backend, job)``, each thread with a backend of its own. Ends when ``dispatch`` returns."""
@@ -42,6 +50,7 @@ def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
                     if not stop_event.is_set():
                         send_one(backend, job)
                 finally:
+                    release_pooled_connection()
                     jobs.task_done()
         finally:
             backend.close()
