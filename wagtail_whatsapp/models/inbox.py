@@ -5,6 +5,27 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_whatsapp.numbers import mask_sender
 
 
+class MessageType(models.TextChoices):
+    """The types of message Meta names in a webhook ("text", "image"...), with the words moderators read. A type
+    Meta adds later is stored all the same and shown as it came."""
+
+    TEXT = "text", _("Text")
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
+    AUDIO = "audio", _("Audio or voice message")
+    DOCUMENT = "document", _("Document")
+    STICKER = "sticker", _("Sticker")
+    LOCATION = "location", _("Location")
+    CONTACTS = "contacts", _("Contact card")
+    BUTTON = "button", _("Button pressed")
+    INTERACTIVE = "interactive", _("Choice from a list or button")
+    REACTION = "reaction", _("Reaction")
+    ORDER = "order", _("Order")
+    SYSTEM = "system", _("System notice")
+    UNSUPPORTED = "unsupported", _("Not supported by WhatsApp")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class InboundMessage(models.Model):
     """A message a citizen sent to the town's number, stored once per wamid (Meta retries and duplicates)."""
 
@@ -32,7 +53,7 @@ class InboundMessage(models.Model):
     phone_number = models.CharField(_("sender number"), max_length=20, blank=True)
     wa_user_id = models.CharField(_("sender WhatsApp user ID"), max_length=128, blank=True)
     profile_name = models.CharField(_("profile name"), max_length=256, blank=True)
-    message_type = models.CharField(_("type"), max_length=32)
+    message_type = models.CharField(_("type"), max_length=32, choices=MessageType.choices)
     text = models.TextField(_("text"), blank=True)
     media_id = models.CharField(_("media ID"), max_length=128, blank=True)
     media_mime_type = models.CharField(_("media type"), max_length=128, blank=True)

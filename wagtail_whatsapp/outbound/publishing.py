@@ -10,7 +10,7 @@ import logging
 from django.contrib import messages
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
@@ -68,7 +68,11 @@ def report_publish_outcome(request, page):
             request,
             format_html(
                 '{} <a href="{}">{}</a>',
-                gettext("The page is being sent via WhatsApp to %(count)s subscribers.")
+                ngettext(
+                    "The page is being sent via WhatsApp to %(count)s subscriber.",
+                    "The page is being sent via WhatsApp to %(count)s subscribers.",
+                    broadcast.recipients_count,
+                )
                 % {"count": broadcast.recipients_count},
                 reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk]),
                 gettext("See the report"),
