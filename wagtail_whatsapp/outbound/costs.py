@@ -223,8 +223,8 @@ def category_change_problem(template):
         "accept the new price before the template is used again."
     ) % {
         "name": template.name,
-        "old": template.previous_category or "?",
-        "new": template.category,
+        "old": template.get_previous_category_display() or "?",
+        "new": template.get_category_display(),
         "new_price": format_price(price_of(template.category, prices)[0], prices.currency),
         "old_price": format_price(price_of(template.previous_category, prices)[0], prices.currency),
     }
