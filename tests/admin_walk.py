@@ -216,7 +216,6 @@ def walk_urls(client, rows):
     from urllib.parse import urlencode
 
     from wagtail.log_actions import registry
-
     from wagtail.models import ModelLogEntry, PageLogEntry
 
     values = [str(row.pk) for row in rows.values()]

@@ -6,6 +6,8 @@ view or a new message is checked without touching this test. Screenshots of the 
 with `make screenshots` (the Italian editors' guide, docs/guida-redazione.md, shows them).
 """
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -18,14 +20,20 @@ DESKTOP = {"width": 1366, "height": 900}
 
 
 @pytest.fixture
-def italian_admin(site, django_user_model, live_server, monkeypatch, settings):
-    """A browser logged in as an Italian superuser, the database holding one of everything, on a site whose language
-    is Italian (as the example site's: what is written down for the record is written in it)."""
+def walk(site, django_user_model, settings):
+    """The database holding one of everything, on a site whose language is Italian (as the example site's: what is
+    written down for the record is written in it); an Italian superuser's client and the pages to walk."""
     settings.LANGUAGE_CODE = "it"
     admin, rows = populate(site, django_user_model)
     client = Client()
     client.force_login(admin)
-    urls = walk_urls(client, rows)
+    return client, walk_urls(client, rows)
+
+
+@pytest.fixture
+def italian_admin(walk, live_server, monkeypatch):
+    """A browser logged in as the Italian superuser."""
+    client, urls = walk
     with chromium_context(monkeypatch, locale="it-IT", viewport=DESKTOP, device_scale_factor=1) as context:
         host = live_server.url.split("//", 1)[1].split(":")[0]
         context.add_cookies(
@@ -43,6 +51,36 @@ def test_the_vocabulary_knows_the_english_the_issue_found():
     assert not {"whatsapp", "gdpr", "sandbox", "iscrivimi"} & vocabulary
 
 
+# The pages the Italian editors' guide (docs/guida-redazione.md) shows, by address: (pattern, file name).
+GUIDE_SCREENSHOTS = [
+    (r"/admin/$", "it-bacheca.png"),
+    (r"/admin/whatsapp/pages/\d+/send/$", "it-conferma-invio.png"),
+    (r"/admin/whatsapp/broadcasts/$", "it-invii.png"),
+    (r"/admin/whatsapp/broadcasts/\d+/$", "it-resoconto.png"),
+    (r"/admin/wagtail_whatsapp/subscriber/$", "it-iscritti.png"),
+    (r"/admin/wagtail_whatsapp/inboundmessage/$", "it-messaggi-ricevuti.png"),
+    (r"/admin/whatsapp/inbox/\d+/$", "it-messaggio.png"),
+    (r"/admin/wagtail_whatsapp/consentrecord/$", "it-registro-consensi.png"),
+    (r"/admin/wagtail_whatsapp/messagetemplate/$", "it-modelli.png"),
+    (r"/admin/whatsapp/data-request/$", "it-richiesta-dati.png"),
+    (r"/admin/whatsapp/subscribers/import/$", "it-importa-iscritti.png"),
+    (r"/admin/settings/wagtail_whatsapp/whatsappsettings/\d+/$", "it-impostazioni.png"),
+    (r"/admin/whatsapp/sandbox/\?number=", "it-sandbox.png"),
+]
+
+
+def guide_screenshot(url):
+    return next((name for pattern, name in GUIDE_SCREENSHOTS if re.search(pattern, url)), None)
+
+
+def test_the_walk_reaches_every_kind_of_page(walk):
+    _client, urls = walk
+    walked = [url for url, _part in urls]
+    missing = [name for pattern, name in GUIDE_SCREENSHOTS if not any(re.search(pattern, url) for url in walked)]
+    assert missing == []
+    assert len(walked) >= 16
+
+
 def test_no_english_word_on_the_italian_admin_pages(italian_admin, tmp_path):
     page, urls, base = italian_admin
     vocabulary = english_vocabulary()
@@ -54,6 +92,8 @@ def test_no_english_word_on_the_italian_admin_pages(italian_admin, tmp_path):
         text = page.locator(part).first.inner_text()
         if english := english_words_in(text, vocabulary):
             found[url] = english
+        if name := guide_screenshot(url):
+            page.screenshot(path=screenshots / name, full_page=True)
     assert found == {}, "\n".join(
         f"{url}: " + "; ".join(f"{word!r} in “{line}”" for word, line in sorted(words.items()))
         for url, words in found.items()

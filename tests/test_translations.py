@@ -71,7 +71,10 @@ def test_every_string_in_the_code_has_an_italian_translation(extracted):
 
 
 def test_a_plural_with_an_empty_form_counts_as_untranslated(tmp_path):
-    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+    header = (
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+    )
     code = polib.POFile()
     code.append(polib.POEntry(msgid="%(n)s subscriber", msgid_plural="%(n)s subscribers", msgstr_plural={0: "", 1: ""}))
     code.append(polib.POEntry(msgid="Read"))
