@@ -94,6 +94,7 @@ class ReadOnlyModelAdmin(ModelAdmin):
     """Registers the list URL only: no create, edit, delete, inspect or history view exists to be reached."""
 
     index_view_class = WhatsAppIndexView
+    index_view_extra_css = ["wagtail_whatsapp/css/lists.css"]
     # Fields holding a citizen's number or WhatsApp user id: searched and sorted only by those who see full numbers.
     number_fields = ()
 
