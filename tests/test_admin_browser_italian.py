@@ -54,6 +54,7 @@ def test_the_vocabulary_knows_the_english_the_issue_found():
 # The pages the Italian editors' guide (docs/guida-redazione.md) shows, by address: (pattern, file name).
 GUIDE_SCREENSHOTS = [
     (r"/admin/$", "it-bacheca.png"),
+    (r"/admin/pages/\d+/edit/$", "it-editor-whatsapp.png"),
     (r"/admin/whatsapp/pages/\d+/send/$", "it-conferma-invio.png"),
     (r"/admin/whatsapp/broadcasts/$", "it-invii.png"),
     (r"/admin/whatsapp/broadcasts/\d+/$", "it-resoconto.png"),
@@ -93,7 +94,9 @@ def test_no_english_word_on_the_italian_admin_pages(italian_admin, tmp_path):
         if english := english_words_in(text, vocabulary):
             found[url] = english
         if name := guide_screenshot(url):
-            page.screenshot(path=screenshots / name, full_page=True)
+            # The plugin's part of a Wagtail page (the dashboard's panel, the editor's panel), or the whole page.
+            target = page if part == "main" else page.locator(part).first
+            target.screenshot(path=screenshots / name, **({"full_page": True} if part == "main" else {}))
     assert found == {}, "\n".join(
         f"{url}: " + "; ".join(f"{word!r} in “{line}”" for word, line in sorted(words.items()))
         for url, words in found.items()

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.admin_walk import populate, walk_urls
-from tests.browser import chromium_context
+from tests.browser import chromium_context, screenshot_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -43,6 +43,14 @@ def contrast_violations(page, selector):
     return [f"{item['id']}: {[node['target'] for node in item['nodes']]}" for item in violations]
 
 
+# A list wider than the column it stands in must scroll inside it, not run under what is beside it (the filters).
+SPILLS_OVER = """(table) => {
+    const column = table.parentElement;
+    const wider = table.getBoundingClientRect().right > column.getBoundingClientRect().right + 1;
+    return wider && !["auto", "scroll", "hidden"].includes(getComputedStyle(column).overflowX);
+}"""
+
+
 @pytest.fixture
 def office(site, django_user_model, live_server, monkeypatch, settings):
     settings.LANGUAGE_CODE = "it"
@@ -60,20 +68,23 @@ def office(site, django_user_model, live_server, monkeypatch, settings):
         yield page, urls, live_server.url, rows
 
 
-def test_no_word_of_a_list_is_broken_at_1366_px(office):
+def test_no_word_of_a_list_is_broken_nor_spills_over_at_1366_px(office):
     page, urls, base, _rows = office
-    broken, lists = {}, 0
+    broken, spilling, lists = {}, [], 0
     for url in urls:
         page.goto(base + url)
         for table in page.locator("main table").all():
             lists += 1
             if words := table.evaluate(BROKEN_WORDS):
                 broken[url] = words
+            if table.evaluate(SPILLS_OVER):
+                spilling.append(url)
     assert lists >= 8, "the walk met fewer lists than the plugin has"
     assert broken == {}, broken
+    assert spilling == []
 
 
-def test_the_link_on_the_green_banner_is_readable(office):
+def test_the_link_on_the_green_banner_is_readable(office, tmp_path):
     from wagtail_whatsapp.models import Broadcast
 
     page, _urls, base, rows = office
@@ -90,6 +101,7 @@ def test_the_link_on_the_green_banner_is_readable(office):
     broadcast = Broadcast.objects.filter(page=news).latest("created_at")
     assert link.get_attribute("href").endswith(f"/admin/whatsapp/broadcasts/{broadcast.pk}/")
     assert contrast_violations(page, ".messages") == []
+    page.locator(".messages").screenshot(path=screenshot_folder(tmp_path) / "it-pubblicata-e-inviata.png")
 
 
 def test_the_progress_bar_is_as_wide_as_its_figure_after_a_reload(office):
