@@ -100,6 +100,11 @@ def test_the_link_on_the_green_banner_is_readable(office, tmp_path):
     link = banner.get_by_role("link", name=re.compile("resoconto", re.I))
     broadcast = Broadcast.objects.filter(page=news).latest("created_at")
     assert link.get_attribute("href").endswith(f"/admin/whatsapp/broadcasts/{broadcast.pk}/")
+    # Wagtail's messages slide in: judge the colours once they stand still.
+    page.wait_for_function(
+        "() => document.getAnimations().every((a) => a.playState !== 'running' || !a.effect?.target?.closest('.messages'))"
+    )
+    page.wait_for_timeout(300)
     assert contrast_violations(page, ".messages") == []
     page.locator(".messages").screenshot(path=screenshot_folder(tmp_path) / "it-pubblicata-e-inviata.png")
 
