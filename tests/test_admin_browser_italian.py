@@ -74,6 +74,18 @@ def guide_screenshot(url):
     return next((name for pattern, name in GUIDE_SCREENSHOTS if re.search(pattern, url)), None)
 
 
+def framing(page, part):
+    """The whole page, or the plugin's part of a Wagtail page (the dashboard's panel, the editor's panel) with a margin
+    around it."""
+    if part == "main":
+        return {"full_page": True}
+    element = page.locator(part).first
+    element.scroll_into_view_if_needed()
+    box, margin = element.bounding_box(), 24
+    x, y = max(0, box["x"] - margin), max(0, box["y"] - margin)
+    return {"clip": {"x": x, "y": y, "width": box["width"] + 2 * margin, "height": box["height"] + 2 * margin}}
+
+
 def test_the_walk_reaches_every_kind_of_page(walk):
     _client, urls = walk
     walked = [url for url, _part in urls]
@@ -94,9 +106,7 @@ def test_no_english_word_on_the_italian_admin_pages(italian_admin, tmp_path):
         if english := english_words_in(text, vocabulary):
             found[url] = english
         if name := guide_screenshot(url):
-            # The plugin's part of a Wagtail page (the dashboard's panel, the editor's panel), or the whole page.
-            target = page if part == "main" else page.locator(part).first
-            target.screenshot(path=screenshots / name, **({"full_page": True} if part == "main" else {}))
+            page.screenshot(path=screenshots / name, **framing(page, part))
     assert found == {}, "\n".join(
         f"{url}: " + "; ".join(f"{word!r} in “{line}”" for word, line in sorted(words.items()))
         for url, words in found.items()

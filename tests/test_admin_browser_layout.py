@@ -43,6 +43,10 @@ def contrast_violations(page, selector):
     return [f"{item['id']}: {[node['target'] for node in item['nodes']]}" for item in violations]
 
 
+MESSAGES_STAND_STILL = """() => document.getAnimations().every(
+    (animation) => animation.playState !== "running" || !animation.effect?.target?.closest(".messages")
+)"""
+
 # A list wider than the column it stands in must scroll inside it, not run under what is beside it (the filters).
 SPILLS_OVER = """(table) => {
     const column = table.parentElement;
@@ -101,9 +105,7 @@ def test_the_link_on_the_green_banner_is_readable(office, tmp_path):
     broadcast = Broadcast.objects.filter(page=news).latest("created_at")
     assert link.get_attribute("href").endswith(f"/admin/whatsapp/broadcasts/{broadcast.pk}/")
     # Wagtail's messages slide in: judge the colours once they stand still.
-    page.wait_for_function(
-        "() => document.getAnimations().every((a) => a.playState !== 'running' || !a.effect?.target?.closest('.messages'))"
-    )
+    page.wait_for_function(MESSAGES_STAND_STILL)
     page.wait_for_timeout(300)
     assert contrast_violations(page, ".messages") == []
     page.locator(".messages").screenshot(path=screenshot_folder(tmp_path) / "it-pubblicata-e-inviata.png")
