@@ -202,9 +202,18 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
     menu_icon = "doc-full"
     menu_order = 400
     permission_helper_class = helper_for(*perms.ALL)
-    list_display = ("name", "language", "category", "status", "synced_at")
+    list_display = ("name", "language", "category_label", "status_label", "synced_at")
     list_filter = ("status", "category", "language")
     search_fields = ("name",)
+
+    # In words; a code Meta adds later is shown as it came (a choice field's own column would show "-").
+    @display(description=_("category"), ordering="category")
+    def category_label(self, obj):
+        return obj.get_category_display()
+
+    @display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        return obj.get_status_display()
 
 
 # --- Consent log (append-only, read-only) ------------------------------------------------------------------------
