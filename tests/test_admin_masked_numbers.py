@@ -155,3 +155,18 @@ def test_a_moderators_evidence_bundle_holds_no_wamid_nor_user_id(client, site, w
     everything = bundle.read("evidence.json").decode() + bundle.read("evidence.txt").decode()
     assert REAL_WAMID not in everything and "13491208655302741918" not in everything
     assert json.loads(bundle.read("evidence.json"))["sender"]["whatsapp_user_id"] == "US.•••••••••••••••••918"
+
+
+def test_the_consent_log_is_searched_only_by_those_who_see_numbers(client, site, citizens, whatsapp_user):
+    # A note may quote the citizen (a block's reason), so it is searched as numbers are: by managers only.
+    block = ConsentRecord.objects.create(site=site, action="block", phone_number=NUMBERS[1], note="Insulti ripetuti")
+    url = reverse(LISTS["consent log"])
+    client.force_login(whatsapp_user("view_reports"))
+    everything = _shown(client, url)[0]
+    for probe in ("insulti", "349 123 4522", "4522"):
+        assert _shown(client, url, {"q": probe})[0] == everything, probe
+    # Event and date filters are for everyone.
+    assert _shown(client, url, {"action__exact": "block"})[0] == [block.pk]
+    client.force_login(whatsapp_user("manage_subscribers"))
+    assert _shown(client, url, {"q": "insulti"})[0] == [block.pk]
+    assert block.pk in _shown(client, url, {"q": "349 123 4522"})[0]

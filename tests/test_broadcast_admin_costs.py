@@ -43,7 +43,7 @@ def test_the_confirmation_page_shows_the_estimate(client, sender, news_page, rea
     client.force_login(sender)
     html = client.get(confirm_url(news_page)).content.decode()
     assert "<strong data-cost-total>0.21 USD</strong>" in html
-    assert "3 template messages × 0.0691 USD (category MARKETING)" in html
+    assert "3 template messages × 0.0691 USD (category Marketing)" in html
     assert "2 free-form messages inside the 24 hours: 0.00 USD" in html
     assert "as of Jan. 1, 2026" in html
 
@@ -151,9 +151,9 @@ def test_the_report_shows_what_meta_billed_by_category(client, sender, site):
     client.force_login(sender)
     html = client.get(reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk])).content.decode()
     assert (
-        '<tr data-billing-category="MARKETING"><td>MARKETING</td><td>2</td><td>0.0691 USD</td><td>0.14 USD</td>' in html
+        '<tr data-billing-category="MARKETING"><td>Marketing</td><td>2</td><td>0.0691 USD</td><td>0.14 USD</td>' in html
     )
-    assert '<tr data-billing-category="UTILITY"><td>UTILITY</td><td>1</td><td>0.0300 USD</td><td>0.03 USD</td>' in html
+    assert '<tr data-billing-category="UTILITY"><td>Utility</td><td>1</td><td>0.0300 USD</td><td>0.03 USD</td>' in html
     assert "<th data-billing-total>0.17 USD</th>" in html
     assert "Estimated before sending: 0.21 USD." in html
 
@@ -199,7 +199,7 @@ def test_an_editor_accepts_a_templates_new_category(client, sender, plain_editor
     accept_url = reverse("wagtail_whatsapp_admin:broadcast_accept_category", args=[news_page.pk])
     client.force_login(sender)
     html = client.get(confirm_url(news_page)).content.decode()
-    assert "Meta moved the template “notizia_comune” from the UTILITY category to MARKETING" in html
+    assert "Meta moved the template “notizia_comune” from the Utility category to Marketing" in html
     assert "costs 0.0691 USD instead of 0.0300 USD" in html
     assert "data-accept-category" in html
 

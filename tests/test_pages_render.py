@@ -173,7 +173,11 @@ def test_the_plugins_own_base_template_stands_alone(town, rf, language):
 
     plugin_only = Engine(
         dirs=[Path(wagtail_whatsapp.__file__).parent / "templates"],
-        libraries={"i18n": "django.templatetags.i18n", "wagtailcore_tags": "wagtail.templatetags.wagtailcore_tags"},
+        libraries={
+            "i18n": "django.templatetags.i18n",
+            "wagtailcore_tags": "wagtail.templatetags.wagtailcore_tags",
+            "whatsapp_pages": "wagtail_whatsapp.templatetags.whatsapp_pages",
+        },
     )
     page = WhatsAppSubscribePage.objects.get()
     request = rf.get(page.url)
@@ -185,3 +189,6 @@ def test_the_plugins_own_base_template_stands_alone(town, rf, language):
     assert 'href="#main"' in html and '<main id="main"' in html
     assert f'href="{WA_ME_LINK}"' in html
     assert "protocollo@comune.esempio.it" in html  # the footer lists the town's other channels
+    # and the service's pages, so that the archive, the policy and the privacy notice are one click away
+    for other in (WhatsAppArchivePage.objects.get(), WhatsAppSettings.for_site(town).policy_page):
+        assert f'href="{other.url}"' in html

@@ -112,10 +112,10 @@ def test_a_dearer_category_pauses_new_and_running_broadcasts_until_an_editor_acc
     )
     running.refresh_from_db()
     assert running.status == Broadcast.Status.PAUSED
-    assert "allerta_meteo" in running.status_reason and "MARKETING" in running.status_reason
+    assert "allerta_meteo" in running.status_reason and "Marketing" in running.status_reason
 
     problems = " ".join(plan_broadcast(page).problems)
-    assert "from the UTILITY category to MARKETING" in problems and "0.0691" in problems
+    assert "from the Utility category to Marketing" in problems and "0.0691" in problems
     with pytest.raises(BroadcastRefused, match="must accept the new price"):
         start_broadcast(page)
 

@@ -5,8 +5,8 @@ block, moderation, GDPR) goes through the views in ``views/`` and the plain func
 decided by the plugin's permissions (permissions.py); numbers are masked for anyone without manage_subscribers.
 """
 
-from django.contrib.admin import SimpleListFilter, display
-from django.db.models import Count
+from django.contrib.admin import display
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import lazy
@@ -14,11 +14,19 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.options import ModelAdminGroup
 
 from wagtail_whatsapp import permissions as perms
-from wagtail_whatsapp.admin.read_only_lists import ReadOnlyModelAdmin, WhatsAppIndexView, button, helper_for
+from wagtail_whatsapp.admin.read_only_lists import (
+    ReadOnlyModelAdmin,
+    WhatsAppIndexView,
+    button,
+    helper_for,
+    number_digits,
+    revision_link,
+)
 from wagtail_whatsapp.models import Broadcast, ConsentRecord, InboundMessage, MessageTemplate, Reply, Subscriber
 from wagtail_whatsapp.numbers import mask_sender
 
@@ -29,11 +37,9 @@ class SubscriberIndexView(WhatsAppIndexView):
     def get_search_results(self, request, queryset, search_term):
         # Search by number however it is typed ("348 123 4511", "+39348...", "0039..."): compare digits. Only for
         # those who may see numbers (get_search_fields leaves the others none).
-        digits = "".join(ch for ch in search_term if ch.isdigit())
         if not self.search_fields or not search_term.strip():
             return queryset
-        if digits.startswith("00"):
-            digits = digits[2:]
+        digits = number_digits(search_term)
         return queryset.filter(phone_number__contains=digits) if digits else queryset.none()
 
     def get_context_data(self, **kwargs):
@@ -81,17 +87,13 @@ class SubscriberAdmin(ReadOnlyModelAdmin):
         number = "full_number" if perms.can_see_numbers(request.user) else "masked_number"
         return (number, "profile_name", "status", "source", "site", "subscribed_at", "unsubscribed_at")
 
-    @staticmethod
-    def full_number(obj):
+    @display(description=_("number"))
+    def full_number(self, obj):
         return obj.phone_number or obj.wa_user_id
 
-    full_number.short_description = _("number")
-
-    @staticmethod
-    def masked_number(obj):
+    @display(description=_("number"))
+    def masked_number(self, obj):
         return obj.masked_number
-
-    masked_number.short_description = _("number")
 
 
 # --- Inbox ---------------------------------------------------------------------------------------------------------
@@ -101,20 +103,6 @@ class InboxButtonHelper(ButtonHelper):
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         url = reverse("wagtail_whatsapp_admin:inbox_detail", args=[obj.pk])
         return [button(url, _("Open"), _("Open, moderate"))]
-
-
-class MessageTypeFilter(SimpleListFilter):
-    """The types that occur, in words ("immagine", not "image"); the address keeps the field lookup it always had."""
-
-    title = _("type")
-    parameter_name = "message_type__exact"
-
-    def lookups(self, request, model_admin):
-        present = InboundMessage.objects.order_by().values_list("message_type", flat=True).distinct()
-        return sorted(((kind, InboundMessage.TYPE_LABELS.get(kind, kind)) for kind in present), key=lambda c: str(c[1]))
-
-    def queryset(self, request, queryset):
-        return queryset.filter(message_type=self.value()) if self.value() else queryset
 
 
 class InboxIndexView(WhatsAppIndexView):
@@ -138,7 +126,7 @@ class InboxAdmin(ReadOnlyModelAdmin):
     permission_helper_class = helper_for(perms.MODERATE_INBOX)
     button_helper_class = InboxButtonHelper
     list_display_add_buttons = "preview"
-    list_filter = ("state", "flagged", MessageTypeFilter, "site", "sent_at")
+    list_filter = ("state", "flagged", "message_type", "site", "sent_at")
     list_select_related = ("site",)
     # The text moderators read anyway; never the sender's number.
     search_fields = ("text",)
@@ -196,7 +184,7 @@ class BroadcastButtonHelper(ButtonHelper):
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         # The report (progress, failures by reason, CSV, pause/resume/cancel) is each broadcast's own page.
         url = reverse("wagtail_whatsapp_admin:broadcast_report", args=[obj.pk])
-        return [button(url, _("Report"))]
+        return [button(url, pgettext_lazy("a broadcast's figures", "Report"))]
 
 
 class BroadcastAdmin(ReadOnlyModelAdmin):
@@ -238,17 +226,13 @@ class ReplyAdmin(ReadOnlyModelAdmin):
         number = "full_number" if perms.can_see_numbers(request.user) else "masked_number"
         return ("created_at", "kind", number, "status", "attempts", "error_code", "error_reason", "site")
 
-    @staticmethod
-    def full_number(obj):
+    @display(description=_("number"))
+    def full_number(self, obj):
         return obj.recipient
 
-    full_number.short_description = _("number")
-
-    @staticmethod
-    def masked_number(obj):
+    @display(description=_("number"))
+    def masked_number(self, obj):
         return obj.masked_recipient
-
-    masked_number.short_description = _("number")
 
 
 # --- Templates (synced from Meta, read-only) ---------------------------------------------------------------------
@@ -260,12 +244,33 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
     menu_icon = "doc-full"
     menu_order = 400
     permission_helper_class = helper_for(*perms.ALL)
-    list_display = ("name", "language", "category", "status", "synced_at")
+    list_display = ("name", "language", "category_label", "status_label", "synced_at")
     list_filter = ("status", "category", "language")
     search_fields = ("name",)
 
+    # In words; a code Meta adds later is shown as it came (a choice field's own column would show "-").
+    @display(description=_("category"), ordering="category")
+    def category_label(self, obj):
+        return obj.get_category_display()
+
+    @display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        return obj.get_status_display()
+
 
 # --- Consent log (append-only, read-only) ------------------------------------------------------------------------
+
+
+class ConsentRecordIndexView(WhatsAppIndexView):
+    def get_search_results(self, request, queryset, search_term):
+        # Only for those who may see numbers (get_search_fields leaves the others none): a number however it is
+        # typed, or words of the note.
+        if not self.search_fields or not search_term.strip():
+            return queryset
+        found = Q(note__icontains=search_term.replace("\x00", ""))
+        if digits := number_digits(search_term):
+            found |= Q(phone_number__contains=digits) | Q(wa_user_id__contains=digits)
+        return queryset.filter(found)
 
 
 class ConsentRecordAdmin(ReadOnlyModelAdmin):
@@ -273,28 +278,36 @@ class ConsentRecordAdmin(ReadOnlyModelAdmin):
     menu_label = _("Consent log")
     menu_icon = "list-ul"
     menu_order = 500
+    index_view_class = ConsentRecordIndexView
     permission_helper_class = helper_for(perms.MANAGE_SUBSCRIBERS, perms.VIEW_REPORTS)
     list_filter = ("action", "site", "created_at")
-    list_select_related = ("site", "performed_by")
-    number_fields = ("phone_number", "wa_user_id", "message_wamid")
+    list_select_related = ("site", "performed_by", "policy_revision", "privacy_revision")
+    search_fields = ("phone_number", "wa_user_id", "note")
+    # A note may quote a citizen's number (a block's reason): searched only by those who see numbers, as numbers are.
+    number_fields = ("phone_number", "wa_user_id", "message_wamid", "note")
 
     def get_list_display(self, request):
+        revisions = ("accepted_policy", "accepted_privacy_notice")
         if perms.can_see_numbers(request.user):
-            return ("created_at", "action", "full_number", "site", "performed_by", "message_wamid", "note")
+            return ("created_at", "action", "full_number", *revisions, "site", "performed_by", "message_wamid", "note")
         # A wamid is no secret code: Meta's encodes the citizen's number (base64), so it is shown with numbers only.
-        return ("created_at", "action", "masked_number", "site", "performed_by", "note")
+        return ("created_at", "action", "masked_number", *revisions, "site", "performed_by", "note")
 
-    @staticmethod
-    def full_number(obj):
+    @display(description=_("number"))
+    def full_number(self, obj):
         return obj.phone_number or obj.wa_user_id
 
-    full_number.short_description = _("number")
-
-    @staticmethod
-    def masked_number(obj):
+    @display(description=_("number"))
+    def masked_number(self, obj):
         return mask_sender(obj.phone_number, obj.wa_user_id)
 
-    masked_number.short_description = _("number")
+    @display(description=_("policy accepted"))
+    def accepted_policy(self, obj):
+        return revision_link(obj.policy_revision)
+
+    @display(description=_("privacy notice accepted"))
+    def accepted_privacy_notice(self, obj):
+        return revision_link(obj.privacy_revision)
 
 
 class WhatsAppGroup(ModelAdminGroup):

@@ -3,6 +3,10 @@ who see masked numbers (no search, sort or filter reaches a number field they ma
 
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
@@ -90,6 +94,7 @@ class ReadOnlyModelAdmin(ModelAdmin):
     """Registers the list URL only: no create, edit, delete, inspect or history view exists to be reached."""
 
     index_view_class = WhatsAppIndexView
+    index_view_extra_css = ["wagtail_whatsapp/css/lists.css"]
     # Fields holding a citizen's number or WhatsApp user id: searched and sorted only by those who see full numbers.
     number_fields = ()
 
@@ -112,3 +117,21 @@ def helper_for(*codenames):
 
 def button(url, label, title=None):
     return {"url": url, "label": label, "classname": "button button-small button-secondary", "title": title or label}
+
+
+def number_digits(search_term):
+    """A number however it is typed ("348 123 4511", "+39 348…", "0039 348…") as the digits stored numbers hold."""
+    digits = "".join(ch for ch in search_term if ch.isdigit())
+    return digits[2:] if digits.startswith("00") else digits
+
+
+def revision_link(revision):
+    """A page revision as a link to Wagtail's view of it: the text a citizen accepted, as it was that day."""
+    if revision is None:
+        return "—"
+    label = gettext("revision %(id)s of %(date)s") % {
+        "id": revision.pk,
+        "date": date_format(timezone.localtime(revision.created_at), "SHORT_DATETIME_FORMAT"),
+    }
+    url = reverse("wagtailadmin_pages:revisions_view", args=[revision.object_id, revision.pk])
+    return format_html('<a href="{}">{}</a>', url, label)

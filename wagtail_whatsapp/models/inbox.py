@@ -5,6 +5,27 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_whatsapp.numbers import mask_sender
 
 
+class MessageType(models.TextChoices):
+    """The types of message Meta names in a webhook ("text", "image"...), with the words moderators read. A type
+    Meta adds later is stored all the same and shown as it came."""
+
+    TEXT = "text", _("Text")
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
+    AUDIO = "audio", _("Audio or voice message")
+    DOCUMENT = "document", _("Document")
+    STICKER = "sticker", _("Sticker")
+    LOCATION = "location", _("Location")
+    CONTACTS = "contacts", _("Contact card")
+    BUTTON = "button", _("Button pressed")
+    INTERACTIVE = "interactive", _("Choice from a list or button")
+    REACTION = "reaction", _("Reaction")
+    ORDER = "order", _("Order")
+    SYSTEM = "system", _("System notice")
+    UNSUPPORTED = "unsupported", _("Not supported by WhatsApp")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class InboundMessageQuerySet(models.QuerySet):
     def for_moderation(self):
         """What moderators read: every message but the keywords (ISCRIVIMI, "vorrei cancellarmi"...), which the
@@ -50,7 +71,7 @@ class InboundMessage(models.Model):
     phone_number = models.CharField(_("sender number"), max_length=20, blank=True)
     wa_user_id = models.CharField(_("sender WhatsApp user ID"), max_length=128, blank=True)
     profile_name = models.CharField(_("profile name"), max_length=256, blank=True)
-    message_type = models.CharField(_("type"), max_length=32)
+    message_type = models.CharField(_("type"), max_length=32, choices=MessageType.choices)
     text = models.TextField(_("text"), blank=True)
     media_id = models.CharField(_("media ID"), max_length=128, blank=True)
     media_mime_type = models.CharField(_("media type"), max_length=128, blank=True)
@@ -93,27 +114,10 @@ class InboundMessage(models.Model):
     def __str__(self):
         return f"{self.message_type} {self.wamid}"
 
-    # WhatsApp's message types in the moderators' words; a type Meta adds later shows as Meta names it.
-    TYPE_LABELS = {
-        "text": _("text"),
-        "image": _("image"),
-        "video": _("video"),
-        "audio": _("audio"),
-        "document": _("document"),
-        "sticker": _("sticker"),
-        "location": _("location"),
-        "contacts": _("contact card"),
-        "interactive": _("button reply"),
-        "button": _("button reply"),
-        "reaction": _("reaction"),
-        "order": _("order"),
-        "system": _("system message"),
-        "unsupported": _("message type WhatsApp does not support"),
-    }
-
     @property
     def type_label(self):
-        return self.TYPE_LABELS.get(self.message_type, self.message_type)
+        """The type in the moderators' words; a type Meta adds later shows as Meta names it."""
+        return self.get_message_type_display()
 
     @property
     def masked_sender(self):

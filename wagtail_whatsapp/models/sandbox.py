@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SandboxMessage(models.Model):
@@ -9,6 +10,14 @@ class SandboxMessage(models.Model):
         OUTGOING = "out", _("Sent by the town")
         INCOMING = "in", _("Written as the citizen")
 
+    class Status(models.TextChoices):
+        # Meta's status codes, as the sandbox plays them back; the chat shows the words.
+        ACCEPTED = "", pgettext_lazy("one message's status", "accepted")
+        SENT = "sent", pgettext_lazy("one message's status", "sent")
+        DELIVERED = "delivered", pgettext_lazy("one message's status", "delivered")
+        READ = "read", pgettext_lazy("one message's status", "read")
+        FAILED = "failed", pgettext_lazy("one message's status", "not delivered")
+
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.OUTGOING)
     phone_number_id = models.CharField(_("phone number ID"), max_length=64, blank=True)
     recipient = models.CharField(_("number"), max_length=128, db_index=True)
@@ -16,7 +25,7 @@ class SandboxMessage(models.Model):
     message_type = models.CharField(_("type"), max_length=32)
     body = models.JSONField(_("request body"), default=dict)
     callback_data = models.CharField(_("callback data"), max_length=512, blank=True)
-    status = models.CharField(_("status"), max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=16, blank=True, choices=Status.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:

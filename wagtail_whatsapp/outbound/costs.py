@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from wagtail_whatsapp import conf
-from wagtail_whatsapp.models import Broadcast, Delivery, WhatsAppSettings
+from wagtail_whatsapp.models import Broadcast, Delivery, MessageTemplate, WhatsAppSettings
 from wagtail_whatsapp.outbound import messaging_limit
 
 # A category the prices do not name (or a template not synced with its category) is priced as the dearest one:
@@ -72,6 +72,14 @@ class CostEstimate:
         return self.unit_price * self.template_recipients
 
     @property
+    def category_label(self):
+        return MessageTemplate.category_label(self.category)
+
+    @property
+    def priced_as_label(self):
+        return MessageTemplate.category_label(self.priced_as)
+
+    @property
     def held_cost(self):
         return self.unit_price * self.held_recipients
 
@@ -118,6 +126,10 @@ class BilledCategory:
     messages: int
     unit_price: Decimal
     amount: Decimal
+
+    @property
+    def label(self):
+        return MessageTemplate.category_label(self.category)
 
 
 def billed_by_category(deliveries, prices=None):
@@ -211,8 +223,8 @@ def category_change_problem(template):
         "accept the new price before the template is used again."
     ) % {
         "name": template.name,
-        "old": template.previous_category or "?",
-        "new": template.category,
+        "old": template.get_previous_category_display() or "?",
+        "new": template.get_category_display(),
         "new_price": format_price(price_of(template.category, prices)[0], prices.currency),
         "old_price": format_price(price_of(template.previous_category, prices)[0], prices.currency),
     }

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wagtail_whatsapp.models import Broadcast, MessageTemplate, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
 from wagtail_whatsapp.outbound import composing, costs, messaging_limit, template_family
@@ -108,10 +109,14 @@ def plan_broadcast(page, site=None, media_choice=""):
             plan.warnings += picked.warnings
     elif plan.template_recipients:
         plan.problems.append(
-            _(
+            ngettext(
+                "%(count)s subscriber has not written in the last 24 hours, so WhatsApp accepts only an approved "
+                "template for them, and the site has no approved template for this page: choose one in "
+                "Settings → WhatsApp → Broadcasting, or create the recommended ones (whatsapp_create_templates).",
                 "%(count)s subscribers have not written in the last 24 hours, so WhatsApp accepts only an approved "
                 "template for them, and the site has no approved template for this page: choose one in "
-                "Settings → WhatsApp → Broadcasting, or create the recommended ones (whatsapp_create_templates)."
+                "Settings → WhatsApp → Broadcasting, or create the recommended ones (whatsapp_create_templates).",
+                plan.template_recipients,
             )
             % {"count": plan.template_recipients}
         )
@@ -128,7 +133,11 @@ def plan_broadcast(page, site=None, media_choice=""):
         )
     last = plan.previous_broadcasts.exclude(status=Broadcast.Status.CANCELLED).first()
     if last is not None:
-        plan.repeat_warning = _("This page was already sent on %(date)s to %(count)s subscribers.") % {
+        plan.repeat_warning = ngettext(
+            "This page was already sent on %(date)s to %(count)s subscriber.",
+            "This page was already sent on %(date)s to %(count)s subscribers.",
+            last.recipients_count,
+        ) % {
             "date": timezone.localtime(last.created_at).strftime("%d/%m/%Y %H:%M"),
             "count": last.recipients_count,
         }

@@ -17,9 +17,9 @@ import logging
 
 from django.contrib import messages
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages as admin_messages
 from wagtail.log_actions import log
 
 from wagtail_whatsapp import permissions
@@ -115,15 +115,17 @@ def report_publish_outcome(request, page):
     revision_id = specific.live_revision_id
     broadcast = Broadcast.objects.filter(page_id=page.pk, revision_id=revision_id).order_by("-created_at").first()
     if broadcast is not None:
-        messages.success(
+        # The link as Wagtail's own message button: a plain link on the green banner was unreadable (contrast).
+        report = reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk])
+        admin_messages.success(
             request,
-            format_html(
-                '{} <a href="{}">{}</a>',
-                gettext("The page is being sent via WhatsApp to %(count)s subscribers.")
-                % {"count": broadcast.recipients_count},
-                reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk]),
-                gettext("See the report"),
-            ),
+            ngettext(
+                "The page is being sent via WhatsApp to %(count)s subscriber.",
+                "The page is being sent via WhatsApp to %(count)s subscribers.",
+                broadcast.recipients_count,
+            )
+            % {"count": broadcast.recipients_count},
+            buttons=[admin_messages.button(report, gettext("See the report"))],
         )
         return
     from wagtail.models import PageLogEntry

@@ -8,12 +8,15 @@ import json
 import re
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from wagtail.models import ModelLogEntry, PageLogEntry
 
 from wagtail_whatsapp.numbers import mask_number, mask_user_id
 
-ERASED = "erased"
+ERASED = gettext_noop("erased")
 # Between the digits of a number as people write it: spaces, dots, dashes, slashes, brackets.
 _SEPARATORS = r"[\s./()\-]*"
 
@@ -29,6 +32,13 @@ def _number_pattern(number):
     return rf"(?:(?:\+|00)?{_SEPARATORS}{country}{_SEPARATORS})?{national}"
 
 
+def in_site_language(message):
+    """What is written down for the record (audit log, consent log) is written once, in the site's language
+    (LANGUAGE_CODE), whoever acted: the stored text is shown as it is. ``message`` is marked with gettext_noop."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message)
+
+
 def identity_pattern(numbers=(), user_ids=()):
     """One regex matching any of these numbers (in any usual format, or masked) and user ids; None for none."""
     parts = []
@@ -42,11 +52,12 @@ def identity_pattern(numbers=(), user_ids=()):
 
 
 def scrub(value, pattern):
-    """``value`` (text, or JSON data: dicts, lists, text) with every match of ``pattern`` replaced by "erased"."""
+    """``value`` (text, or JSON data: dicts, lists, text) with every match of ``pattern`` replaced by "erased"
+    (in the site's language)."""
     if pattern is None:
         return value
     if isinstance(value, str):
-        return pattern.sub(ERASED, value)
+        return pattern.sub(in_site_language(ERASED), value)
     if isinstance(value, dict):
         return {scrub(key, pattern): scrub(item, pattern) for key, item in value.items()}
     if isinstance(value, list):
@@ -60,7 +71,7 @@ def forget_log_entries(model, object_ids):
     if object_ids:
         ModelLogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(model), object_id__in=[str(pk) for pk in object_ids]
-        ).update(label=ERASED, data={})
+        ).update(label=in_site_language(ERASED), data={})
 
 
 def scrub_log_entries(pattern):

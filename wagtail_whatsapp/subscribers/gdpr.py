@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from wagtail.log_actions import log
 
 from wagtail_whatsapp.models import (
@@ -33,7 +34,10 @@ from wagtail_whatsapp.subscribers import forgetting, identities
 from wagtail_whatsapp.subscribers.blocking import is_blocked
 from wagtail_whatsapp.subscribers.opt_outs import has_opted_out
 
-ERASED_LABEL = forgetting.ERASED
+# The consent log's note of an erasure, written in the site's language (forgetting.in_site_language).
+ERASURE_NOTE = gettext_noop("Personal data erased on request (GDPR art. 17).")
+BLOCK_KEPT_NOTE = gettext_noop("Block kept as a hash.")
+OPT_OUT_KEPT_NOTE = gettext_noop("Opt-out kept as a hash.")
 
 
 @dataclass
@@ -271,17 +275,18 @@ def erase_number(site, number_or_user_id, *, user=None):
                 subscriber,
                 "wagtail_whatsapp.erase",
                 user=user,
-                title=ERASED_LABEL,
+                title=forgetting.in_site_language(forgetting.ERASED),
                 deleted=True,
                 data={"block_kept": blocked, "opt_out_kept": opted_out},
             )
         Subscriber.objects.filter(pk__in=[s.pk for s in subscribers]).delete()
         log_count = forgetting.scrub_log_entries(pattern)
-        note = "Personal data erased on request (GDPR art. 17)."
+        notes = [ERASURE_NOTE]
         if blocked:
-            note += " Block kept as a hash."
+            notes.append(BLOCK_KEPT_NOTE)
         if opted_out:
-            note += " Opt-out kept as a hash."
+            notes.append(OPT_OUT_KEPT_NOTE)
+        note = " ".join(forgetting.in_site_language(text) for text in notes)
         ConsentRecord.objects.create(site=site, action=ConsentRecord.Action.ERASE, performed_by=user, note=note)
     return ErasureResult(
         subscribers=len(subscribers),

@@ -46,6 +46,8 @@ def cost_summary(cost, budget):
         "held": cost.held_recipients,
         "category": cost.category.upper(),
         "priced_as": cost.priced_as,
+        "category_label": cost.category_label,
+        "priced_as_label": cost.priced_as_label,
         "unit_price": costs.format_price(cost.unit_price, currency),
         "total": costs.format_amount(cost.total, currency),
         "held_cost": costs.format_amount(cost.held_cost, currency),

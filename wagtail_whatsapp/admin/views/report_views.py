@@ -75,6 +75,7 @@ def billing_summary(broadcast):
         "rows": [
             {
                 "category": row.category,
+                "label": row.label,
                 "messages": row.messages,
                 "unit_price": costs.format_price(row.unit_price, prices.currency),
                 "amount": money(row.amount),

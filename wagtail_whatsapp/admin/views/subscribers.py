@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.forms import OptionalReasonForm, SubscriberImportForm
@@ -35,7 +36,11 @@ def import_csv(request):
         else:
             messages.success(
                 request,
-                _("%(imported)s subscribers imported, %(existing)s already subscribed, %(rejected)s rows rejected.")
+                ngettext(
+                    "%(imported)s subscriber imported, %(existing)s already subscribed, %(rejected)s rows rejected.",
+                    "%(imported)s subscribers imported, %(existing)s already subscribed, %(rejected)s rows rejected.",
+                    result.imported,
+                )
                 % {
                     "imported": result.imported,
                     "existing": result.skipped_existing,
