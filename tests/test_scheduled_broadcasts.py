@@ -113,6 +113,7 @@ def test_scheduling_stores_the_broadcast_sends_nothing_and_says_when(client, sen
     report = client.get(response.url).content.decode()
     assert "is scheduled for" in report and "(5 today)" in report
     assert "Scheduled for" in report and "Change the time" in report and "Cancel the broadcast" in report
+    assert "Scheduled: it starts by itself on" in report  # why the recipients wait
     assert "Pause" not in report
 
 
@@ -168,6 +169,17 @@ def test_the_errors_are_in_italian(client, sender, news_page, ready):
     assert not Broadcast.objects.exists()
 
 
+def test_a_page_already_scheduled_says_so_and_asks_before_a_second_one(client, sender, news_page, ready):
+    client.force_login(sender)
+    schedule(client, news_page, local_time(days=2))
+    scheduled = Broadcast.objects.get()
+    html = " ".join(text_of(client.get(confirm_url(news_page))).split())
+    assert "This page is already scheduled for" in html and reschedule_url(scheduled) in html
+    response = schedule(client, news_page, local_time(days=3))  # without the repeat tick
+    assert response.status_code == 200 and "Tick the box to confirm" in response.content.decode()
+    assert Broadcast.objects.count() == 1
+
+
 def test_a_date_left_behind_by_send_now_is_no_error(
     client, sender, news_page, ready, test_backend, django_capture_on_commit_callbacks
 ):
@@ -193,10 +205,11 @@ def test_without_the_send_permission_a_forged_schedule_is_refused(client, plain_
 
 def test_an_editor_moves_the_time_and_the_history_says_so(client, sender, news_page, ready):
     client.force_login(sender)
-    schedule(client, news_page, local_time(days=2))
+    first = local_time(days=2)
+    schedule(client, news_page, first)
     broadcast = Broadcast.objects.get()
     page = client.get(reschedule_url(broadcast)).content.decode()
-    assert f'value="{typed(local_time(days=2))}"' in page and "wagtailadmin/js/date-time-chooser.js" in page
+    assert f'value="{typed(first)}"' in page and "wagtailadmin/js/date-time-chooser.js" in page
 
     later = local_time(days=5)
     response = client.post(reschedule_url(broadcast), {"scheduled_for": typed(later)}, follow=True)
@@ -209,7 +222,8 @@ def test_an_editor_moves_the_time_and_the_history_says_so(client, sender, news_p
 
 def test_a_bad_new_time_is_a_form_error(client, sender, news_page, ready):
     client.force_login(sender)
-    schedule(client, news_page, local_time(days=2))
+    first = local_time(days=2)
+    schedule(client, news_page, first)
     broadcast = Broadcast.objects.get()
     for value, error in [
         (typed(local_time(hours=-1)), "Choose a time in the future."),
@@ -219,7 +233,7 @@ def test_a_bad_new_time_is_a_form_error(client, sender, news_page, ready):
         response = client.post(reschedule_url(broadcast), {"scheduled_for": value})
         assert response.status_code == 200 and error in response.content.decode()
     broadcast.refresh_from_db()
-    assert broadcast.scheduled_for == local_time(days=2)
+    assert broadcast.scheduled_for == first
 
 
 def test_once_started_the_time_can_no_longer_be_changed(
@@ -258,8 +272,9 @@ def test_a_scheduled_broadcast_is_cancelled_and_never_starts(
 
 
 def test_without_the_send_permission_nobody_moves_or_cancels_it(client, sender, plain_editor, reader, news_page, ready):
+    first = local_time(days=2)
     client.force_login(sender)
-    schedule(client, news_page, local_time(days=2))
+    schedule(client, news_page, first)
     broadcast = Broadcast.objects.get()
     cancel = reverse("wagtail_whatsapp_admin:broadcast_control", args=[broadcast.pk, "cancel"])
     for user in (plain_editor, reader):
@@ -268,7 +283,7 @@ def test_without_the_send_permission_nobody_moves_or_cancels_it(client, sender, 
         assert client.post(reschedule_url(broadcast), {"scheduled_for": typed(local_time(days=9))}).status_code == 403
         assert client.post(cancel).status_code == 403
     broadcast.refresh_from_db()
-    assert broadcast.status == Broadcast.Status.SCHEDULED and broadcast.scheduled_for == local_time(days=2)
+    assert broadcast.status == Broadcast.Status.SCHEDULED and broadcast.scheduled_for == first
 
 
 # --- At its time -----------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.forms import MEDIA_LABELS, ConfirmBroadcastForm, MediaChoiceForm, TestSendForm
 from wagtail_whatsapp.admin.page_actions import is_opted_in
 from wagtail_whatsapp.admin.previews import template_preview
-from wagtail_whatsapp.models import WhatsAppSettings
+from wagtail_whatsapp.models import Broadcast, WhatsAppSettings
 from wagtail_whatsapp.outbound import broadcasts, costs, schedule, scheduled_broadcasts, templates
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
 
@@ -144,6 +144,8 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             template_count=plan.template_recipients,
             freeform_count=plan.freeform_recipients,
             previous_broadcasts=previous,
+            # Scheduled and not started: moving that one is likely what the editor wants, not a second broadcast.
+            already_scheduled=[broadcast for broadcast in previous if broadcast.status == Broadcast.Status.SCHEDULED],
             problems=problems,
             cost=cost_summary(cost, budget),
             # A template Meta moved to a dearer category: the editor may accept the new price here.
