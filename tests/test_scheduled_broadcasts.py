@@ -6,6 +6,7 @@ import datetime
 import html as html_module
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -51,8 +52,9 @@ def reschedule_url(broadcast):
     return reverse("wagtail_whatsapp_admin:broadcast_reschedule", args=[broadcast.pk])
 
 
-def schedule(client, page, moment, **extra):
-    return client.post(confirm_url(page), {"when": "later", "scheduled_for": typed(moment), **extra})
+def schedule(client, page, moment, follow=False, **extra):
+    data = {"when": "later", "scheduled_for": typed(moment), **extra}
+    return client.post(confirm_url(page), data, follow=follow)
 
 
 def the_time_comes(django_capture_on_commit_callbacks, *broadcasts):
@@ -359,6 +361,36 @@ def test_a_page_unpublished_meanwhile_is_not_sent_and_the_history_says_why(
     assert "Only a published page can be sent." in history(news_page, "broadcast_not_started").get().message
     report = client.get(reverse("wagtail_whatsapp_admin:broadcast_report", args=[broadcast.pk])).content.decode()
     assert "Not sent at the scheduled time" in report
+
+
+def test_over_the_budget_at_its_time_it_goes_only_if_that_was_confirmed(
+    site, news_page, ready, test_backend, broadcast_engine, django_capture_on_commit_callbacks
+):
+    unconfirmed = broadcast_engine.start_broadcast(news_page, at=local_time(days=1))
+    confirmed = broadcast_engine.start_broadcast(news_page, at=local_time(days=1), exceed_budget=True)
+    whatsapp = WhatsAppSettings.for_site(site)
+    whatsapp.monthly_budget = Decimal("0.01")  # lowered after scheduling: 3 template messages cost more
+    whatsapp.save()
+    the_time_comes(django_capture_on_commit_callbacks, unconfirmed)
+    assert unconfirmed.status == Broadcast.Status.FAILED and "monthly budget" in unconfirmed.status_reason
+    the_time_comes(django_capture_on_commit_callbacks, confirmed)
+    assert confirmed.status == Broadcast.Status.DONE and len(test_backend.sent) == 5
+    assert "monthly budget" in history(news_page, "broadcast").get().data["over_budget"]
+
+
+def test_in_the_quiet_hours_the_choices_say_when_now_is(client, sender, site, news_page, ready):
+    now = timezone.localtime()
+    whatsapp = WhatsAppSettings.for_site(site)
+    whatsapp.quiet_hours_start = (now - timedelta(hours=1)).time()
+    whatsapp.quiet_hours_end = (now + timedelta(hours=2)).time()
+    whatsapp.save()
+    client.force_login(sender)
+    html = client.get(confirm_url(news_page)).content.decode()
+    assert f"At {now + timedelta(hours=2):%H:%M}, when the quiet hours end" in html and "Schedule for…" in html
+    # A time chosen in the quiet hours waits for their end, and the editor is told when it will start.
+    response = schedule(client, news_page, local_time(minutes=30), follow=True)
+    assert f"it will start at {now + timedelta(hours=2):%H:%M}, when they end" in response.content.decode()
+    assert Broadcast.objects.get().status == Broadcast.Status.SCHEDULED
 
 
 # --- From a shell ----------------------------------------------------------------------------------------------------
