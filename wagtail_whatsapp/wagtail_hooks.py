@@ -101,6 +101,8 @@ def register_broadcast_log_actions(actions):
             ) % {"count": count}
             if data.get("urgent"):
                 message = f"{message} ({gettext('urgent: at once, even in the quiet hours')})"
+            if data.get("scheduled_for"):
+                message = f"{message} ({gettext('as scheduled')})"
             return message
 
     actions.register_action(
@@ -146,6 +148,13 @@ def send_via_whatsapp_listing_button(page, user, next_url=None):
 @hooks.register("register_log_actions")
 def register_broadcast_refused_log_action(actions):
     from wagtail_whatsapp.outbound.publishing import register_log_actions
+
+    register_log_actions(actions)
+
+
+@hooks.register("register_log_actions")
+def register_scheduled_broadcast_log_actions(actions):
+    from wagtail_whatsapp.outbound.scheduled_broadcasts import register_log_actions
 
     register_log_actions(actions)
 

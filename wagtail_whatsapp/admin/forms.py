@@ -1,11 +1,16 @@
 """The admin's forms: subscribers (import, one number, erasure, reasons) and the editor's confirmation view
-(the confirm button with the repeat and budget ticks and the choice of media, and the test send)."""
+(the confirm button with the repeat and budget ticks, the choice of media and of the time, and the test send)."""
 
 from django import forms
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.models import Site
 
 from wagtail_whatsapp.numbers import InvalidNumber, normalise_identity
+from wagtail_whatsapp.outbound.scheduled_broadcasts import schedule_problem
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
@@ -89,8 +94,48 @@ class ChosenMediaField(forms.ChoiceField):
         super().__init__(choices=choices, required=False, widget=forms.HiddenInput)
 
 
+def _in_site_time():
+    return gettext("In the site's time (%(zone)s).") % {"zone": timezone.get_current_timezone_name()}
+
+
+class ScheduledForField(forms.DateTimeField):
+    """A broadcast's date and time, with Wagtail's date-time picker, in the site's time (``TIME_ZONE``; read when
+    the form is shown, as Django reads the typed time)."""
+
+    def __init__(self, required=True):
+        super().__init__(
+            label=_("Date and time"),
+            widget=AdminDateTimeInput,
+            required=required,
+            help_text=lazy(_in_site_time, str)(),
+        )
+
+
+class ScheduleForm(forms.Form):
+    """The new time of a scheduled broadcast."""
+
+    scheduled_for = ScheduledForField()
+
+    def clean_scheduled_for(self):
+        when = self.cleaned_data["scheduled_for"]
+        problem = schedule_problem(when)
+        if problem:
+            raise forms.ValidationError(problem)
+        return when
+
+
 class ConfirmBroadcastForm(forms.Form):
+    NOW, LATER = "now", "later"
+
     media = ChosenMediaField()
+    when = forms.ChoiceField(
+        label=_("When"),
+        choices=[(NOW, _("Send now")), (LATER, _("Schedule for…"))],
+        widget=forms.RadioSelect,
+        initial=NOW,
+        required=False,  # a POST without it sends now, as before scheduling existed
+    )
+    scheduled_for = ScheduledForField(required=False)
     confirm_repeat = forms.BooleanField(
         label=_("Yes, send this page again to every subscriber"),
         required=False,
@@ -107,11 +152,17 @@ class ConfirmBroadcastForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, is_repeat=False, over_budget=False, may_be_urgent=False, **kwargs):
+    def __init__(self, *args, is_repeat=False, over_budget=False, may_be_urgent=False, starts_at=None, **kwargs):
         """``over_budget``: the broadcast would exceed the monthly budget and the user may allow it.
-        ``may_be_urgent``: the quiet hours hold it back and the user holds ``send_urgent``."""
+        ``may_be_urgent``: the quiet hours hold it back and the user holds ``send_urgent``.
+        ``starts_at``: when "now" really starts (the end of the quiet hours), or None."""
         super().__init__(*args, **kwargs)
         self.is_repeat, self.over_budget = is_repeat, over_budget
+        if starts_at is not None:
+            self.fields["when"].choices = [
+                (self.NOW, _("At %(time)s, when the quiet hours end") % {"time": starts_at.strftime("%H:%M")}),
+                (self.LATER, _("Schedule for…")),
+            ]
         if not is_repeat:
             del self.fields["confirm_repeat"]
         if not over_budget:
@@ -131,7 +182,29 @@ class ConfirmBroadcastForm(forms.Form):
                 "confirm_over_budget",
                 _("This broadcast goes over the monthly budget. Tick the box to confirm that it should go anyway."),
             )
+        if cleaned.get("when") == self.LATER:
+            self.clean_time(cleaned)
+        else:
+            # A date typed, then abandoned for "Send now", is no error: nothing is scheduled.
+            self.errors.pop("scheduled_for", None)
+            cleaned["scheduled_for"] = None
         return cleaned
+
+    def clean_time(self, cleaned):
+        when = cleaned.get("scheduled_for")
+        if "scheduled_for" in self.errors:
+            return  # not a date and time (the field said so)
+        if when is None:
+            self.add_error("scheduled_for", _("Choose the date and time of the broadcast."))
+        elif problem := schedule_problem(when):
+            self.add_error("scheduled_for", problem)
+        if cleaned.get("urgent"):
+            self.add_error("urgent", _("An urgent broadcast goes now: untick “Urgent” to schedule it."))
+
+    @property
+    def scheduled_time(self):
+        """The time the editor chose, or None to send now (after ``is_valid()``)."""
+        return self.cleaned_data.get("scheduled_for") if self.cleaned_data.get("when") == self.LATER else None
 
 
 class TestSendForm(forms.Form):

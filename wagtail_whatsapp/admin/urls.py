@@ -9,6 +9,7 @@ from wagtail_whatsapp.admin.views import (
     inbox,
     inbox_bulk,
     report_views,
+    schedule_views,
     subscriber_export,
     subscribers,
 )
@@ -29,6 +30,12 @@ urlpatterns = [
     path("broadcasts/<int:pk>/", report_views.BroadcastReportView.as_view(), name="broadcast_report"),
     path("broadcasts/<int:pk>/progress/", report_views.broadcast_progress_json, name="broadcast_progress"),
     path("broadcasts/<int:pk>/deliveries.csv", report_views.deliveries_csv, name="broadcast_deliveries_csv"),
+    # Before the control URL, whose <action> would take "reschedule" for an unknown action.
+    path(
+        "broadcasts/<int:pk>/reschedule/",
+        schedule_views.RescheduleBroadcastView.as_view(),
+        name="broadcast_reschedule",
+    ),
     path("broadcasts/<int:pk>/<str:action>/", report_views.BroadcastControlView.as_view(), name="broadcast_control"),
     # Subscribers and the data requests of one citizen.
     path("subscribers/export/", subscriber_export.export_csv, name="subscribers_export"),

@@ -13,6 +13,7 @@ class Broadcast(models.Model):
     """One sending of one page revision to every active subscriber of a site."""
 
     class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
         QUEUED = "queued", _("Queued")
         SENDING = "sending", _("Sending")
         DONE = "done", _("Done")
@@ -80,6 +81,15 @@ class Broadcast(models.Model):
         editable=False,
         help_text=_("Sent at once, even in the site's quiet hours."),
     )
+
+    # A broadcast scheduled for a date and time (status SCHEDULED) starts by itself then, planned again for the
+    # subscribers of that moment (outbound/scheduled_broadcasts.py).
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True, editable=False, db_index=True)
+    # Whoever scheduled it confirmed going over the monthly budget (holding ``exceed_budget``): checked again at start.
+    over_budget_confirmed = models.BooleanField(default=False, editable=False)
+
+    # How far ahead a broadcast may be scheduled: news further off is not news yet, and templates and prices change.
+    SCHEDULABLE_AHEAD = timedelta(days=60)
 
     class Meta:
         verbose_name = _("broadcast")

@@ -1,5 +1,5 @@
-"""Broadcasts: what the editor's "Send via WhatsApp" starts, pauses, resumes and cancels (``plan.py`` says what
-it would be first).
+"""Broadcasts: what the editor's "Send via WhatsApp" starts (now or at a time), pauses, resumes and cancels
+(``plan.py`` says what it would be first; ``scheduled_broadcasts.py`` moves and starts the scheduled ones).
 
 Views, the publish hook and the management command call only these functions; the sending itself happens in a Huey
 task (``queue.send_broadcast_task`` → ``sender.BroadcastSender``).
@@ -24,19 +24,40 @@ from wagtail_whatsapp.outbound.queue import send_broadcast_task
 logger = logging.getLogger(__name__)
 
 LOG_ACTION = "wagtail_whatsapp.broadcast"
+SCHEDULED_ACTION = "wagtail_whatsapp.broadcast_scheduled"
 
 
 class OverBudget(BroadcastRefused):
     """The broadcast would take the site over its monthly budget, and nobody allowed to go over it said to."""
 
 
-def _log(page, action, user, broadcast, **extra):
+def log_action(page, action, user, broadcast, **extra):
     data = {"broadcast_id": broadcast.pk, "recipients": broadcast.recipients_count, **extra}
     log(instance=page, action=action, user=user, data=data)
 
 
-def _enqueue(broadcast):
+def enqueue(broadcast):
     transaction.on_commit(lambda: send_broadcast_task(broadcast.pk))
+
+
+def snapshot_of(plan, cost):
+    """The fields of a Broadcast that ``plan`` fixes: what goes, to how many, with which template, at what cost."""
+    page = plan.page
+    template = plan.template if plan.template_recipients else None
+    return {
+        "site": plan.site,
+        "page": page,
+        "title": page.title[:255],
+        "url": (page.get_whatsapp_url() or "")[:1024],
+        "message": plan.message,
+        "media": plan.media,
+        "template": template,
+        "template_parameters": (
+            {"name": template.name, "language": template.language, "spec": plan.template_spec} if template else {}
+        ),
+        "recipients_count": plan.recipients,
+        "estimated_cost": cost.total,
+    }
 
 
 def start_broadcast(
@@ -49,6 +70,7 @@ def start_broadcast(
     media_choice="",
     exceed_budget=False,
     urgent=False,
+    at=None,
 ):
     """Queue a broadcast of ``page``; None when ``once_per_revision`` and this revision was already broadcast.
     ``media_choice`` is the editor's choice of the one media that goes (see ``plan_broadcast``).
@@ -57,6 +79,8 @@ def start_broadcast(
     checked the ``exceed_budget`` permission, or the shell's ``--exceed-budget``).
     An ``urgent`` broadcast starts at once, even in the site's quiet hours (the caller checked the ``send_urgent``
     permission, or the shell's ``--urgent``); the page's history says so.
+    With ``at`` (an aware datetime the caller checked with ``scheduled_broadcasts.schedule_problem``) the broadcast is
+    only scheduled: it starts by itself then, planned again (``scheduled_broadcasts.start_due_broadcasts``).
     """
     plan = plan_broadcast(page, site=site, media_choice=media_choice)
     page = plan.page
@@ -69,33 +93,27 @@ def start_broadcast(
     budget = costs.check_budget(plan, cost)
     if budget.exceeds and not exceed_budget:
         raise OverBudget(budget.reason)
-    template = plan.template if plan.template_recipients else None
     broadcast = Broadcast(
-        site=plan.site,
-        page=page,
+        **snapshot_of(plan, cost),
         revision=revision,
-        title=page.title[:255],
-        url=(page.get_whatsapp_url() or "")[:1024],
-        message=plan.message,
-        media=plan.media,
-        template=template,
-        template_parameters=(
-            {"name": template.name, "language": template.language, "spec": plan.template_spec} if template else {}
-        ),
         created_by=user if getattr(user, "pk", None) else None,
-        recipients_count=plan.recipients,
-        estimated_cost=cost.total,
         once_per_revision=once_per_revision and revision is not None,
         urgent=urgent,
     )
+    if at is not None:
+        broadcast.status, broadcast.scheduled_for = Broadcast.Status.SCHEDULED, at
+        broadcast.over_budget_confirmed = bool(exceed_budget)
     try:
         with transaction.atomic():
             broadcast.save()
             extra = {"over_budget": budget.reason} if budget.exceeds else {}
             if urgent:
                 extra["urgent"] = True
-            _log(page, LOG_ACTION, user, broadcast, **extra)
-            _enqueue(broadcast)
+            if at is not None:
+                log_action(page, SCHEDULED_ACTION, user, broadcast, scheduled_for=at.isoformat(), **extra)
+            else:
+                log_action(page, LOG_ACTION, user, broadcast, **extra)
+                enqueue(broadcast)
     except IntegrityError:
         if once_per_revision:
             return None  # the publish path raced with itself: the other one queued it
@@ -155,7 +173,7 @@ def pause_broadcast(broadcast, user=None, reason=""):
         broadcast, [Broadcast.Status.QUEUED, Broadcast.Status.SENDING], Broadcast.Status.PAUSED, status_reason=reason
     )
     if paused and broadcast.page_id:
-        _log(broadcast.page.specific, "wagtail_whatsapp.broadcast_paused", user, broadcast, reason=str(reason))
+        log_action(broadcast.page.specific, "wagtail_whatsapp.broadcast_paused", user, broadcast, reason=str(reason))
     return paused
 
 
@@ -166,23 +184,24 @@ def resume_broadcast(broadcast, user=None):
         )
         if resumed:
             if broadcast.page_id:
-                _log(broadcast.page.specific, "wagtail_whatsapp.broadcast_resumed", user, broadcast)
-            _enqueue(broadcast)
+                log_action(broadcast.page.specific, "wagtail_whatsapp.broadcast_resumed", user, broadcast)
+            enqueue(broadcast)
     return resumed
 
 
 def cancel_broadcast(broadcast, user=None):
-    """Stop for good: senders check the status right before every message, so none goes out after this."""
+    """Stop for good: senders check the status right before every message, so none goes out after this. A scheduled
+    broadcast is cancelled before it starts."""
     reason = _("Cancelled by %(user)s.") % {"user": user.get_username()} if user is not None else _("Cancelled.")
     cancelled = _change_status(
         broadcast,
-        [Broadcast.Status.QUEUED, Broadcast.Status.SENDING, Broadcast.Status.PAUSED],
+        [Broadcast.Status.SCHEDULED, Broadcast.Status.QUEUED, Broadcast.Status.SENDING, Broadcast.Status.PAUSED],
         Broadcast.Status.CANCELLED,
         status_reason=reason,
         finished_at=timezone.now(),
     )
     if cancelled and broadcast.page_id:
-        _log(broadcast.page.specific, "wagtail_whatsapp.broadcast_cancelled", user, broadcast)
+        log_action(broadcast.page.specific, "wagtail_whatsapp.broadcast_cancelled", user, broadcast)
     return cancelled
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_whatsapp.models import Broadcast, Delivery
@@ -84,6 +85,10 @@ def is_settling(broadcast, now=None):
 def waiting_reason(broadcast):
     """Why the recipients not yet reached wait, when it is not the sending itself: the quiet hours before it starts
     (a paused broadcast says why in its ``status_reason``)."""
+    if broadcast.status == Broadcast.Status.SCHEDULED and broadcast.scheduled_for is not None:
+        return _("Scheduled: it starts by itself on %(time)s.") % {
+            "time": date_format(timezone.localtime(broadcast.scheduled_for), "DATETIME_FORMAT")
+        }
     if broadcast.status == Broadcast.Status.QUEUED and broadcast.started_at is None and held_by_quiet_hours(broadcast):
         return _("Quiet hours: sending starts at %(time)s.") % {
             "time": quiet_hours_end(broadcast.site).strftime("%H:%M")

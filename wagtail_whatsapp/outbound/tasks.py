@@ -1,5 +1,5 @@
-"""Periodic Huey tasks of the outbound road: broadcasts that stalled or waited for the daily limit go on, and the
-message templates stay in step with Meta."""
+"""Periodic Huey tasks of the outbound road: broadcasts that stalled or waited for the daily limit go on, scheduled
+broadcasts start at their time, and the message templates stay in step with Meta."""
 
 import logging
 
@@ -12,6 +12,7 @@ from wagtail_whatsapp.backends.base import WhatsAppError
 from wagtail_whatsapp.outbound.broadcasts import resume_due_broadcasts
 from wagtail_whatsapp.outbound.queue import send_broadcast_task
 from wagtail_whatsapp.outbound.schedule import stalled_broadcasts
+from wagtail_whatsapp.outbound.scheduled_broadcasts import start_due_broadcasts
 from wagtail_whatsapp.outbound.templates import sync_templates
 
 logger = logging.getLogger(__name__)
@@ -25,8 +26,10 @@ def resume_stalled():
 
 @db_periodic_task(crontab(minute="*"))
 def resume_stalled_broadcasts_task():
+    # Every minute, from the rows alone: what a restarted consumer or a moved time needs (no task waits in the queue).
     resume_stalled()
     resume_due_broadcasts()
+    start_due_broadcasts()
 
 
 @on_startup()

@@ -1,5 +1,5 @@
 """The editor's "Send via WhatsApp" view: preview, recipient counts, cost and budget, repeat warning, test send,
-confirm; and accepting a template's new category.
+confirm now or schedule for a time; and accepting a template's new category.
 
 Views stay thin: what to send and to whom comes from ``outbound/plan.py``, the sending from
 ``outbound/broadcasts.py`` (``start_broadcast``, ``send_test_message``).
@@ -19,8 +19,8 @@ from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.forms import MEDIA_LABELS, ConfirmBroadcastForm, MediaChoiceForm, TestSendForm
 from wagtail_whatsapp.admin.page_actions import is_opted_in
 from wagtail_whatsapp.admin.previews import template_preview
-from wagtail_whatsapp.models import WhatsAppSettings
-from wagtail_whatsapp.outbound import broadcasts, costs, schedule, templates
+from wagtail_whatsapp.models import Broadcast, WhatsAppSettings
+from wagtail_whatsapp.outbound import broadcasts, costs, schedule, scheduled_broadcasts, templates
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
 
 CATEGORY_ACCEPTED_ACTION = "wagtail_whatsapp.template_category_accepted"
@@ -122,6 +122,13 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
         previous = list(plan.previous_broadcasts)
         going = plan.media.get("type", "")
         starts_at = self.starts_at(plan)
+        confirm_form = confirm_form or ConfirmBroadcastForm(
+            is_repeat=bool(previous),
+            over_budget=budget.exceeds and self.may_exceed_budget(),
+            may_be_urgent=starts_at is not None and self.may_send_urgent(),
+            starts_at=starts_at,
+            initial={"media": going},
+        )
         context = self.get_context_data(
             # The button says what it does: in the quiet hours it schedules the broadcast for their end.
             starts_at=starts_at,
@@ -139,19 +146,17 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             template_count=plan.template_recipients,
             freeform_count=plan.freeform_recipients,
             previous_broadcasts=previous,
+            # Scheduled and not started: moving that one is likely what the editor wants, not a second broadcast.
+            already_scheduled=[broadcast for broadcast in previous if broadcast.status == Broadcast.Status.SCHEDULED],
             problems=problems,
             cost=cost_summary(cost, budget),
             # A template Meta moved to a dearer category: the editor may accept the new price here.
             category_to_accept=plan.template if costs.category_change_problem(plan.template) else None,
             # The repeat warning has its own block, with the earlier broadcasts, in the template.
             warnings=[warning for warning in plan.warnings if warning != plan.repeat_warning],
-            confirm_form=confirm_form
-            or ConfirmBroadcastForm(
-                is_repeat=bool(previous),
-                over_budget=budget.exceeds and self.may_exceed_budget(),
-                may_be_urgent=starts_at is not None and self.may_send_urgent(),
-                initial={"media": going},
-            ),
+            confirm_form=confirm_form,
+            # Wagtail's date-time picker (``{{ confirm_form.media }}`` is the form's hidden field of that name).
+            confirm_form_assets=confirm_form.media,
             test_form=test_form or TestSendForm(initial={"media": going}),
         )
         return TemplateResponse(self.request, self.template_name, context, status=status)
@@ -177,6 +182,7 @@ class ConfirmBroadcastView(PageBroadcastView):
             is_repeat=plan.previous_broadcasts.exists(),
             over_budget=budget.exceeds,
             may_be_urgent=starts_at is not None and self.may_send_urgent(),
+            starts_at=starts_at,
         )
         if plan.problems or not form.is_valid():
             return self.render_confirmation(confirm_form=form, status=400 if plan.problems else 200)
@@ -188,20 +194,36 @@ class ConfirmBroadcastView(PageBroadcastView):
                 exceed_budget=form.cleaned_data.get("confirm_over_budget", False),
                 media_choice=form.cleaned_data["media"],
                 urgent=form.cleaned_data.get("urgent", False),
+                at=form.scheduled_time,
             )
         except BroadcastRefused as refused:
             form.add_error(None, refused.reason)
             return self.render_confirmation(confirm_form=form)
-        values = {"title": self.page.title, "count": broadcast.recipients_count}
-        if starts_at is not None and not broadcast.urgent:
-            values["time"] = starts_at.strftime("%H:%M")
-            message = gettext(
-                "“%(title)s” will be sent via WhatsApp to %(count)s subscribers at %(time)s, when the quiet hours end."
-            )
-        else:
-            message = gettext("“%(title)s” is being sent via WhatsApp to %(count)s subscribers.")
-        messages.success(request, message % values)
+        messages.success(request, started_message(self.page, broadcast, starts_at))
         return redirect("wagtail_whatsapp_admin:broadcast_report", pk=broadcast.pk)
+
+
+def started_message(page, broadcast, starts_at):
+    """What the editor is told once the broadcast is queued or scheduled."""
+    values = {"title": page.title, "count": broadcast.recipients_count}
+    if broadcast.scheduled_for is not None:
+        values["when"] = scheduled_broadcasts.local_label(broadcast.scheduled_for)
+        message = gettext(
+            "“%(title)s” is scheduled for %(when)s. It will go via WhatsApp to the subscribers of that moment "
+            "(%(count)s today)."
+        )
+        held_until = scheduled_broadcasts.held_until(broadcast.site, broadcast.scheduled_for, broadcast.urgent)
+        if held_until is not None:
+            values["start"] = held_until.strftime("%H:%M")
+            message += " " + gettext("That is in the quiet hours: it will start at %(start)s, when they end.")
+    elif starts_at is not None and not broadcast.urgent:
+        values["time"] = starts_at.strftime("%H:%M")
+        message = gettext(
+            "“%(title)s” will be sent via WhatsApp to %(count)s subscribers at %(time)s, when the quiet hours end."
+        )
+    else:
+        message = gettext("“%(title)s” is being sent via WhatsApp to %(count)s subscribers.")
+    return message % values
 
 
 def budget_refusal(budget):

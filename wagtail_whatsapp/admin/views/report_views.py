@@ -58,7 +58,9 @@ class BroadcastIndexView(ReportPermissionMixin, WagtailAdminTemplateMixin, View)
             broadcasts = broadcasts.filter(page_id=page_id)
         paginator = Paginator(broadcasts, self.per_page)
         context = self.get_context_data(
-            broadcasts=paginator.get_page(request.GET.get("p")), filtered_page_id=page_id or ""
+            broadcasts=paginator.get_page(request.GET.get("p")),
+            filtered_page_id=page_id or "",
+            can_control=perms.has(request.user, perms.SEND_BROADCAST),  # scheduled ones: "Change the time"
         )
         return TemplateResponse(request, self.template_name, context)
 

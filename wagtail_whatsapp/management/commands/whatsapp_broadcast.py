@@ -1,15 +1,18 @@
-"""``manage.py whatsapp_broadcast <page_id> [--yes] [--wait] [--exceed-budget] [--urgent] [--dry-run [--json]]``: the
-editor's "Send via WhatsApp", from a shell. ``--dry-run`` prints the plan and its cost and sends nothing (keys of
-``--json``: docs/broadcasting.md).
+"""``manage.py whatsapp_broadcast <page_id> [--yes] [--wait] [--exceed-budget] [--urgent] [--at TIME]
+[--dry-run [--json]]``: the editor's "Send via WhatsApp", from a shell. ``--at`` schedules it (the site's local time,
+or ISO 8601 with an offset). ``--dry-run`` prints the plan and its cost and sends nothing (keys of ``--json``:
+docs/broadcasting.md).
 
 A shell is the server's administrator, who holds every permission: ``--exceed-budget`` and ``--urgent`` are the
 explicit ticks the confirmation page asks of holders of ``exceed_budget`` and ``send_urgent``."""
 
+import datetime
 import json
 import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from wagtail.models import Page
 
 from wagtail_whatsapp.outbound import costs
@@ -17,6 +20,7 @@ from wagtail_whatsapp.outbound.broadcasts import start_broadcast
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
 from wagtail_whatsapp.outbound.progress import progress_of
 from wagtail_whatsapp.outbound.schedule import quiet_hours_end
+from wagtail_whatsapp.outbound.scheduled_broadcasts import held_until, schedule_problem
 
 BAR_WIDTH = 30
 
@@ -37,14 +41,23 @@ class Command(BaseCommand):
             action="store_true",
             help="Send at once, even in the quiet hours (a notice that cannot wait); the page's history says so.",
         )
+        parser.add_argument(
+            "--at",
+            metavar="TIME",
+            help='Schedule it: "2026-12-24 09:00" in the site\'s time, or ISO 8601 with an offset '
+            '("2026-12-24T09:00+01:00"). It is planned again then, for the subscribers of that moment.',
+        )
         parser.add_argument("--dry-run", action="store_true", help="Print the plan and its cost; send nothing.")
         parser.add_argument(
             "--json", dest="as_json", action="store_true", help="With --dry-run: print the plan as one JSON object."
         )
 
-    def handle(self, page_id, yes, wait, interval, exceed_budget, urgent, dry_run, as_json, **options):
+    def handle(self, page_id, yes, wait, interval, exceed_budget, urgent, at, dry_run, as_json, **options):
         if as_json and not dry_run:
             raise CommandError("--json goes with --dry-run.")
+        if at is not None and wait:
+            raise CommandError("--wait goes without --at: a scheduled broadcast starts later, by itself.")
+        at = parse_time(at) if at is not None else None
         page = Page.objects.filter(pk=page_id).first()
         if page is None:
             raise CommandError(f"No page with id {page_id}.")
@@ -62,15 +75,26 @@ class Command(BaseCommand):
             raise CommandError(" ".join(refusals))
         if dry_run:
             return
-        starts_at = None if urgent else quiet_hours_end(plan.site)
-        if not yes and not self.confirmed(plan, starts_at):
+        if at is not None:
+            starts_at = held_until(plan.site, at, urgent) or at
+        else:
+            starts_at = None if urgent else quiet_hours_end(plan.site)
+        if not yes and not self.confirmed(plan, starts_at, scheduled=at is not None):
             self.stdout.write("Nothing sent.")
             return
         try:
-            broadcast = start_broadcast(page, site=plan.site, exceed_budget=exceed_budget, urgent=urgent)
+            broadcast = start_broadcast(page, site=plan.site, exceed_budget=exceed_budget, urgent=urgent, at=at)
         except BroadcastRefused as refused:
             raise CommandError(str(refused.reason)) from None
-        if starts_at is not None:
+        if at is not None:
+            line = (
+                f"Broadcast {broadcast.pk} scheduled for {local(at)}; it is planned again then, "
+                "for the subscribers of that moment."
+            )
+            if starts_at != at:
+                line += f" That is in the quiet hours: it starts at {local(starts_at)}, when they end."
+            self.stdout.write(self.style.SUCCESS(line))
+        elif starts_at is not None:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Broadcast {broadcast.pk} scheduled for {starts_at:%H:%M}, when the quiet hours end "
@@ -109,12 +133,15 @@ class Command(BaseCommand):
         for warning in plan.warnings:
             self.stdout.write(self.style.WARNING(f"  ! {warning}"))
 
-    def confirmed(self, plan, starts_at):
+    def confirmed(self, plan, starts_at, scheduled=False):
         # Without a terminal (cron, CI) nobody can answer: say so instead of failing on the missing input.
         if not sys.stdin or not sys.stdin.isatty():
             raise CommandError("Nothing sent: no terminal to confirm on. Add --yes to send without confirmation.")
         try:
-            when = f" at {starts_at:%H:%M}, when the quiet hours end" if starts_at else ""
+            if scheduled:
+                when = f" at {local(starts_at)} (today's count)"
+            else:
+                when = f" at {starts_at:%H:%M}, when the quiet hours end" if starts_at else ""
             answer = input(f"Send to {plan.recipients} subscribers{when}? [y/N] ")
         except EOFError:
             raise CommandError("Nothing sent: no answer to the confirmation. Add --yes to send without it.") from None
@@ -144,6 +171,32 @@ class Command(BaseCommand):
         )
         for failure in progress["failures"]:
             self.stdout.write(f"  {failure['count']} × {failure['reason']}")
+
+
+def parse_time(text):
+    """``--at``: "2026-12-24 09:00" in the site's time (``TIME_ZONE``), or ISO 8601 with an offset; in the future and
+    not too far ahead (the confirmation page's rule)."""
+    text = text.strip()
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or len(text) <= len("2026-12-24"):  # a date alone is no time to send
+        raise CommandError(
+            f'--at "{text}" is not a date and time: write "2026-12-24 09:00" (the site\'s time, '
+            f'{timezone.get_current_timezone_name()}) or ISO 8601 with an offset, "2026-12-24T09:00+01:00".'
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    problem = schedule_problem(moment)
+    if problem:
+        raise CommandError(f"--at {local(moment)}: {problem}")
+    return moment
+
+
+def local(moment):
+    """A time in the site's zone, as the shell shows it: "2026-12-24 09:00 CET"."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M %Z}"
 
 
 def dumps_json(value):

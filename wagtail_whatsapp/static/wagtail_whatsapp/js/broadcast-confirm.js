@@ -1,19 +1,36 @@
-// The confirmation page in the quiet hours: the button says "Schedule for 08:00" until a holder of the send_urgent
-// permission ticks "Urgent", then "Send now, urgent". Without JavaScript the tick still sends at once (the box's help
-// says so); only the button's words stay.
+// The confirmation page's button says what it will do. "Schedule for…" shows the date and time and makes it
+// "Schedule the broadcast"; in the quiet hours it says "Schedule for 08:00" until a holder of the send_urgent
+// permission ticks "Urgent", then "Send now, urgent". Without JavaScript the choices still work (their labels say
+// what they do); only the button's words and the date field's hiding stay.
 (function () {
   'use strict';
-  var urgent = document.querySelector('.ww-confirm-form input[name="urgent"]');
+  var form = document.querySelector('.ww-confirm-form');
   var button = document.querySelector('[data-confirm-button]');
-  if (!urgent || !button) return;
-  var scheduled = button.querySelector('[data-label-scheduled]');
-  var now = button.querySelector('[data-label-urgent]');
+  if (!form || !button) return;
+  var urgent = form.querySelector('input[name="urgent"]');
+  var later = form.querySelector('input[name="when"][value="later"]');
+  var time = form.querySelector('[data-schedule-time]');
+  var labels = {
+    now: button.querySelector('[data-label-now]'),
+    scheduled: button.querySelector('[data-label-scheduled]'),
+    urgent: button.querySelector('[data-label-urgent]'),
+    later: button.querySelector('[data-label-later]'),
+  };
 
-  function show() {
-    scheduled.hidden = urgent.checked;
-    now.hidden = !urgent.checked;
+  function current() {
+    if (later && later.checked) return 'later';
+    if (urgent && urgent.checked) return 'urgent';
+    return labels.scheduled ? 'scheduled' : 'now';
   }
 
-  urgent.addEventListener('change', show);
+  function show() {
+    var which = current();
+    Object.keys(labels).forEach(function (name) {
+      if (labels[name]) labels[name].hidden = name !== which;
+    });
+    if (time) time.hidden = which !== 'later';
+  }
+
+  form.addEventListener('change', show);
   show();
 })();
