@@ -33,6 +33,9 @@ class SandboxMessage(models.Model):
         kind = self.body.get(self.message_type, {}) if isinstance(self.body, dict) else {}
         if not isinstance(kind, dict):
             return ""
+        if self.message_type == "interactive":  # reply buttons: the text above them
+            body = kind.get("body")
+            return str(body.get("text") or "") if isinstance(body, dict) else ""
         return kind.get("body") or kind.get("caption") or kind.get("name") or ""
 
 

@@ -94,10 +94,24 @@ def _template_text(body):
     return f"[{label}]\n{text}" + (f"\n→ {button}" if button else "")
 
 
+def _buttons_text(body):
+    """The reply buttons under an interactive message, as the phone shows them: "[SÌ]"."""
+    interactive = body.get("interactive") if isinstance(body.get("interactive"), dict) else {}
+    action = interactive.get("action") if isinstance(interactive.get("action"), dict) else {}
+    titles = [
+        str(button["reply"].get("title", ""))
+        for button in action.get("buttons") or []
+        if isinstance(button, dict) and isinstance(button.get("reply"), dict)
+    ]
+    return " ".join(f"[{title}]" for title in titles)
+
+
 def display_text(message):
     body = message.body if isinstance(message.body, dict) else {}
     if message.message_type == "template":
         return _template_text(body)
+    if message.message_type == "interactive" and message.direction == SandboxMessage.Direction.OUTGOING:
+        return f"{message.text}\n{_buttons_text(body)}".strip()
     if message.message_type in ("image", "video", "document") and not message.text:
         return f"[{message.message_type}]"
     return message.text
