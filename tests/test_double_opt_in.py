@@ -327,3 +327,14 @@ def test_the_setting_and_the_question_are_on_the_settings_page(admin_client, adm
     page = admin_client.get(url).content.decode()
     assert 'name="double_opt_in"' in page and 'name="confirmation_message"' in page
     assert "Le richieste non confermate entro 24 ore vengono cancellate" in page
+
+
+# --- the sandbox chat -----------------------------------------------------------------------------------------------
+def test_the_sandbox_chat_shows_the_button_and_a_typed_si_confirms(admin_client, double_opt_in):
+    chat = reverse("wagtail_whatsapp_admin:sandbox_chat")
+    form = {"number": "348 123 4511", "text": "ISCRIVIMI", "site": double_opt_in.site.pk}
+    page = admin_client.get(admin_client.post(chat, form)["Location"]).content.decode()
+    assert "Rispondi SÌ per confermare" in page and "[SÌ]" in page
+    assert not Subscriber.objects.exists()
+    admin_client.post(chat, {**form, "text": "Sì"})
+    assert Subscriber.objects.get(phone_number=CITIZEN).status == "active"
