@@ -14,6 +14,7 @@ from wagtail.users.models import UserProfile
 
 from tests.signing import load_webhook
 from tests.test_gdpr_erasure_traces import dump_everything
+from wagtail_whatsapp import signals
 from wagtail_whatsapp.inbound import confirmations
 from wagtail_whatsapp.inbound import tasks as inbound_tasks
 from wagtail_whatsapp.inbound.replies import CONFIRM_BUTTON
@@ -230,6 +231,42 @@ def test_a_si_handled_twice_subscribes_once(webhook, double_opt_in):
     process_pending_messages([message.pk])
     assert ConsentRecord.objects.filter(action="subscribe").count() == 1
     assert Reply.objects.filter(kind=Reply.Kind.WELCOME).count() == 1
+
+
+def test_a_citizen_known_only_by_a_user_id_confirms(webhook, double_opt_in):
+    """Meta may withhold the number (usernames): the request is kept under the user id's keyed hash."""
+    user_id = "IT.4491208655302741918"
+    for n, (text, at) in enumerate([("ISCRIVIMI", now_ts()), ("Sì", now_ts(60))]):
+        payload = load_webhook("webhook_incoming_text_user_id_only")
+        message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        message.update(id=f"wamid.user{n}", timestamp=str(at), text={"body": text})
+        assert webhook.post(payload).status_code == 200
+        if n == 0:
+            request = SubscriptionRequest.objects.get()
+            assert (request.number_hash, bool(request.user_id_hash)) == ("", True)
+            assert user_id not in request.user_id_hash
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.wa_user_id, subscriber.phone_number, subscriber.status) == (user_id, "", "active")
+
+
+def test_a_former_subscriber_is_asked_again_and_reactivated_by_the_si(webhook, double_opt_in):
+    double_opt_in.double_opt_in = False
+    double_opt_in.save()
+    write(webhook, "ISCRIVIMI", at=now_ts(-60))
+    write(webhook, "CANCELLAMI", at=now_ts(-30))
+    double_opt_in.double_opt_in = True
+    double_opt_in.save()
+    heard = []
+    signals.subscribed.connect(lambda **kwargs: heard.append(kwargs["reactivated"]), weak=False, dispatch_uid="t17b")
+    try:
+        write(webhook, "ISCRIVIMI", at=now_ts())
+        assert Subscriber.objects.get().status == Subscriber.Status.UNSUBSCRIBED
+        assert ConsentRecord.objects.filter(action="request").get().subscriber == Subscriber.objects.get()
+        tap(webhook, at=now_ts(60))
+    finally:
+        signals.subscribed.disconnect(dispatch_uid="t17b")
+    assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE
+    assert heard == [True]
 
 
 # --- expiry and withdrawal: nothing left ----------------------------------------------------------------------------
