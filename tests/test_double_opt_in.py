@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 from wagtail.models import Page
 from wagtail.users.models import UserProfile
 
@@ -177,6 +178,22 @@ def test_the_si_button_subscribes_as_iscrivimi_does(webhook, double_opt_in):
     assert not SubscriptionRequest.objects.exists()
     assert set(InboundMessage.objects.values_list("subscriber", flat=True)) == {subscriber.pk}
     assert not InboundMessage.objects.for_moderation().exists()
+
+
+def test_the_si_never_reaches_the_inbox_not_even_before_its_task_runs(webhook, double_opt_in):
+    write(webhook, "ISCRIVIMI", at=now_ts())
+    HUEY.immediate = False  # the consumer is down: the "SÌ" is stored, its task waits
+    try:
+        tap(webhook, at=now_ts(60), wamid="wamid.yes")
+        waiting = HUEY.pending()
+    finally:
+        HUEY.immediate = True
+    assert InboundMessage.objects.get(wamid="wamid.yes").keyword_action == "subscribe"
+    assert not InboundMessage.objects.for_moderation().exists()
+    assert not Subscriber.objects.exists()
+    for task in waiting:  # the consumer is back
+        HUEY.execute(task)
+    assert Subscriber.objects.get().status == "active"
 
 
 def test_a_template_quick_reply_confirms_too(webhook, double_opt_in):

@@ -106,6 +106,12 @@ def live_request(site, message):
     return request
 
 
+def answers_a_question(site, message):
+    """True when ``message`` is a "SÌ" to a live request. Read at ingest too, so that such a message never appears in
+    the moderators' inbox, not even before its task confirms the subscription."""
+    return says_yes(message) and live_request(site, message) is not None
+
+
 def close(request, subscriber):
     """The request was confirmed: its messages are the subscriber's now, and the request itself goes. Call inside the
     transaction that subscribes."""
