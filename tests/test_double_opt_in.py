@@ -30,6 +30,7 @@ from wagtail_whatsapp.models import (
     WhatsAppSettings,
 )
 from wagtail_whatsapp.sandbox.simulate import status_payload, text_message_payload
+from wagtail_whatsapp.subscribers.blocking import block_subscriber
 from wagtail_whatsapp.subscribers.gdpr import erase_number, export_number
 
 pytestmark = pytest.mark.django_db
@@ -284,6 +285,22 @@ def test_a_former_subscriber_is_asked_again_and_reactivated_by_the_si(webhook, d
         signals.subscribed.disconnect(dispatch_uid="t17b")
     assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE
     assert heard == [True]
+
+
+def test_a_number_blocked_while_waiting_is_not_subscribed_by_its_si(webhook, double_opt_in):
+    double_opt_in.double_opt_in = False
+    double_opt_in.save()
+    write(webhook, "ISCRIVIMI", at=now_ts(-60))
+    write(webhook, "CANCELLAMI", at=now_ts(-30))
+    double_opt_in.double_opt_in = True
+    double_opt_in.save()
+    write(webhook, "ISCRIVIMI", at=now_ts())
+    block_subscriber(Subscriber.objects.get(), reason="molestie")
+    tap(webhook, at=now_ts(60))
+    assert Subscriber.objects.get().status == Subscriber.Status.BLOCKED
+    assert not SubscriptionRequest.objects.exists()
+    assert sum("Benvenuto" in m.text for m in outbox()) == 1  # the first subscription's only: no answer now
+    assert "blocked" in ConsentRecord.objects.get(action="request").note
 
 
 # --- expiry and withdrawal: nothing left ----------------------------------------------------------------------------

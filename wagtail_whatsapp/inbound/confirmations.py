@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 YES = frozenset({"si", "si confermo", "confermo", "si grazie", "si certo"})
 EXPIRED_NOTE = "Subscription request not confirmed within 24 hours: the citizen's data was removed."
 WITHDRAWN_NOTE = "Subscription request withdrawn with the unsubscribe keyword: the citizen's data was removed."
+BLOCKED_NOTE = "Subscription request of a blocked number, not confirmed: the citizen's data was removed."
 EXPIRY_BATCH = 500
 
 

@@ -190,7 +190,7 @@ def subscribe(settings, message, subscriber):
 def confirm(settings, message, subscriber, request):
     """A "SÌ" to the question of a live ``request``: subscribe exactly as ISCRIVIMI without the double opt-in does."""
     if is_blocked(settings, message, subscriber):
-        confirmations.withdraw(request, confirmations.WITHDRAWN_NOTE)
+        confirmations.withdraw(request, confirmations.BLOCKED_NOTE)
         return subscriber
     if subscriber is not None and subscriber.status == Subscriber.Status.ACTIVE:
         with transaction.atomic():  # subscribed meanwhile (an import): nothing left to confirm
