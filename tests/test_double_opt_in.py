@@ -401,11 +401,40 @@ def test_the_setting_and_the_question_are_on_the_settings_page(admin_client, adm
 
 
 # --- the sandbox chat -----------------------------------------------------------------------------------------------
-def test_the_sandbox_chat_shows_the_button_and_a_typed_si_confirms(admin_client, double_opt_in):
+def test_the_sandbox_chat_shows_the_button_and_a_typed_si_confirms_too(admin_client, double_opt_in):
     chat = reverse("wagtail_whatsapp_admin:sandbox_chat")
     form = {"number": "348 123 4511", "text": "ISCRIVIMI", "site": double_opt_in.site.pk}
     page = admin_client.get(admin_client.post(chat, form)["Location"]).content.decode()
-    assert "Rispondi SÌ per confermare" in page and "[SÌ]" in page
+    assert "Rispondi SÌ per confermare" in page
+    assert f'name="button" value="{CONFIRM_BUTTON.id}"' in page
     assert not Subscriber.objects.exists()
     admin_client.post(chat, {**form, "text": "Sì"})
     assert Subscriber.objects.get(phone_number=CITIZEN).status == "active"
+
+
+def test_tapping_the_button_in_the_sandbox_chat_sends_metas_button_reply(admin_client, double_opt_in):
+    chat = reverse("wagtail_whatsapp_admin:sandbox_chat")
+    admin_client.post(chat, {"number": CITIZEN, "text": "ISCRIVIMI", "site": double_opt_in.site.pk})
+    question = SandboxMessage.objects.get(direction="out", message_type="interactive")
+    response = admin_client.post(chat, {"tap": question.pk, "button": CONFIRM_BUTTON.id})
+    assert response.status_code == 302
+    tapped = InboundMessage.objects.get(message_type="interactive")
+    assert tapped.payload["interactive"] == {
+        "type": "button_reply",
+        "button_reply": {"id": CONFIRM_BUTTON.id, "title": "SÌ"},
+    }
+    assert tapped.payload["context"] == {"id": question.wamid}
+    assert Subscriber.objects.get().status == "active"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert page.index("Rispondi SÌ") < page.index("Benvenuto")
+
+
+@pytest.mark.parametrize("tap, button", [("999999", CONFIRM_BUTTON.id), ("x", "y"), ("", ""), (None, "other")])
+def test_a_tap_on_a_button_that_is_not_there_is_a_clear_error(admin_client, double_opt_in, tap, button):
+    chat = reverse("wagtail_whatsapp_admin:sandbox_chat")
+    admin_client.post(chat, {"number": CITIZEN, "text": "ISCRIVIMI", "site": double_opt_in.site.pk})
+    question = SandboxMessage.objects.get(direction="out", message_type="interactive")
+    response = admin_client.post(chat, {"tap": question.pk if tap is None else tap, "button": button}, follow=True)
+    assert response.status_code == 200
+    assert "This button is no longer in the conversation." in response.content.decode()
+    assert not Subscriber.objects.exists()
