@@ -7,8 +7,9 @@ What it does like Meta
 - Checks ``Authorization: Bearer <token>`` (``fake.token``): otherwise HTTP 401 with code 190.
 - ``POST /<version>/<phone-number-id>/messages``: validates the body (messaging_product, to, a known type, text ≤ 4,096,
   caption ≤ 1,024, media with an id or a link, template with a name and a language) and refuses with Meta's error
-  shape, code 100; answers ``{"messaging_product", "contacts", "messages": [{"id": "wamid..."}]}`` with a unique wamid
-  (templates add ``message_status: accepted``). ``{"status": "read"}`` bodies answer ``{"success": true}``.
+  shape, code 100 (an interactive reply-buttons message: a body ≤ 1,024, one to three buttons of unique ids and
+  titles ≤ 20, else 131009); answers ``{"messaging_product", "contacts", "messages": [{"id": "wamid..."}]}`` with a
+  unique wamid (templates add ``message_status: accepted``). ``{"status": "read"}`` bodies answer ``{"success": true}``.
 - ``POST .../media`` (multipart: messaging_product=whatsapp, file with its type) → ``{"id"}``; kept in ``fake.media``.
 - ``GET /<version>/<media-id>``: for a media id uploaded to the fake or registered with
   ``fake.add_media(media_id, content, mime_type)`` answers ``{url, mime_type, sha256, file_size, id}``; the ``url``

@@ -11,6 +11,7 @@ ERROR_TITLES = {
     100: "Invalid parameter",
     130429: "Rate limit hit",
     131026: "Message undeliverable",
+    131009: "Parameter value is not valid",
     131047: "Re-engagement message",
     131049: "This message was not delivered to maintain healthy ecosystem engagement.",
     131050: "User has stopped marketing messages",
@@ -74,6 +75,8 @@ def validate_content(kind, content):
             raise Refusal(100, f"Param {kind} must have an id or a link.")
         if len(str(content.get("caption", ""))) > 1024:
             raise Refusal(100, f"Param {kind}['caption'] must be at most 1024 characters long.")
+    elif kind == "interactive":
+        validate_interactive(content)
     elif kind == "template":
         if not content.get("name"):
             raise Refusal(100, "The parameter template['name'] is required.")
@@ -86,6 +89,41 @@ def validate_content(kind, content):
         for component in components:
             if component["type"] == "button" and (component.get("sub_type") != "url" or "index" not in component):
                 raise Refusal(100, "A button component needs sub_type and index.")
+
+
+def validate_interactive(content):
+    """A reply-buttons message as Meta checks it: a body of 1 to 1,024 characters, a footer of at most 60, one to
+    three ``reply`` buttons, each with a unique id (≤ 256) and a unique title (≤ 20). Other interactive kinds (lists,
+    CTA URLs) are not played by the fake."""
+    if content.get("type") != "button":
+        raise Refusal(100, "Param interactive['type'] must be one the fake plays: button.")
+    body = content.get("body")
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise Refusal(100, "The parameter interactive['body']['text'] is required.")
+    if len(text) > 1024:
+        raise Refusal(131009, "Param interactive['body']['text'] must be at most 1024 characters long.")
+    footer = content.get("footer", {"text": ""})
+    if not isinstance(footer, dict) or len(str(footer.get("text", ""))) > 60:
+        raise Refusal(131009, "Param interactive['footer']['text'] must be at most 60 characters long.")
+    action = content.get("action")
+    buttons = action.get("buttons") if isinstance(action, dict) else None
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        raise Refusal(131009, "Param interactive['action']['buttons'] must have from 1 to 3 buttons.")
+    ids, titles = set(), set()
+    for button in buttons:
+        reply = button.get("reply") if isinstance(button, dict) else None
+        if button.get("type") != "reply" or not isinstance(reply, dict):
+            raise Refusal(100, "Each button needs type reply and a reply object.")
+        button_id, title = reply.get("id"), reply.get("title")
+        if not isinstance(button_id, str) or not 1 <= len(button_id) <= 256:
+            raise Refusal(131009, "A button's reply['id'] must have from 1 to 256 characters.")
+        if not isinstance(title, str) or not 1 <= len(title) <= 20:
+            raise Refusal(131009, "A button's reply['title'] must have from 1 to 20 characters.")
+        if button_id in ids or title in titles:
+            raise Refusal(131009, "Buttons must have unique ids and titles.")
+        ids.add(button_id)
+        titles.add(title)
 
 
 def parse_upload(headers, body):

@@ -99,6 +99,15 @@ class TemplateParameters:
 
 
 @dataclass(frozen=True)
+class ReplyButton:
+    """A quick-reply button of an interactive message: ``title`` is what the citizen sees and taps (at most 20
+    characters), ``id`` what comes back in the webhook's ``button_reply`` (at most 256)."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class BlockResult:
     added: list = field(default_factory=list)  # users blocked (or unblocked)
     failed: dict = field(default_factory=dict)  # user → WhatsAppError
@@ -117,6 +126,11 @@ class BaseBackend:
     def send_media(self, to, media_type, media_id, *, caption="", filename="", callback_data=""):
         """Send an uploaded image, video or document (``media_type`` is ``"image"``, ``"video"`` or ``"document"``;
         ``filename`` is the name citizens see on a document)."""
+        raise NotImplementedError
+
+    def send_buttons(self, to, body, buttons, *, footer="", callback_data=""):
+        """Send ``body`` with up to three quick-reply ``buttons`` (ReplyButtons): Meta's interactive ``button`` message,
+        free-form, so only inside the citizen's 24-hour window. Raises ValueError for what Meta would refuse."""
         raise NotImplementedError
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):

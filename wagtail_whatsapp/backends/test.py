@@ -17,6 +17,7 @@ from wagtail_whatsapp.backends.base import (
     TemplateInfo,
     WhatsAppError,
 )
+from wagtail_whatsapp.backends.interactive import reply_buttons
 from wagtail_whatsapp.backends.template_components import template_components, template_definition
 
 # What ``download_media`` gives back for any media id but "gone" (Meta's 131052: the media expired).
@@ -87,6 +88,9 @@ class TestBackend(BaseBackend):
     def send_media(self, to, media_type, media_id, *, caption="", filename="", callback_data=""):
         payload = {"id": media_id, "caption": caption, **({"filename": filename} if filename else {})}
         return self._send(to, media_type, payload, callback_data)
+
+    def send_buttons(self, to, body, buttons, *, footer="", callback_data=""):
+        return self._send(to, "interactive", reply_buttons(body, buttons, footer), callback_data)
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):
         if not isinstance(components, list | tuple):

@@ -14,7 +14,8 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Site
 
 from wagtail_whatsapp import conf
-from wagtail_whatsapp.inbound import events, tasks
+from wagtail_whatsapp.inbound import confirmations, events, tasks
+from wagtail_whatsapp.inbound.intents import SUBSCRIBE
 from wagtail_whatsapp.inbound.payload_bounds import bounded, storable
 from wagtail_whatsapp.inbound.subscriptions import find_subscriber, intent_of
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, WhatsAppSettings
@@ -131,8 +132,9 @@ def _store_messages(messages, routes, result):
 
 
 def _read_intents(messages):
-    """Mark the keywords (ISCRIVIMI, "vorrei cancellarmi"...) before they are stored: they are for the consent log,
-    never for the moderators' inbox, not even for the moment before the task handles them. One query per POST."""
+    """Mark the keywords (ISCRIVIMI, "vorrei cancellarmi", a "SÌ" to the double opt-in's question...) before they are
+    stored: they are for the consent log, never for the moderators' inbox, not even for the moment before the task
+    handles them. One query per POST, and one per "SÌ"."""
     site_ids = {message.site_id for message in messages if message.text}
     if not site_ids:
         return
@@ -142,6 +144,8 @@ def _read_intents(messages):
     for message in messages:
         if message.text:
             message.keyword_action = intent_of(settings[message.site_id], message) or ""
+        if not message.keyword_action and confirmations.answers_a_question(message.site_id, message):
+            message.keyword_action = SUBSCRIBE  # the double opt-in's "SÌ": a step of subscribing
 
 
 def _store_statuses(statuses, routes, result):

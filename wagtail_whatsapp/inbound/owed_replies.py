@@ -1,4 +1,5 @@
-"""Replies owed to citizens (welcome, goodbye, "already subscribed", notice), sent once, retried like broadcasts.
+"""Replies owed to citizens (welcome, goodbye, "already subscribed", notice, the double opt-in's question with its
+"SÌ" button), sent once, retried like broadcasts.
 
 A reply's life, one conditional UPDATE per step (as a broadcast delivery's, outbound/delivery_claims.py):
 
@@ -27,7 +28,8 @@ from huey.contrib.djhuey import db_task
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
-from wagtail_whatsapp.inbound.replies import fill, reply_context
+from wagtail_whatsapp.backends.interactive import problem_of
+from wagtail_whatsapp.inbound.replies import BUTTONS, fill, reply_context
 from wagtail_whatsapp.models import Reply, Subscriber, WhatsAppSettings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ DUE_BATCH = 200
 
 TEXTS = {
     Reply.Kind.WELCOME: "welcome_message",
+    Reply.Kind.CONFIRMATION: "confirmation_message",
     Reply.Kind.GOODBYE: "goodbye_message",
     Reply.Kind.NOT_SUBSCRIBED: "not_subscribed_message",
     Reply.Kind.ALREADY_SUBSCRIBED: "already_subscribed_message",
@@ -98,8 +101,12 @@ def send_owed_reply(reply_id):
         _fail(mine, reason)
         return False
     backend = get_backend(settings.sending_number_id)
+    buttons = BUTTONS.get(reply.kind)
     try:
-        result = backend.send_text(reply.recipient, body, preview_url=False, callback_data=reply.callback_data)
+        if buttons:
+            result = backend.send_buttons(reply.recipient, body, buttons, callback_data=reply.callback_data)
+        else:
+            result = backend.send_text(reply.recipient, body, preview_url=False, callback_data=reply.callback_data)
     except WhatsAppError as error:
         _on_error(reply, mine, error)
         return False
@@ -121,6 +128,8 @@ def _unsendable(reply, body):
         return _("More than 24 hours since the citizen wrote: WhatsApp no longer accepts this reply.")
     if not body:
         return _("The text of this reply is empty in Settings → WhatsApp.")
+    if reply.kind in BUTTONS and problem_of(body, BUTTONS[reply.kind]):
+        return _("The text of this reply is longer than WhatsApp allows above buttons (1,024 characters).")
     return ""
 
 

@@ -8,9 +8,17 @@ left as written instead of crashing the worker.
 import logging
 import re
 
+from wagtail_whatsapp.backends.base import ReplyButton
+
 logger = logging.getLogger(__name__)
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+# The double opt-in's one button under the confirmation question. Its id comes back in Meta's ``button_reply``; the
+# title is Italian on purpose, like every text citizens read.
+CONFIRM_BUTTON = ReplyButton(id="wagtail_whatsapp:confirm_subscription", title="SÌ")
+# Replies that carry buttons: kind → its buttons (every other reply is plain text).
+BUTTONS = {"confirmation": (CONFIRM_BUTTON,)}
 
 
 def page_url(page):

@@ -22,7 +22,7 @@ from wagtail_whatsapp import signals
 from wagtail_whatsapp.inbound import event_claims, owed_replies
 from wagtail_whatsapp.inbound.event_values import pricing as pricing_of
 from wagtail_whatsapp.inbound.notify import send_signal
-from wagtail_whatsapp.models import Broadcast, Delivery, StatusUpdate, Subscriber
+from wagtail_whatsapp.models import Broadcast, Delivery, Reply, StatusUpdate, Subscriber
 from wagtail_whatsapp.writelock import serialized_writes
 
 logger = logging.getLogger(__name__)
@@ -250,14 +250,19 @@ def apply_and_announce(status_update):
 
 
 def _forget_statuses_of_forgotten_recipients(updates):
-    """Meta repeated statuses of deliveries whose recipient was erased (or is past retention): such a row names them
-    (recipient, wamid, payload), so it goes instead of bringing them back. Returns the pks deleted."""
+    """Meta repeated statuses of deliveries whose recipient was erased (or is past retention), or of replies that are
+    gone (erased, past retention, or the question of a subscription request that expired unconfirmed): such a row
+    names them (recipient, wamid, payload), so it goes instead of bringing them back. Returns the pks deleted."""
     by_delivery = {Delivery.pk_from_callback_data(update.callback_data): update.pk for update in updates}
+    by_reply = {Reply.pk_from_callback_data(update.callback_data): update.pk for update in updates}
     by_delivery.pop(None, None)
-    if not by_delivery:
+    by_reply.pop(None, None)
+    if not (by_delivery or by_reply):
         return set()
     orphaned = Delivery.objects.filter(pk__in=by_delivery, subscriber__isnull=True).values_list("pk", flat=True)
     forgotten = {by_delivery[pk] for pk in orphaned}
+    kept_replies = set(Reply.objects.filter(pk__in=by_reply).values_list("pk", flat=True))
+    forgotten |= {update_pk for reply_pk, update_pk in by_reply.items() if reply_pk not in kept_replies}
     if forgotten:
         StatusUpdate.objects.filter(pk__in=forgotten).delete()
     return forgotten

@@ -6,6 +6,10 @@ not subscribed is told so (or nothing, as the town chooses); the number answers 
 most once every N days); blocked numbers get nothing and cannot re-subscribe. Every subscribe and unsubscribe leaves
 a consent record with the message's wamid and text and the policy and privacy revisions live at that moment; a
 CANCELLAMI that changes nothing leaves none.
+
+With the double opt-in on (Settings → WhatsApp), ISCRIVIMI only asks: the citizen gets a question with a "SÌ" button
+and an "asked to subscribe" consent record, and their "SÌ" within 24 hours subscribes them as ISCRIVIMI otherwise
+would. The request's life (what says "SÌ", expiry, CANCELLAMI before the "SÌ") is inbound/confirmations.py's.
 """
 
 import datetime
@@ -15,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from wagtail_whatsapp import conf, signals
-from wagtail_whatsapp.inbound import event_claims, intents, owed_replies, replies
+from wagtail_whatsapp.inbound import confirmations, event_claims, intents, owed_replies, replies
 from wagtail_whatsapp.inbound.event_values import TEXT_TYPES
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.models import (
@@ -33,6 +37,7 @@ from wagtail_whatsapp.subscribers.blocking import is_blocked as is_identity_bloc
 logger = logging.getLogger(__name__)
 
 ALREADY_SUBSCRIBED_INTERVAL = datetime.timedelta(days=1)
+CONFIRM = "confirm"  # a "SÌ" to the double opt-in's question (stored as a subscribe keyword: not for the inbox)
 
 
 def process_pending_messages(pks):
@@ -87,11 +92,11 @@ def handle_message(message):
     for kept in (BlockedNumber, OptedOutNumber):
         identities.link_hashes(kept, site, message.phone_number, message.wa_user_id)
 
-    action = intent_of(settings, message)
+    action = intent_of(settings, message) or (CONFIRM if confirmations.says_yes(message) else None)
     if action and ConsentRecord.objects.filter(message_wamid=message.wamid).exists():
         # Handled before, by a worker that stopped before marking it done: the consent log already has it.
         logger.info("WhatsApp: keyword message %s was already applied", message.pk)
-    elif action and _overtaken(subscriber, message):
+    elif action in (intents.SUBSCRIBE, intents.UNSUBSCRIBE) and _overtaken(subscriber, message):
         # An older ISCRIVIMI or CANCELLAMI handled late (Meta delivered it out of order, or it is retried after a
         # fault) never undoes what the citizen asked for afterwards.
         logger.info("WhatsApp: keyword message %s is older than the last change; ignored", message.pk)
@@ -99,12 +104,16 @@ def handle_message(message):
         subscriber = subscribe(settings, message, subscriber)
     elif action == intents.UNSUBSCRIBE:
         unsubscribe(settings, message, subscriber)
+    elif action == CONFIRM and (request := confirmations.live_request(site, message)) is not None:
+        subscriber = confirm(settings, message, subscriber, request)
     else:
+        action = None  # a "SÌ" that answers no question is a message like any other
         maybe_send_notice(settings, message, subscriber)
 
     # Ingest read the intent already (keywords never reach the inbox); the settings may have changed since.
-    changed = message.keyword_action != (action or "") or subscriber is not None
-    message.keyword_action = action or ""
+    stored_action = intents.SUBSCRIBE if action == CONFIRM else (action or "")
+    changed = message.keyword_action != stored_action or subscriber is not None
+    message.keyword_action = stored_action
     if subscriber is not None:
         message.subscriber = subscriber
     if changed:
@@ -148,26 +157,8 @@ def _others_from_sender(message):
     return InboundMessage.objects.filter(sender, site_id=message.site_id).exclude(pk=message.pk)
 
 
-def live_revision(page):
-    """The revision of ``page`` live right now (the text the citizen accepts), or None."""
-    if page is None:
-        return None
-    return page.live_revision
-
-
-def _consent(settings, action, subscriber, message):
-    return ConsentRecord.objects.create(
-        site=settings.site,
-        subscriber=subscriber,
-        action=action,
-        created_at=message.sent_at,
-        phone_number=message.phone_number or subscriber.phone_number,
-        wa_user_id=message.wa_user_id or subscriber.wa_user_id,
-        message_wamid=message.wamid,
-        message_text=message.text,
-        policy_revision=live_revision(settings.policy_page),
-        privacy_revision=live_revision(settings.privacy_page),
-    )
+def _consent(settings, action, subscriber, message, note=""):
+    return ConsentRecord.for_message(settings, action, message, subscriber, note)
 
 
 def is_blocked(settings, message, subscriber):
@@ -179,7 +170,8 @@ def is_blocked(settings, message, subscriber):
 
 
 def subscribe(settings, message, subscriber):
-    """ISCRIVIMI: create or reactivate the subscriber and welcome them; returns the subscriber."""
+    """ISCRIVIMI: create or reactivate the subscriber and welcome them (with the double opt-in: ask first); returns
+    the subscriber."""
     if is_blocked(settings, message, subscriber):
         logger.info("WhatsApp: a blocked number tried to subscribe; no answer (%s)", message.wamid)
         return subscriber
@@ -189,7 +181,27 @@ def subscribe(settings, message, subscriber):
     if not (message.phone_number or message.wa_user_id):
         logger.warning("WhatsApp: subscribe keyword from a sender without number or user id (%s)", message.wamid)
         return subscriber
+    if settings.double_opt_in:
+        confirmations.ask(settings, message, subscriber)
+        return subscriber
+    return join(settings, message, subscriber)
 
+
+def confirm(settings, message, subscriber, request):
+    """A "SÌ" to the question of a live ``request``: subscribe exactly as ISCRIVIMI without the double opt-in does."""
+    if is_blocked(settings, message, subscriber):
+        confirmations.withdraw(request, confirmations.BLOCKED_NOTE)
+        return subscriber
+    if subscriber is not None and subscriber.status == Subscriber.Status.ACTIVE:
+        with transaction.atomic():  # subscribed meanwhile (an import): nothing left to confirm
+            confirmations.close(request, subscriber)
+        return subscriber
+    note = f"Confirmed the subscription request of {request.asked_at:%Y-%m-%d %H:%M} UTC (double opt-in)."
+    return join(settings, message, subscriber, request=request, note=note)
+
+
+def join(settings, message, subscriber, *, request=None, note=""):
+    """Create or reactivate the subscriber, log the consent and owe the welcome; returns the subscriber."""
     reactivated = subscriber is not None
     try:
         with transaction.atomic():
@@ -206,7 +218,9 @@ def subscribe(settings, message, subscriber):
             subscriber.subscribed_at = message.sent_at
             subscriber.unsubscribed_at = None
             subscriber.save()
-            consent = _consent(settings, ConsentRecord.Action.SUBSCRIBE, subscriber, message)
+            consent = _consent(settings, ConsentRecord.Action.SUBSCRIBE, subscriber, message, note)
+            if request is not None:
+                confirmations.close(request, subscriber)
             # Owed in the same transaction: a worker dying before the send leaves a reply to send, never a subscriber
             # without the welcome that carries the policy and privacy links.
             welcome = owed_replies.owe(settings, Reply.Kind.WELCOME, message, subscriber)
@@ -240,6 +254,8 @@ def unsubscribe(settings, message, subscriber):
     leaves no consent record nor subscriber row: nothing changed to prove."""
     if is_blocked(settings, message, subscriber):
         return
+    # A request waiting for its "SÌ" goes at once, with what it holds of the citizen.
+    confirmations.withdraw_for(settings.site, message)
     # Remembered as a hash whatever happens next (even erasure): no list brings them back without their consent.
     opt_outs.remember_opt_out(
         settings.site,

@@ -14,7 +14,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 from wagtail.models import Site
 
-from wagtail_whatsapp.inbound import owed_replies
+from wagtail_whatsapp.inbound import confirmations, owed_replies
 from wagtail_whatsapp.inbound.event_claims import CLAIM_TIMEOUT, release_abandoned
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.inbound.statuses import process_pending_statuses
@@ -70,6 +70,12 @@ def recover_lost_work():
             logger.warning("WhatsApp: processing %s stored %s again", len(pks), model.__name__)
             process(pks)
     owed_replies.send_due_replies()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def expire_subscription_requests():
+    """Double opt-in: requests not confirmed within 24 hours go, and leave nothing of the citizen behind."""
+    confirmations.expire_requests()
 
 
 @db_task()

@@ -23,6 +23,7 @@ from wagtail_whatsapp.models.replies import Reply
 from wagtail_whatsapp.models.sandbox import SandboxMedia, SandboxMessage
 from wagtail_whatsapp.models.settings import WhatsAppSettings
 from wagtail_whatsapp.models.subscribers import Subscriber
+from wagtail_whatsapp.models.subscription_requests import SubscriptionRequest
 from wagtail_whatsapp.models.templates import MessageTemplate
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "SandboxMessage",
     "StatusUpdate",
     "Subscriber",
+    "SubscriptionRequest",
     "WhatsAppArchivePage",
     "WhatsAppArchivePageMixin",
     "WhatsAppBroadcastMixin",

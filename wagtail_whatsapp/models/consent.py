@@ -16,10 +16,16 @@ class ConsentRecordQuerySet(models.QuerySet):
         raise AppendOnlyError("Consent records cannot be deleted.")
 
 
+def _live_revision(page):
+    return page.live_revision if page is not None else None
+
+
 class ConsentRecord(models.Model):
     """One line of the append-only consent log: who joined, left, was blocked or erased, when, and under which texts."""
 
     class Action(models.TextChoices):
+        # Double opt-in: the citizen's ISCRIVIMI, waiting for their SÌ (the SÌ then writes SUBSCRIBE).
+        REQUEST = "request", _("Asked to subscribe")
         SUBSCRIBE = "subscribe", _("Subscribed")
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribed")
         BLOCK = "block", _("Blocked")
@@ -85,3 +91,21 @@ class ConsentRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Consent records cannot be deleted.")
+
+    @classmethod
+    def for_message(cls, settings, action, message, subscriber=None, note=""):
+        """Log what a citizen's ``message`` did on ``settings``' site, under the policy and privacy texts live at
+        that moment (the revisions the citizen accepted)."""
+        return cls.objects.create(
+            site=settings.site,
+            subscriber=subscriber,
+            action=action,
+            created_at=message.sent_at,
+            phone_number=message.phone_number or getattr(subscriber, "phone_number", ""),
+            wa_user_id=message.wa_user_id or getattr(subscriber, "wa_user_id", ""),
+            message_wamid=message.wamid,
+            message_text=message.text,
+            policy_revision=_live_revision(settings.policy_page),
+            privacy_revision=_live_revision(settings.privacy_page),
+            note=note,
+        )

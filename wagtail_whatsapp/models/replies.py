@@ -7,7 +7,8 @@ from wagtail_whatsapp.numbers import mask_identity
 
 
 class Reply(CallbackDataMixin, models.Model):
-    """An answer the town owes a citizen (the welcome with the policy and privacy links, the goodbye...).
+    """An answer the town owes a citizen (the welcome with the policy and privacy links, the goodbye, the double
+    opt-in's question with its "SÌ" button...).
 
     Recorded in the same transaction as what asked for it (the consent record), then sent once by a task that claims
     it (``inbound/owed_replies.py``): a Graph API error is retried with backoff, a worker that dies mid-way leaves a
@@ -17,6 +18,7 @@ class Reply(CallbackDataMixin, models.Model):
 
     class Kind(models.TextChoices):
         WELCOME = "welcome", _("Welcome")
+        CONFIRMATION = "confirmation", _("Confirmation question")
         GOODBYE = "goodbye", _("Goodbye")
         NOT_SUBSCRIBED = "not_subscribed", _("Not subscribed")
         ALREADY_SUBSCRIBED = "already_subscribed", _("Already subscribed")

@@ -42,6 +42,9 @@ class SandboxMessage(models.Model):
         kind = self.body.get(self.message_type, {}) if isinstance(self.body, dict) else {}
         if not isinstance(kind, dict):
             return ""
+        if self.message_type == "interactive":  # the town's text above its buttons, or the button a citizen tapped
+            body = kind.get("body") or kind.get("button_reply")
+            return str(body.get("text") or body.get("title") or "") if isinstance(body, dict) else ""
         return kind.get("body") or kind.get("caption") or kind.get("name") or ""
 
 

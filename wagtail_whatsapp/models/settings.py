@@ -10,6 +10,7 @@ from wagtail.models import Site
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.models.settings_defaults import (
     DEFAULT_ALREADY_SUBSCRIBED,
+    DEFAULT_CONFIRMATION_QUESTION,
     DEFAULT_FUNDRAISING_WORDS,
     DEFAULT_GOODBYE,
     DEFAULT_NOT_SUBSCRIBED,
@@ -90,6 +91,23 @@ class WhatsAppSettings(BaseSiteSetting):
         help_text=_(
             "Sent on subscription. Placeholders: {service_name}, {policy_url}, {privacy_url}, "
             "{subscribe_keyword}, {unsubscribe_keyword}, {site_url}."
+        ),
+    )
+    double_opt_in = models.BooleanField(
+        _("ask to confirm subscriptions (double opt-in)"),
+        default=False,
+        help_text=_(
+            "Whoever writes the subscribe keyword first gets the question below with a “SÌ” button, and is "
+            "subscribed only after tapping it (or answering SÌ). Requests not confirmed within 24 hours are deleted "
+            "and leave no data behind. Off: the keyword subscribes at once."
+        ),
+    )
+    confirmation_message = models.TextField(
+        _("confirmation question"),
+        default=DEFAULT_CONFIRMATION_QUESTION,
+        max_length=1024,  # Meta's limit for the body of a message with buttons
+        help_text=_(
+            "Sent with the “SÌ” button when the double opt-in is on. Same placeholders as the welcome message."
         ),
     )
     goodbye_message = models.TextField(_("goodbye message"), default=DEFAULT_GOODBYE)

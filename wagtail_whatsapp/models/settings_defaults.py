@@ -14,6 +14,11 @@ DEFAULT_WELCOME = (
     "e l'informativa privacy: {privacy_url}\n"
     "Per cancellarti scrivi {unsubscribe_keyword}."
 )
+# Double opt-in: the question sent with a "SÌ" button to whoever writes ISCRIVIMI (when the town turned it on).
+DEFAULT_CONFIRMATION_QUESTION = (
+    "Rispondi SÌ per confermare l'iscrizione al servizio WhatsApp di {service_name}.\n"
+    "Se non vuoi iscriverti, ignora questo messaggio: la richiesta sarà cancellata tra 24 ore."
+)
 DEFAULT_GOODBYE = (
     "Sei stato cancellato dal servizio WhatsApp di {service_name}. Non riceverai più messaggi.\n"
     "Per iscriverti di nuovo scrivi {subscribe_keyword}."

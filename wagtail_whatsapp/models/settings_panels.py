@@ -24,6 +24,8 @@ SETTINGS_PANELS = TabbedInterface(
                 MultiFieldPanel(
                     [
                         FieldPanel("welcome_message"),
+                        FieldPanel("double_opt_in"),
+                        FieldPanel("confirmation_message"),
                         FieldPanel("goodbye_message"),
                         FieldPanel("not_subscribed_message"),
                         FieldPanel("already_subscribed_message"),

@@ -22,6 +22,7 @@ from wagtail_whatsapp.backends.base import (
     TemplateParameters,
     WhatsAppError,
 )
+from wagtail_whatsapp.backends.interactive import problem_of, reply_buttons
 from wagtail_whatsapp.backends.template_components import template_components
 from wagtail_whatsapp.inbound.ingest import ingest_payload
 from wagtail_whatsapp.models import MessageTemplate, SandboxMessage, WhatsAppSettings
@@ -132,6 +133,12 @@ class SandboxBackend(BaseBackend):
         if caption:
             content["caption"] = caption
         return self._store(to, media_type, content, callback_data)
+
+    def send_buttons(self, to, body, buttons, *, footer="", callback_data=""):
+        problem = problem_of(body, buttons, footer)
+        if problem:
+            raise _bad_parameter(problem)
+        return self._store(to, "interactive", reply_buttons(body, buttons, footer), callback_data)
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):
         if not name or not language:

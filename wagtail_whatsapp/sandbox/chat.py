@@ -19,11 +19,12 @@ from wagtail.models import Site
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp import permissions as perms
+from wagtail_whatsapp.ids import parse_id
 from wagtail_whatsapp.models import SandboxMessage
 from wagtail_whatsapp.numbers import InvalidNumber, normalise_number
 from wagtail_whatsapp.outbound.recommended_family import FAMILY as RECOMMENDED_FAMILY
 from wagtail_whatsapp.sandbox.backend import SANDBOX_TEMPLATE_NAME, sandbox_template
-from wagtail_whatsapp.sandbox.simulate import simulate_inbound_text
+from wagtail_whatsapp.sandbox.simulate import simulate_button_reply, simulate_inbound_text
 
 
 class CitizenMessageForm(forms.Form):
@@ -94,6 +95,20 @@ def _template_text(body):
     return f"[{label}]\n{text}" + (f"\n→ {button}" if button else "")
 
 
+def reply_buttons(message):
+    """``[(id, title)]`` of the reply buttons under a message the town sent (none for any other message)."""
+    body = message.body if isinstance(message.body, dict) else {}
+    interactive = body.get("interactive") if isinstance(body.get("interactive"), dict) else {}
+    action = interactive.get("action") if isinstance(interactive.get("action"), dict) else {}
+    if message.direction != SandboxMessage.Direction.OUTGOING:
+        return []
+    return [
+        (str(button["reply"].get("id", "")), str(button["reply"].get("title", "")))
+        for button in action.get("buttons") or []
+        if isinstance(button, dict) and isinstance(button.get("reply"), dict)
+    ]
+
+
 def display_text(message):
     body = message.body if isinstance(message.body, dict) else {}
     if message.message_type == "template":
@@ -103,6 +118,27 @@ def display_text(message):
     return message.text
 
 
+def _tap(request):
+    """The citizen taps a reply button under one of the town's messages: Meta's ``button_reply``, signed, through the
+    real webhook."""
+    question = SandboxMessage.objects.filter(
+        pk=parse_id(request.POST.get("tap", "")), direction=SandboxMessage.Direction.OUTGOING
+    ).first()
+    buttons = dict(reply_buttons(question)) if question is not None else {}
+    button_id = request.POST.get("button", "")
+    if button_id not in buttons:
+        messages.error(request, _("This button is no longer in the conversation."))
+        return redirect("wagtail_whatsapp_admin:sandbox_chat")
+    response = simulate_button_reply(question, button_id, buttons[button_id])
+    if response.status_code != 200:
+        messages.error(
+            request,
+            _("The webhook refused the message: %(status)s %(reason)s")
+            % {"status": response.status_code, "reason": response.content.decode(errors="replace")},
+        )
+    return redirect(reverse("wagtail_whatsapp_admin:sandbox_chat") + "?" + urlencode({"number": question.recipient}))
+
+
 def chat(request):
     refusal = _refusal(request)
     if refusal is not None:
@@ -110,6 +146,8 @@ def chat(request):
     # No number holds a NUL byte, and PostgreSQL refuses a query with one (a 500).
     number = request.GET.get("number", "").replace("\x00", "")
     default_site = Site.objects.filter(is_default_site=True).first()
+    if request.method == "POST" and "tap" in request.POST:
+        return _tap(request)
     if request.method == "POST":
         form = CitizenMessageForm(request.POST)
         if form.is_valid():
@@ -131,7 +169,7 @@ def chat(request):
     if not number and rows:
         number = rows[0]["recipient"]
     chat_messages = SandboxMessage.objects.filter(recipient=number) if number else SandboxMessage.objects.none()
-    chat_messages = [(message, display_text(message)) for message in chat_messages]
+    chat_messages = [(message, display_text(message), reply_buttons(message)) for message in chat_messages]
     context = {
         "page_title": _("Sandbox chat"),
         "header_icon": "mobile-alt",

@@ -77,6 +77,19 @@ def text_message_payload(
     )
 
 
+def button_reply_payload(number, button_id, title, *, phone_number_id, context_wamid="", wamid=None, timestamp=None):
+    """A citizen's tap on a reply button of ``context_wamid``, as Meta sends it: type ``interactive``, a
+    ``button_reply`` with the button's id and title."""
+    payload = text_message_payload(number, "", phone_number_id=phone_number_id, wamid=wamid, timestamp=timestamp)
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    message["type"] = "interactive"
+    message["interactive"] = {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}
+    if context_wamid:
+        message["context"] = {"id": context_wamid}
+    return payload
+
+
 def status_payload(phone_number_id, statuses):
     """Status updates for sent messages; each item is a dict with at least id, status, recipient_id."""
     now = str(int(time.time()))
@@ -135,18 +148,37 @@ def simulate_inbound_text(number, text, *, site=None, profile_name="", user_id="
         wamid=wamid,
         image=image,
     )
+    return _play(payload, phone_number_id, e164 or user_id), wamid, e164
+
+
+def simulate_button_reply(question, button_id, title):
+    """Play the citizen tapping a reply button of ``question`` (an outgoing interactive ``SandboxMessage``). Returns
+    the webhook view's response."""
+    payload = button_reply_payload(
+        question.recipient,
+        button_id,
+        title,
+        phone_number_id=question.phone_number_id,
+        context_wamid=question.wamid,
+    )
+    return _play(payload, question.phone_number_id, question.recipient)
+
+
+def _play(payload, phone_number_id, recipient):
+    """Keep the citizen's side of ``payload`` in the sandbox, then deliver it; returns the webhook view's response."""
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
     # Written before delivering: with an immediate queue the welcome is stored during deliver(), and the chat
     # must show the citizen's message first.
     incoming = SandboxMessage.objects.create(
         direction=SandboxMessage.Direction.INCOMING,
         phone_number_id=phone_number_id,
-        recipient=e164 or user_id,
-        wamid=wamid,
-        message_type="image" if image else "text",
-        body=payload["entry"][0]["changes"][0]["value"]["messages"][0],
+        recipient=recipient,
+        wamid=message["id"],
+        message_type=message["type"],
+        body=message,
         status="received",
     )
     response = deliver(payload)
     if response.status_code != 200:
         incoming.delete()
-    return response, wamid, e164
+    return response

@@ -28,6 +28,7 @@ from wagtail_whatsapp.models import (
     SandboxMessage,
     StatusUpdate,
     Subscriber,
+    SubscriptionRequest,
 )
 from wagtail_whatsapp.numbers import normalise_identity
 from wagtail_whatsapp.subscribers import forgetting, identities
@@ -99,6 +100,18 @@ def _records(citizen):
     return subscribers, consent, messages, deliveries
 
 
+def _requests(citizen):
+    """The citizen's subscription requests waiting for their "SÌ" (double opt-in), found by the keyed hashes they
+    are kept under."""
+    pks = set()
+    for number, user_id in citizen.identities:
+        number_hash = identities.number_hash(number) if number else ""
+        user_id_hash = identities.user_id_hash(user_id) if user_id else ""
+        matching = SubscriptionRequest.objects.for_identity_hashes(citizen.site, number_hash, user_id_hash)
+        pks |= set(matching.values_list("pk", flat=True))
+    return SubscriptionRequest.objects.filter(pk__in=pks).order_by("asked_at")
+
+
 def _iso(value):
     return value.isoformat() if value else None
 
@@ -130,6 +143,9 @@ def export_number(site, number_or_user_id):
                 "created_at": _iso(s.created_at),
             }
             for s in subscribers
+        ],
+        "subscription_requests": [
+            {"asked_at": _iso(r.asked_at), "expires_at": _iso(r.expires_at)} for r in _requests(citizen)
         ],
         "consent_log": [
             {
@@ -255,6 +271,8 @@ def erase_number(site, number_or_user_id, *, user=None):
             record.subscriber = None
             record.note = forgetting.scrub(record.note, pattern)
             record.save(allow_anonymise=True)
+        # A request waiting for its "SÌ" goes whole (its messages go with the citizen's below).
+        _requests(citizen).delete()
         message_rows = list(messages.values_list("pk", "wamid"))
         # The welcomes and goodbyes owed or sent to them: a reply's wamid encodes the number too.
         Reply.objects.filter(
