@@ -40,7 +40,7 @@ def test_evidence_text_is_in_italian_with_local_time(client, whatsapp_user, site
     assert "Mittente: +39 348 ••• •511 (nome sul profilo WhatsApp: Mario)" in lines
     # 08:30 UTC in July is 10:30 in Rome: the clock the town reads, named, with its offset.
     assert "Inviato: 15/07/2026 10:30 CEST (UTC+02:00)" in lines
-    assert "Tipo: testo" in lines
+    assert "Tipo: Testo" in lines
     assert any(line.startswith("Messo in evidenza dal controllo automatico: ") for line in lines)
     assert lines[lines.index("Testo:") + 1] == "Sei un ladro, guarda www.truffa.com"
     assert any(line.startswith("Segnalato da staff1 il ") and line.endswith("(UTC+01:00)") for line in lines)

@@ -109,7 +109,7 @@ def test_message_types_are_words_in_the_list_and_its_filter(client, whatsapp_use
     photo = make_message(site, "", message_type="image", media_id="m1", media_mime_type="image/jpeg")
     url = reverse(INBOX)
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="it").content.decode()
-    assert 'field-kind title">immagine</td>' in html and 'field-kind title">testo</td>' in html
-    assert ">immagine</a>" in html and ">image</a>" not in html  # the filter's choices
+    assert 'field-kind title">Immagine</td>' in html and 'field-kind title">Testo</td>' in html
+    assert ">Immagine</a>" in html and ">Image</a>" not in html  # the filter's choices
     response = client.get(url, {"message_type__exact": "image"})
     assert [obj.pk for obj in response.context["view"].queryset] == [photo.pk]
