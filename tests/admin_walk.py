@@ -134,7 +134,13 @@ def populate(site, django_user_model):
         [Delivery.Status.READ, Delivery.Status.FAILED],
     )
     Broadcast.objects.filter(pk=broadcast.pk).update(
-        page=news, status=Broadcast.Status.DONE, title=news.title, sent_count=1, delivered_count=1, read_count=1
+        page=news,
+        status=Broadcast.Status.DONE,
+        title=news.title,
+        sent_count=1,
+        delivered_count=1,
+        read_count=1,
+        started_at=timezone.now(),  # the statistics page and the home panel's chart then have figures to show
     )
     Delivery.objects.filter(broadcast=broadcast, status=Delivery.Status.FAILED).update(error_code=131026)
     # Meta's pricing of the read one, as its status webhook gives it (the report's "billed by Meta" table).

@@ -14,8 +14,9 @@ from laces.components import Component
 from wagtail.models import Site
 
 from wagtail_whatsapp import permissions as perms
+from wagtail_whatsapp.admin import statistics as statistics_presentation
 from wagtail_whatsapp.models import Broadcast, ConsentRecord, Delivery, InboundMessage, Reply, Subscriber
-from wagtail_whatsapp.outbound import costs
+from wagtail_whatsapp.outbound import costs, statistics
 
 CHART_DAYS = 90
 FAILED_REPLIES_DAYS = 7
@@ -168,6 +169,8 @@ class WhatsAppPanel(Component):
         context["chart_days"] = CHART_DAYS
         context["can_see_reports"] = perms.has(self.request.user, perms.VIEW_REPORTS, perms.SEND_BROADCAST)
         context["spending"] = month_spending() if context["can_see_reports"] else []
+        if context["can_see_reports"]:
+            context.update(statistics_chart())
         if context["last_broadcast_rate"] is not None:
             context["last_broadcast_percent"] = round(context["last_broadcast_rate"] * 100)
         if perms.has(self.request.user, perms.MANAGE_SUBSCRIBERS, perms.VIEW_REPORTS):
@@ -175,6 +178,17 @@ class WhatsAppPanel(Component):
         if perms.has(self.request.user, perms.MODERATE_INBOX):
             context["inbox"] = inbox_waiting()
         return context
+
+
+def statistics_chart(months=statistics_presentation.CHART_MONTHS):
+    """The last months' messages reached and read on every site, as bars and as a table, with the statistics page."""
+    figures = statistics.last_months(months)
+    return {
+        "statistics_chart": statistics_presentation.svg_bar_chart(figures),
+        "statistics_months": statistics_presentation.month_rows(figures),
+        "statistics_chart_months": months,
+        "statistics_url": reverse("wagtail_whatsapp_admin:statistics"),
+    }
 
 
 def inbox_waiting():

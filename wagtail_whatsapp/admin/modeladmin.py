@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from wagtail.admin.menu import MenuItem
 from wagtail_modeladmin.helpers import ButtonHelper
 from wagtail_modeladmin.options import ModelAdminGroup
 
@@ -315,3 +316,19 @@ class WhatsAppGroup(ModelAdminGroup):
     menu_icon = "mail"
     menu_order = 250
     items = (SubscriberAdmin, InboxAdmin, BroadcastAdmin, ReplyAdmin, MessageTemplateAdmin, ConsentRecordAdmin)
+
+    def get_submenu_items(self):
+        # The statistics page is not a model's list: it follows the broadcasts, for those who may read reports.
+        items = super().get_submenu_items()
+        items.insert(
+            3,
+            StatisticsMenuItem(
+                _("Statistics"), reverse("wagtail_whatsapp_admin:statistics"), icon_name="table", order=3
+            ),
+        )
+        return items
+
+
+class StatisticsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return perms.has(request.user, perms.VIEW_REPORTS, perms.SEND_BROADCAST)

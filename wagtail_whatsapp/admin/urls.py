@@ -10,6 +10,7 @@ from wagtail_whatsapp.admin.views import (
     inbox_bulk,
     report_views,
     schedule_views,
+    statistics_views,
     subscriber_export,
     subscribers,
 )
@@ -37,6 +38,10 @@ urlpatterns = [
         name="broadcast_reschedule",
     ),
     path("broadcasts/<int:pk>/<str:action>/", report_views.BroadcastControlView.as_view(), name="broadcast_control"),
+    # What the town can show: figures per month and per broadcast, never a person.
+    path("statistics/", statistics_views.StatisticsView.as_view(), name="statistics"),
+    path("statistics/months.csv", statistics_views.months_csv, name="statistics_months_csv"),
+    path("statistics/broadcasts.csv", statistics_views.broadcasts_csv, name="statistics_broadcasts_csv"),
     # Subscribers and the data requests of one citizen.
     path("subscribers/export/", subscriber_export.export_csv, name="subscribers_export"),
     path("subscribers/import/", subscribers.import_csv, name="subscribers_import"),
