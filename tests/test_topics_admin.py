@@ -93,3 +93,14 @@ def test_an_editor_who_may_not_send_does_not_see_the_topics(client, plain_editor
     client.force_login(plain_editor)
     html = client.get(reverse("wagtailadmin_pages:edit", args=[news_page.pk])).content.decode()
     assert 'name="whatsapp_topics"' not in html
+
+
+def test_the_page_offers_only_its_own_sites_topics(client, sender, site, news_page):
+    from wagtail.models import Site
+
+    add_topics(WhatsAppSettings.for_site(site), "Eventi")
+    other = Site.objects.create(hostname="altro.example", root_page=site.root_page.get_parent(), site_name="Altro")
+    [mercato] = add_topics(WhatsAppSettings.for_site(other), "Mercato")
+    client.force_login(sender)
+    html = client.get(reverse("wagtailadmin_pages:edit", args=[news_page.pk])).content.decode()
+    assert "Eventi" in html and f'value="{mercato.pk}"' not in html

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
-from wagtail_whatsapp.admin.panels import SendOnPublishPanel
+from wagtail_whatsapp.admin.panels import SendOnPublishPanel, TopicsPanel
 from wagtail_whatsapp.models.broadcasts import Broadcast
 
 SEND_PERMISSION = "wagtail_whatsapp.send_broadcast"
@@ -76,7 +76,7 @@ class WhatsAppBroadcastMixin(models.Model):
             [
                 SendOnPublishPanel("whatsapp_send_on_publish", permission=SEND_PERMISSION),
                 FieldPanel("whatsapp_message_override", permission=SEND_PERMISSION),
-                FieldPanel("whatsapp_topics", widget=forms.CheckboxSelectMultiple, permission=SEND_PERMISSION),
+                TopicsPanel("whatsapp_topics", widget=forms.CheckboxSelectMultiple, permission=SEND_PERMISSION),
             ],
             heading=_("WhatsApp"),
             permission=SEND_PERMISSION,
