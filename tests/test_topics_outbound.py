@@ -65,6 +65,12 @@ def test_a_page_without_topics_goes_to_everyone(site, town, test_backend):
     assert who_receives(page_about(site), test_backend) == ["1", "2", "3", "4", "5"]
 
 
+def test_an_urgent_broadcast_goes_to_everyone_whatever_they_chose(site, town, test_backend):
+    broadcast = start_broadcast(page_about(site, town["Eventi"], town["Sellere"]), urgent=True)
+    assert sending.send_broadcast(broadcast.pk)
+    assert sorted(number[-1] for number in test_backend.numbers()) == ["1", "2", "3", "4", "5"]
+
+
 def test_the_broadcast_counts_only_the_matching_citizens(site, town, test_backend):
     broadcast = start_broadcast(page_about(site, town["Viabilità"]))
     assert broadcast.recipients_count == 3  # planned: 2 chose it, 3 chose nothing, 4 chose a place only

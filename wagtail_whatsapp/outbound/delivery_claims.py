@@ -25,7 +25,7 @@ def fan_out(broadcast):
     one ``INSERT … SELECT`` the database runs by itself (100,000 subscribers in about a second on SQLite:
     ``bench/fan_out.py``); nothing is loaded into Python."""
     with serialized_writes(), transaction.atomic():
-        _insert_deliveries(broadcast, targeting.recipients(broadcast.site_id, broadcast.page))
+        _insert_deliveries(broadcast, targeting.broadcast_recipients(broadcast))
     total = Delivery.objects.filter(broadcast=broadcast).count()
     Broadcast.objects.filter(pk=broadcast.pk).update(fanned_out_at=timezone.now(), recipients_count=total)
     broadcast.recipients_count = total

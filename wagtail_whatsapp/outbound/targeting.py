@@ -37,6 +37,14 @@ def recipients(site, page):
     return matching(Subscriber.objects.active(site), page_topics(page))
 
 
+def broadcast_recipients(broadcast):
+    """Who ``broadcast`` goes to: an urgent one (a civil-protection alert) to every active subscriber whatever they
+    chose, any other to those whose choices match its page's."""
+    if broadcast.urgent:
+        return Subscriber.objects.active(broadcast.site_id)
+    return recipients(broadcast.site_id, broadcast.page)
+
+
 @dataclass(frozen=True)
 class ChoiceShare:
     """How many of a broadcast's recipients chose ``topic`` (or, when ``topic`` is None, chose nothing of its
