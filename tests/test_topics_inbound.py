@@ -68,6 +68,12 @@ def test_iscrivimi_with_a_hamlet_and_a_topic_from_a_subscriber_adds_them_and_con
     assert Reply.objects.filter(kind=Reply.Kind.TOPICS_CHOSEN).count() == 1
 
 
+def test_a_topic_whose_name_has_an_e_in_it_is_one_topic(webhook, webhook_site_settings):
+    add_topics(webhook_site_settings, "Scuola e sport", "Scuola")
+    write(webhook, "Iscrivimi scuola e sport", at=0)
+    assert chosen() == ["Scuola e sport"]
+
+
 def test_iscrivimi_with_an_unknown_word_is_still_for_the_inbox(webhook, topics):
     write(webhook, "ISCRIVIMI MENSA", at=0)
     assert not Subscriber.objects.exists()

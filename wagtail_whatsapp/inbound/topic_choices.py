@@ -76,6 +76,8 @@ def _int(text):
 def _topics_named(settings, words):
     """The site's topics named by ``words`` ("EVENTI, SCUOLA"); empty unless every name is one of them."""
     by_keyword = {normalise(topic.choice_keyword): topic for topic in settings.choosable_topics()}
+    if words in by_keyword:  # one name, even with "e" in it: "SCUOLA E SPORT"
+        return (by_keyword[words],)
     names = [name for name in _TOPIC_SEPARATORS.split(words) if name]
     topics = [by_keyword.get(name) for name in names]
     return tuple(topics) if topics and None not in topics else ()
