@@ -44,6 +44,10 @@ def test_settings_page_shows_the_new_fields_and_no_secret(admin_client, site):
         assert secret not in html
 
 
+# The inline panel of topics and places, empty (its management form is part of every POST of the settings).
+TOPICS_NONE = {"topics-TOTAL_FORMS": "0", "topics-INITIAL_FORMS": "0", "topics-MIN_NUM_FORMS": "0"}
+
+
 def test_settings_page_saves_a_valid_mapping(admin_client, site):
     template = _template()
     url = reverse("wagtailsettings:edit", args=["wagtail_whatsapp", "whatsappsettings", site.pk])
@@ -58,6 +62,7 @@ def test_settings_page_saves_a_valid_mapping(admin_client, site):
     data = {key: ("on" if value is True else value) for key, value in data.items() if value is not False}
     data.update(image_template=template.pk, template_parameter_mapping="1 = title\n2 = url", waba_id="1022")
     data.update(quiet_hours_start="22:00", quiet_hours_end="07:00")
+    data.update(TOPICS_NONE)
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     saved = WhatsAppSettings.for_site(site)

@@ -93,10 +93,13 @@ def validate_content(kind, content):
 
 def validate_interactive(content):
     """A reply-buttons message as Meta checks it: a body of 1 to 1,024 characters, a footer of at most 60, one to
-    three ``reply`` buttons, each with a unique id (≤ 256) and a unique title (≤ 20). Other interactive kinds (lists,
-    CTA URLs) are not played by the fake."""
+    three ``reply`` buttons, each with a unique id (≤ 256) and a unique title (≤ 20); a list message as
+    ``validate_list`` checks it. Other interactive kinds (CTA URLs) are not played by the fake."""
+    if content.get("type") == "list":
+        validate_list(content)
+        return
     if content.get("type") != "button":
-        raise Refusal(100, "Param interactive['type'] must be one the fake plays: button.")
+        raise Refusal(100, "Param interactive['type'] must be one the fake plays: button, list.")
     body = content.get("body")
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
@@ -146,3 +149,40 @@ def parse_upload(headers, body):
     if mime_type not in UPLOAD_TYPES:
         raise Refusal(131053, f"Unsupported media type {mime_type}")
     return upload.get_payload(decode=True) or b"", mime_type, upload.get_filename()
+
+
+def validate_list(content):
+    """A list message as Meta checks it: a body of 1 to 4,096 characters, a button label of 1 to 20, 1 to 10 sections
+    (titled, ≤ 24, when more than one) holding 1 to 10 rows in all, each with a unique id (≤ 200), a title (≤ 24)
+    and an optional description (≤ 72)."""
+    body = content.get("body")
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip() or len(text) > 4096:
+        raise Refusal(131009, "Param interactive['body']['text'] must have from 1 to 4096 characters.")
+    action = content.get("action") if isinstance(content.get("action"), dict) else {}
+    button = action.get("button")
+    if not isinstance(button, str) or not 1 <= len(button) <= 20:
+        raise Refusal(131009, "Param interactive['action']['button'] must have from 1 to 20 characters.")
+    sections = action.get("sections")
+    if not isinstance(sections, list) or not 1 <= len(sections) <= 10:
+        raise Refusal(131009, "Param interactive['action']['sections'] must have from 1 to 10 sections.")
+    rows = []
+    for section in sections:
+        title = section.get("title", "") if isinstance(section, dict) else None
+        if title is None or len(title) > 24 or (len(sections) > 1 and not title):
+            raise Refusal(131009, "Each section of a multi-section list needs a title of at most 24 characters.")
+        if not isinstance(section.get("rows"), list) or not section["rows"]:
+            raise Refusal(131009, "Each section needs at least one row.")
+        rows += section["rows"]
+    if len(rows) > 10:
+        raise Refusal(131009, "A list message has at most 10 rows in all.")
+    ids = set()
+    for row in rows:
+        row_id, title = row.get("id"), row.get("title")
+        if not isinstance(row_id, str) or not 1 <= len(row_id) <= 200 or row_id in ids:
+            raise Refusal(131009, "Each row needs a unique id of 1 to 200 characters.")
+        if not isinstance(title, str) or not 1 <= len(title) <= 24:
+            raise Refusal(131009, "A row's title must have from 1 to 24 characters.")
+        if len(row.get("description", "")) > 72:
+            raise Refusal(131009, "A row's description must have at most 72 characters.")
+        ids.add(row_id)

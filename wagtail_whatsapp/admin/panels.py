@@ -42,3 +42,17 @@ class SendOnPublishPanel(FieldPanel):
                     "via WhatsApp to every subscriber at once. Untick it to publish without sending."
                 )
             return None
+
+
+class TopicsPanel(FieldPanel):
+    """The page's topics and places, as boxes to tick: only those of the page's own site (each town its own)."""
+
+    class BoundPanel(FieldPanel.BoundPanel):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            field = self.form.fields.get(self.field_name) if self.form is not None else None
+            page = self.instance if self.instance is not None and self.instance.pk else None
+            page = page or getattr(self.form, "parent_page", None)
+            site = page.get_site() if page is not None else None
+            if field is not None and site is not None:
+                field.queryset = field.queryset.filter(settings__site=site).order_by("sort_order", "pk")

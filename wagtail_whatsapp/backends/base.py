@@ -108,6 +108,22 @@ class ReplyButton:
 
 
 @dataclass(frozen=True)
+class ListRow:
+    """A row of an interactive list message: ``title`` (at most 24 characters) is what the citizen picks, ``id`` what
+    comes back in the webhook's ``list_reply`` (at most 200)."""
+
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ListSection:
+    title: str
+    rows: tuple = ()
+
+
+@dataclass(frozen=True)
 class BlockResult:
     added: list = field(default_factory=list)  # users blocked (or unblocked)
     failed: dict = field(default_factory=dict)  # user → WhatsAppError
@@ -131,6 +147,12 @@ class BaseBackend:
     def send_buttons(self, to, body, buttons, *, footer="", callback_data=""):
         """Send ``body`` with up to three quick-reply ``buttons`` (ReplyButtons): Meta's interactive ``button`` message,
         free-form, so only inside the citizen's 24-hour window. Raises ValueError for what Meta would refuse."""
+        raise NotImplementedError
+
+    def send_list(self, to, body, button, sections, *, footer="", callback_data=""):
+        """Send ``body`` with a list of ``sections`` (ListSections) the citizen opens with ``button``: Meta's
+        interactive ``list`` message, free-form, so only inside the 24-hour window. Raises ValueError for what Meta
+        would refuse."""
         raise NotImplementedError
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):

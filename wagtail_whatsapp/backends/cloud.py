@@ -24,7 +24,7 @@ from wagtail_whatsapp.backends.base import (
     WhatsAppError,
 )
 from wagtail_whatsapp.backends.download import MAX_DOWNLOAD_BYTES, check_sha256, read_capped, too_large
-from wagtail_whatsapp.backends.interactive import reply_buttons
+from wagtail_whatsapp.backends.interactive import list_message, reply_buttons
 from wagtail_whatsapp.backends.template_components import media_object, template_components, template_definition
 from wagtail_whatsapp.numbers import mask_number
 
@@ -89,6 +89,9 @@ class CloudBackend(BaseBackend):
 
     def send_buttons(self, to, body, buttons, *, footer="", callback_data=""):
         return self._send(to, "interactive", reply_buttons(body, buttons, footer), callback_data)
+
+    def send_list(self, to, body, button, sections, *, footer="", callback_data=""):
+        return self._send(to, "interactive", list_message(body, button, sections, footer), callback_data)
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):
         if isinstance(components, TemplateParameters):

@@ -17,7 +17,7 @@ from wagtail_whatsapp.backends.base import (
     TemplateInfo,
     WhatsAppError,
 )
-from wagtail_whatsapp.backends.interactive import reply_buttons
+from wagtail_whatsapp.backends.interactive import list_message, reply_buttons
 from wagtail_whatsapp.backends.template_components import template_components, template_definition
 
 # What ``download_media`` gives back for any media id but "gone" (Meta's 131052: the media expired).
@@ -91,6 +91,9 @@ class TestBackend(BaseBackend):
 
     def send_buttons(self, to, body, buttons, *, footer="", callback_data=""):
         return self._send(to, "interactive", reply_buttons(body, buttons, footer), callback_data)
+
+    def send_list(self, to, body, button, sections, *, footer="", callback_data=""):
+        return self._send(to, "interactive", list_message(body, button, sections, footer), callback_data)
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):
         if not isinstance(components, list | tuple):

@@ -28,7 +28,8 @@ from huey.contrib.djhuey import db_task
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
-from wagtail_whatsapp.backends.interactive import problem_of
+from wagtail_whatsapp.backends.interactive import list_problem_of, problem_of
+from wagtail_whatsapp.inbound import topic_choices
 from wagtail_whatsapp.inbound.replies import BUTTONS, fill, reply_context
 from wagtail_whatsapp.models import Reply, Subscriber, WhatsAppSettings
 
@@ -53,8 +54,8 @@ TEXTS = {
 def owe(settings, kind, message, subscriber=None):
     """Record that ``message`` gets the ``kind`` reply; call inside the transaction that decided it. None when the
     reply was owed already (the message handled twice) or the town left the text empty."""
-    if not getattr(settings, TEXTS[kind]).strip():
-        return None
+    if kind in TEXTS and not getattr(settings, TEXTS[kind]).strip():
+        return None  # the topics' list and confirmation have texts of their own (topic_choices.py)
     reply, created = Reply.objects.get_or_create(
         message=message, defaults={"site_id": settings.site_id, "kind": kind, "subscriber": subscriber}
     )
@@ -95,8 +96,9 @@ def send_owed_reply(reply_id):
     reply = Reply.objects.select_related("site", "message", "subscriber").get(pk=reply_id)
     mine = Reply.objects.filter(pk=reply_id, status=Reply.Status.SENDING, claim_token=token)
     settings = WhatsAppSettings.for_site(reply.site)
-    body = fill(getattr(settings, TEXTS[reply.kind]), reply_context(settings)).strip()
-    reason = _unsendable(reply, body)
+    body = reply_body(settings, reply)
+    sections = topic_choices.list_sections(settings) if reply.kind == Reply.Kind.TOPICS_LIST else None
+    reason = _unsendable(reply, body, sections)
     if reason:
         _fail(mine, reason)
         return False
@@ -105,6 +107,10 @@ def send_owed_reply(reply_id):
     try:
         if buttons:
             result = backend.send_buttons(reply.recipient, body, buttons, callback_data=reply.callback_data)
+        elif sections is not None:
+            result = backend.send_list(
+                reply.recipient, body, topic_choices.LIST_BUTTON, sections, callback_data=reply.callback_data
+            )
         else:
             result = backend.send_text(reply.recipient, body, preview_url=False, callback_data=reply.callback_data)
     except WhatsAppError as error:
@@ -121,7 +127,20 @@ def send_owed_reply(reply_id):
     return True
 
 
-def _unsendable(reply, body):
+def reply_body(settings, reply):
+    """The text of ``reply`` as it goes now: the town's text (the welcome offers the topics, when the site has
+    some), or the topics' list and confirmation."""
+    if reply.kind == Reply.Kind.TOPICS_LIST:
+        return topic_choices.LIST_BODY
+    if reply.kind == Reply.Kind.TOPICS_CHOSEN:
+        return topic_choices.chosen_text(settings, reply.subscriber)
+    body = fill(getattr(settings, TEXTS[reply.kind]), reply_context(settings)).strip()
+    if reply.kind == Reply.Kind.WELCOME and body and (offer := topic_choices.welcome_offer(settings)):
+        body = f"{body}\n\n{offer}"
+    return body
+
+
+def _unsendable(reply, body, sections=None):
     if not reply.recipient:
         return _("The citizen's number is no longer known (erased).")
     if not Subscriber.window_is_open(reply.asked_at):
@@ -130,6 +149,8 @@ def _unsendable(reply, body):
         return _("The text of this reply is empty in Settings → WhatsApp.")
     if reply.kind in BUTTONS and problem_of(body, BUTTONS[reply.kind]):
         return _("The text of this reply is longer than WhatsApp allows above buttons (1,024 characters).")
+    if sections is not None and (not sections or list_problem_of(body, topic_choices.LIST_BUTTON, sections)):
+        return _("The topics and places in Settings → WhatsApp do not fit WhatsApp's list (at most 10).")
     return ""
 
 

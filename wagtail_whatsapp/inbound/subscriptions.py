@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from wagtail_whatsapp import conf, signals
-from wagtail_whatsapp.inbound import confirmations, event_claims, intents, owed_replies, replies
+from wagtail_whatsapp.inbound import confirmations, event_claims, intents, owed_replies, replies, topic_choices
 from wagtail_whatsapp.inbound.event_values import TEXT_TYPES
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.models import (
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 ALREADY_SUBSCRIBED_INTERVAL = datetime.timedelta(days=1)
 CONFIRM = "confirm"  # a "SÌ" to the double opt-in's question (stored as a subscribe keyword: not for the inbox)
+TOPICS = InboundMessage.Action.TOPICS  # the topics keyword, or a row of the topics list (inbound/topic_choices.py)
 
 
 def process_pending_messages(pks):
@@ -92,7 +93,10 @@ def handle_message(message):
     for kept in (BlockedNumber, OptedOutNumber):
         identities.link_hashes(kept, site, message.phone_number, message.wa_user_id)
 
-    action = intent_of(settings, message) or (CONFIRM if confirmations.says_yes(message) else None)
+    choice = topic_choice_of(settings, message)
+    action = _intent(settings, message, choice) or (CONFIRM if confirmations.says_yes(message) else None)
+    if action == TOPICS and (subscriber is None or subscriber.status != Subscriber.Status.ACTIVE):
+        action = None  # only subscribers choose: anyone else's "ARGOMENTI" is a message like any other
     if action and ConsentRecord.objects.filter(message_wamid=message.wamid).exists():
         # Handled before, by a worker that stopped before marking it done: the consent log already has it.
         logger.info("WhatsApp: keyword message %s was already applied", message.pk)
@@ -101,7 +105,9 @@ def handle_message(message):
         # fault) never undoes what the citizen asked for afterwards.
         logger.info("WhatsApp: keyword message %s is older than the last change; ignored", message.pk)
     elif action == intents.SUBSCRIBE:
-        subscriber = subscribe(settings, message, subscriber)
+        subscriber = subscribe(settings, message, subscriber, topics=choice.topics if choice else ())
+    elif action == TOPICS:
+        choose_topics(settings, message, subscriber, choice)
     elif action == intents.UNSUBSCRIBE:
         unsubscribe(settings, message, subscriber)
     elif action == CONFIRM and (request := confirmations.live_request(site, message)) is not None:
@@ -122,7 +128,18 @@ def handle_message(message):
 
 
 def intent_of(settings, message):
-    """``intents.SUBSCRIBE``, ``intents.UNSUBSCRIBE`` or None: what a stored message asks of the site."""
+    """``intents.SUBSCRIBE``, ``intents.UNSUBSCRIBE``, ``TOPICS`` or None: what a stored message asks of the site."""
+    return _intent(settings, message, topic_choice_of(settings, message))
+
+
+def topic_choice_of(settings, message):
+    """The topics and places ``message`` chooses (topic_choices.Choice), or None."""
+    return topic_choices.read(settings, message) if message.message_type in TEXT_TYPES else None
+
+
+def _intent(settings, message, choice):
+    if choice is not None:  # "ISCRIVIMI EVENTI" subscribes: the rules of intents.py would send it to the inbox
+        return intents.SUBSCRIBE if choice.action == topic_choices.SUBSCRIBE else TOPICS
     if message.message_type not in TEXT_TYPES:
         return None
     return intents.for_settings(settings, message.text)
@@ -169,14 +186,18 @@ def is_blocked(settings, message, subscriber):
     return is_identity_blocked(settings.site, message.phone_number, message.wa_user_id)
 
 
-def subscribe(settings, message, subscriber):
+def subscribe(settings, message, subscriber, topics=()):
     """ISCRIVIMI: create or reactivate the subscriber and welcome them (with the double opt-in: ask first); returns
-    the subscriber."""
+    the subscriber. ``topics`` ("ISCRIVIMI EVENTI") join the citizen's choice; with the double opt-in they are not
+    kept while the request waits (it holds nothing of the citizen): the welcome tells how to choose them."""
     if is_blocked(settings, message, subscriber):
         logger.info("WhatsApp: a blocked number tried to subscribe; no answer (%s)", message.wamid)
         return subscriber
     if subscriber is not None and subscriber.status == Subscriber.Status.ACTIVE:
-        _answer_already_subscribed(settings, message, subscriber)
+        if topics:
+            choose_topics(settings, message, subscriber, topic_choices.Choice(topic_choices.SUBSCRIBE, topics))
+        else:
+            _answer_already_subscribed(settings, message, subscriber)
         return subscriber
     if not (message.phone_number or message.wa_user_id):
         logger.warning("WhatsApp: subscribe keyword from a sender without number or user id (%s)", message.wamid)
@@ -184,7 +205,7 @@ def subscribe(settings, message, subscriber):
     if settings.double_opt_in:
         confirmations.ask(settings, message, subscriber)
         return subscriber
-    return join(settings, message, subscriber)
+    return join(settings, message, subscriber, topics=topics)
 
 
 def confirm(settings, message, subscriber, request):
@@ -200,7 +221,7 @@ def confirm(settings, message, subscriber, request):
     return join(settings, message, subscriber, request=request, note=note)
 
 
-def join(settings, message, subscriber, *, request=None, note=""):
+def join(settings, message, subscriber, *, request=None, note="", topics=()):
     """Create or reactivate the subscriber, log the consent and owe the welcome; returns the subscriber."""
     reactivated = subscriber is not None
     try:
@@ -219,6 +240,10 @@ def join(settings, message, subscriber, *, request=None, note=""):
             subscriber.unsubscribed_at = None
             subscriber.save()
             consent = _consent(settings, ConsentRecord.Action.SUBSCRIBE, subscriber, message, note)
+            if topics:
+                topic_choices.change(
+                    settings, message, subscriber, topic_choices.Choice(topic_choices.SUBSCRIBE, topics)
+                )
             if request is not None:
                 confirmations.close(request, subscriber)
             # Owed in the same transaction: a worker dying before the send leaves a reply to send, never a subscriber
@@ -246,6 +271,18 @@ def _answer_already_subscribed(settings, message, subscriber):
         subscriber.last_already_subscribed_reply_at = message.sent_at
         subscriber.save(update_fields=["last_already_subscribed_reply_at", "updated_at"])
         reply = owed_replies.owe(settings, Reply.Kind.ALREADY_SUBSCRIBED, message, subscriber)
+    owed_replies.queue(reply)
+
+
+def choose_topics(settings, message, subscriber, choice):
+    """A subscriber's topics keyword gets the list; a row picked in it, or "ISCRIVIMI EVENTI" from a subscriber,
+    changes their choice (in the consent log) and gets the confirmation of what they receive now."""
+    with transaction.atomic():
+        if choice.action == topic_choices.SHOW_LIST:
+            reply = owed_replies.owe(settings, Reply.Kind.TOPICS_LIST, message, subscriber)
+        else:
+            topic_choices.change(settings, message, subscriber, choice)
+            reply = owed_replies.owe(settings, Reply.Kind.TOPICS_CHOSEN, message, subscriber)
     owed_replies.queue(reply)
 
 

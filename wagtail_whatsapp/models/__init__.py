@@ -25,6 +25,7 @@ from wagtail_whatsapp.models.settings import WhatsAppSettings
 from wagtail_whatsapp.models.subscribers import Subscriber
 from wagtail_whatsapp.models.subscription_requests import SubscriptionRequest
 from wagtail_whatsapp.models.templates import MessageTemplate
+from wagtail_whatsapp.models.topics import Topic
 
 __all__ = [
     "BlockedNumber",
@@ -42,6 +43,7 @@ __all__ = [
     "StatusUpdate",
     "Subscriber",
     "SubscriptionRequest",
+    "Topic",
     "WhatsAppArchivePage",
     "WhatsAppArchivePageMixin",
     "WhatsAppBroadcastMixin",

@@ -32,6 +32,7 @@ class ConsentRecord(models.Model):
         UNBLOCK = "unblock", _("Unblocked")
         ERASE = "erase", _("Erased")
         IMPORT = "import", _("Imported")
+        CHOOSE_TOPICS = "topics", _("Chose topics and places")
 
     site = models.ForeignKey("wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
     subscriber = models.ForeignKey(

@@ -57,6 +57,7 @@ class InboundMessage(models.Model):
         NONE = "", _("None")
         SUBSCRIBE = "subscribe", _("Subscribe keyword")
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribe keyword")
+        TOPICS = "topics", _("Choice of topics and places")
 
     site = models.ForeignKey("wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+")
     subscriber = models.ForeignKey(

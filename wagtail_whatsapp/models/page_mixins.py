@@ -1,14 +1,16 @@
 """The page mixins that let editors send a page via WhatsApp, and what a page gives the message: text, media,
 template values."""
 
+from django import forms
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
-from wagtail_whatsapp.admin.panels import SendOnPublishPanel
+from wagtail_whatsapp.admin.panels import SendOnPublishPanel, TopicsPanel
 from wagtail_whatsapp.models.broadcasts import Broadcast
 
 SEND_PERMISSION = "wagtail_whatsapp.send_broadcast"
@@ -44,6 +46,16 @@ class WhatsAppBroadcastMixin(models.Model):
         max_length=CAPTION_LIMIT,
         help_text=_("Leave empty to send the title, the introduction and the link to the page."),
     )
+    # Who receives it: the citizens who chose one of these (or nothing at all). None ticked: every subscriber.
+    whatsapp_topics = ParentalManyToManyField(
+        "wagtail_whatsapp.Topic",
+        verbose_name=_("WhatsApp topics and places"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Only subscribers who chose one of these receive it (and those who chose nothing). None: everyone."
+        ),
+    )
 
     # Attribute names read by the default implementation; a page model may point them elsewhere.
     whatsapp_intro_field = "intro"
@@ -64,6 +76,7 @@ class WhatsAppBroadcastMixin(models.Model):
             [
                 SendOnPublishPanel("whatsapp_send_on_publish", permission=SEND_PERMISSION),
                 FieldPanel("whatsapp_message_override", permission=SEND_PERMISSION),
+                TopicsPanel("whatsapp_topics", widget=forms.CheckboxSelectMultiple, permission=SEND_PERMISSION),
             ],
             heading=_("WhatsApp"),
             permission=SEND_PERMISSION,

@@ -23,6 +23,8 @@ class Reply(CallbackDataMixin, models.Model):
         NOT_SUBSCRIBED = "not_subscribed", _("Not subscribed")
         ALREADY_SUBSCRIBED = "already_subscribed", _("Already subscribed")
         NOTICE = "notice", _("Notice")
+        TOPICS_LIST = "topics_list", _("List of topics and places")
+        TOPICS_CHOSEN = "topics_chosen", _("Choice of topics and places")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")

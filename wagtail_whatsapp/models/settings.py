@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modelcluster.models import ClusterableModel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Site
 
@@ -47,7 +48,7 @@ def _family_field(verbose_name, help_text):
 
 
 @register_setting(icon="mail")
-class WhatsAppSettings(BaseSiteSetting):
+class WhatsAppSettings(ClusterableModel, BaseSiteSetting):
     service_name = models.CharField(
         _("service name"),
         max_length=100,
@@ -83,6 +84,15 @@ class WhatsAppSettings(BaseSiteSetting):
         help_text=_(
             "Also understand “vorrei iscrivermi”, “cancellatemi”, “non voglio più ricevere messaggi” and keywords "
             "with a typo. Questions are never taken for a keyword. Off: only the keywords above, as written."
+        ),
+    )
+    topics_keyword = models.CharField(
+        _("topics keyword"),
+        max_length=40,
+        default="ARGOMENTI",
+        help_text=_(
+            "A subscriber who writes it gets the list of topics and places to choose from (only when the list "
+            "below has some)."
         ),
     )
     welcome_message = models.TextField(
@@ -302,6 +312,10 @@ class WhatsAppSettings(BaseSiteSetting):
     @property
     def unsubscribe_keyword(self):
         return next(iter(keyword_list(self.unsubscribe_keywords)), "CANCELLAMI")
+
+    def choosable_topics(self):
+        """The site's topics and places, in the town's order (the list citizens choose from)."""
+        return self.topics.order_by("sort_order", "pk")
 
     def get_service_name(self):
         return self.service_name or self.site.site_name or self.site.hostname

@@ -1,7 +1,7 @@
 """The tabs and panels of Settings → WhatsApp."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 
 from wagtail_whatsapp.admin.widgets import TolerantPageChooserPanel
 
@@ -37,6 +37,13 @@ SETTINGS_PANELS = TabbedInterface(
                 ),
             ],
             heading=_("Number and replies"),
+        ),
+        ObjectList(
+            [
+                FieldPanel("topics_keyword"),
+                InlinePanel("topics", heading=_("Topics and places"), label=_("Topic or place"), max_num=10),
+            ],
+            heading=_("Topics and places"),
         ),
         ObjectList(
             [

@@ -47,6 +47,10 @@ class Subscriber(models.Model):
     preferences_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_already_subscribed_reply_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_notice_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Topics and places chosen (models/topics.py); none chosen: everything.
+    topics = models.ManyToManyField(
+        "wagtail_whatsapp.Topic", verbose_name=_("topics and places"), blank=True, related_name="subscribers"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

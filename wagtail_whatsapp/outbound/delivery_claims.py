@@ -14,16 +14,18 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber
+from wagtail_whatsapp.models import Broadcast, Delivery
 from wagtail_whatsapp.models.subscribers import SERVICE_WINDOW
+from wagtail_whatsapp.outbound import targeting
 from wagtail_whatsapp.writelock import serialized, serialized_writes
 
 
 def fan_out(broadcast):
-    """Create one pending Delivery per active subscriber, in one ``INSERT … SELECT`` the database runs by itself
-    (100,000 subscribers in about a second on SQLite: ``bench/fan_out.py``); nothing is loaded into Python."""
+    """Create one pending Delivery per active subscriber whose topics match the page's (outbound/targeting.py), in
+    one ``INSERT … SELECT`` the database runs by itself (100,000 subscribers in about a second on SQLite:
+    ``bench/fan_out.py``); nothing is loaded into Python."""
     with serialized_writes(), transaction.atomic():
-        _insert_deliveries(broadcast, Subscriber.objects.active(broadcast.site_id))
+        _insert_deliveries(broadcast, targeting.broadcast_recipients(broadcast))
     total = Delivery.objects.filter(broadcast=broadcast).count()
     Broadcast.objects.filter(pk=broadcast.pk).update(fanned_out_at=timezone.now(), recipients_count=total)
     broadcast.recipients_count = total

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from wagtail_whatsapp.models import Broadcast, MessageTemplate, Subscriber, WhatsAppBroadcastMixin, WhatsAppSettings
-from wagtail_whatsapp.outbound import composing, costs, messaging_limit, template_family
+from wagtail_whatsapp.outbound import composing, costs, messaging_limit, targeting, template_family
 
 
 class BroadcastRefused(Exception):
@@ -46,6 +46,9 @@ class BroadcastPlan:
     message_problems: list = field(default_factory=list)
     # "Already sent on ...", also in ``warnings``: the confirmation page shows it as its own block with the history.
     repeat_warning: str = ""
+    # The page's topics and places, and how many of the recipients chose each (outbound/targeting.py).
+    topics: list = field(default_factory=list)
+    choice_shares: list = field(default_factory=list)
 
 
 def parameter_mapping(site):
@@ -89,7 +92,9 @@ def plan_broadcast(page, site=None, media_choice=""):
     plan.message_problems += media_problems
     plan.warnings += media_warnings
 
-    subscribers = Subscriber.objects.active(site)
+    plan.topics = targeting.page_topics(page)
+    subscribers = targeting.matching(Subscriber.objects.active(site), plan.topics)
+    plan.choice_shares = targeting.shares(subscribers, plan.topics)
     plan.recipients = subscribers.count()
     plan.freeform_recipients = subscribers.in_service_window().count()
     plan.template_recipients = plan.recipients - plan.freeform_recipients

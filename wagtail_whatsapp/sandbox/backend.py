@@ -22,7 +22,7 @@ from wagtail_whatsapp.backends.base import (
     TemplateParameters,
     WhatsAppError,
 )
-from wagtail_whatsapp.backends.interactive import problem_of, reply_buttons
+from wagtail_whatsapp.backends.interactive import list_message, list_problem_of, problem_of, reply_buttons
 from wagtail_whatsapp.backends.template_components import template_components
 from wagtail_whatsapp.inbound.ingest import ingest_payload
 from wagtail_whatsapp.models import MessageTemplate, SandboxMessage, WhatsAppSettings
@@ -139,6 +139,12 @@ class SandboxBackend(BaseBackend):
         if problem:
             raise _bad_parameter(problem)
         return self._store(to, "interactive", reply_buttons(body, buttons, footer), callback_data)
+
+    def send_list(self, to, body, button, sections, *, footer="", callback_data=""):
+        problem = list_problem_of(body, button, sections, footer)
+        if problem:
+            raise _bad_parameter(problem)
+        return self._store(to, "interactive", list_message(body, button, sections, footer), callback_data)
 
     def send_template(self, to, name, language, components=(), *, callback_data=""):
         if not name or not language:

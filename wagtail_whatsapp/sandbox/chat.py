@@ -96,12 +96,21 @@ def _template_text(body):
 
 
 def reply_buttons(message):
-    """``[(id, title)]`` of the reply buttons under a message the town sent (none for any other message)."""
+    """``[(id, title)]`` of the reply buttons under a message the town sent, or of the rows of its list (none for any
+    other message)."""
     body = message.body if isinstance(message.body, dict) else {}
     interactive = body.get("interactive") if isinstance(body.get("interactive"), dict) else {}
     action = interactive.get("action") if isinstance(interactive.get("action"), dict) else {}
     if message.direction != SandboxMessage.Direction.OUTGOING:
         return []
+    if interactive.get("type") == "list":
+        rows = [
+            row
+            for section in action.get("sections") or []
+            if isinstance(section, dict)
+            for row in section.get("rows") or []
+        ]
+        return [(str(row.get("id", "")), str(row.get("title", ""))) for row in rows if isinstance(row, dict)]
     return [
         (str(button["reply"].get("id", "")), str(button["reply"].get("title", "")))
         for button in action.get("buttons") or []

@@ -77,14 +77,16 @@ def text_message_payload(
     )
 
 
-def button_reply_payload(number, button_id, title, *, phone_number_id, context_wamid="", wamid=None, timestamp=None):
+def button_reply_payload(
+    number, button_id, title, *, phone_number_id, context_wamid="", wamid=None, timestamp=None, kind="button_reply"
+):
     """A citizen's tap on a reply button of ``context_wamid``, as Meta sends it: type ``interactive``, a
-    ``button_reply`` with the button's id and title."""
+    ``button_reply`` with the button's id and title (``kind="list_reply"``: a row picked in a list message)."""
     payload = text_message_payload(number, "", phone_number_id=phone_number_id, wamid=wamid, timestamp=timestamp)
     message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
     del message["text"]
     message["type"] = "interactive"
-    message["interactive"] = {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}
+    message["interactive"] = {"type": kind, kind: {"id": button_id, "title": title}}
     if context_wamid:
         message["context"] = {"id": context_wamid}
     return payload
@@ -152,14 +154,17 @@ def simulate_inbound_text(number, text, *, site=None, profile_name="", user_id="
 
 
 def simulate_button_reply(question, button_id, title):
-    """Play the citizen tapping a reply button of ``question`` (an outgoing interactive ``SandboxMessage``). Returns
-    the webhook view's response."""
+    """Play the citizen tapping a reply button (or a row of the list) of ``question`` (an outgoing interactive
+    ``SandboxMessage``). Returns the webhook view's response."""
+    interactive = question.body.get("interactive") if isinstance(question.body, dict) else None
+    is_list = isinstance(interactive, dict) and interactive.get("type") == "list"
     payload = button_reply_payload(
         question.recipient,
         button_id,
         title,
         phone_number_id=question.phone_number_id,
         context_wamid=question.wamid,
+        kind="list_reply" if is_list else "button_reply",
     )
     return _play(payload, question.phone_number_id, question.recipient)
 

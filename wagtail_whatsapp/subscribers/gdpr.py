@@ -140,6 +140,8 @@ def export_number(site, number_or_user_id):
                 "unsubscribed_at": _iso(s.unsubscribed_at),
                 "last_message_received_at": _iso(s.last_inbound_at),
                 "stopped_marketing_messages": s.marketing_stopped,
+                # What they chose to receive (none: everything); each change is in the consent log.
+                "topics_and_places": [{"name": t.name, "kind": t.kind} for t in s.topics.order_by("sort_order", "pk")],
                 "created_at": _iso(s.created_at),
             }
             for s in subscribers

@@ -37,6 +37,21 @@ def refused_response(request, status, reason):
     return TemplateResponse(request, "wagtail_whatsapp/broadcasts/refused.html", context, status=status)
 
 
+def choice_costs(shares, cost):
+    """Each of the page's topics and places: who chose it among the recipients, and what their templates cost (a
+    citizen who chose two of them counts under both)."""
+    return [
+        {
+            "topic": share.topic,
+            "recipients": share.recipients,
+            "cost": costs.format_amount(
+                cost.unit_price * share.template_recipients if cost.template_recipients else 0, cost.currency
+            ),
+        }
+        for share in shares
+    ]
+
+
 def cost_summary(cost, budget):
     """The estimate and the month's budget as the confirmation page shows them (amounts already formatted)."""
     currency, spend = cost.currency, budget.spend
@@ -143,6 +158,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
                 else None
             ),
             recipients_count=plan.recipients,
+            choice_shares=choice_costs(plan.choice_shares, cost),
             template_count=plan.template_recipients,
             freeform_count=plan.freeform_recipients,
             previous_broadcasts=previous,
