@@ -12,6 +12,7 @@ from tests.topics import add_topics, subscriber_choosing
 from wagtail_whatsapp.models import Delivery, Topic, WhatsAppSettings
 from wagtail_whatsapp.outbound import sender as sending
 from wagtail_whatsapp.outbound.broadcasts import start_broadcast
+from wagtail_whatsapp.outbound.plan import plan_broadcast
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +70,13 @@ def test_an_urgent_broadcast_goes_to_everyone_whatever_they_chose(site, town, te
     broadcast = start_broadcast(page_about(site, town["Eventi"], town["Sellere"]), urgent=True)
     assert sending.send_broadcast(broadcast.pk)
     assert sorted(number[-1] for number in test_backend.numbers()) == ["1", "2", "3", "4", "5"]
+
+
+def test_an_urgent_alert_is_planned_for_everyone(site, town):
+    # The count (and cost) the editor confirms is everyone's, as the alert's reach.
+    page = page_about(site, town["Eventi"], town["Sellere"])
+    assert plan_broadcast(page).recipients < 5
+    assert plan_broadcast(page, urgent=True).recipients == 5
 
 
 def test_the_broadcast_counts_only_the_matching_citizens(site, town, test_backend):

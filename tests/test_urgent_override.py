@@ -66,14 +66,15 @@ def test_the_button_and_the_box_say_it_in_italian(client, civil_protection, news
     html = client.get(confirm_url(news_page)).content.decode()
     assert f"Programma per le {quiet_hours}: 5 iscritti" in html
     assert "Invia ora" not in html
-    assert "Urgente: invia subito anche nelle ore di silenzio" in html
+    assert "Urgente (protezione civile)" in html
     assert "Invia subito, urgente: 5 iscritti" in html  # the label the box's script shows once ticked
 
 
 def test_outside_the_quiet_hours_the_button_sends_now(client, civil_protection, news_page, ready):
     client.force_login(civil_protection)
     html = client.get(confirm_url(news_page)).content.decode()
-    assert "Send to 5 subscribers now" in html and 'name="urgent"' not in html
+    # The urgent box is offered at any time (it also goes ahead of the number's other broadcasts: test_urgent_alerts).
+    assert "Send to 5 subscribers now" in html and 'name="urgent"' in html
 
 
 def test_a_scheduled_broadcast_waits_for_the_end_of_the_quiet_hours(
@@ -93,7 +94,7 @@ def test_an_urgent_broadcast_goes_at_once_in_the_quiet_hours(
 ):
     client.force_login(civil_protection)
     html = client.get(confirm_url(news_page)).content.decode()
-    assert 'name="urgent"' in html and "Urgent: send it now, even in the quiet hours" in html
+    assert 'name="urgent"' in html and "Urgent (civil protection)" in html
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(confirm_url(news_page), {"urgent": "on"})
     assert response.status_code == 302

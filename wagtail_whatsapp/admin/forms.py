@@ -145,16 +145,18 @@ class ConfirmBroadcastForm(forms.Form):
         required=False,
     )
     urgent = forms.BooleanField(
-        label=_("Urgent: send it now, even in the quiet hours"),
+        label=_("Urgent (civil protection)"),
         help_text=_(
-            "Only for notices that cannot wait (civil protection, water, roads closed). The page's history says so."
+            "Only for notices that cannot wait (civil protection, water, roads closed): it goes now to every "
+            "subscriber, even in the quiet hours, ahead of the other broadcasts of this number, which pause and then "
+            "go on by themselves. The page's history says so."
         ),
         required=False,
     )
 
     def __init__(self, *args, is_repeat=False, over_budget=False, may_be_urgent=False, starts_at=None, **kwargs):
         """``over_budget``: the broadcast would exceed the monthly budget and the user may allow it.
-        ``may_be_urgent``: the quiet hours hold it back and the user holds ``send_urgent``.
+        ``may_be_urgent``: the user holds ``send_urgent`` (offered at any time, not only in the quiet hours).
         ``starts_at``: when "now" really starts (the end of the quiet hours), or None."""
         super().__init__(*args, **kwargs)
         self.is_repeat, self.over_budget = is_repeat, over_budget

@@ -82,6 +82,10 @@ class Broadcast(models.Model):
         help_text=_("Sent at once, even in the site's quiet hours."),
     )
 
+    # Paused by itself for this urgent broadcast of the same number (outbound/urgent.py): it goes on by itself once
+    # that one no longer sends. An id, not a foreign key: deleting the urgent broadcast must not take this one along.
+    yielded_to = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
     # A broadcast scheduled for a date and time (status SCHEDULED) starts by itself then, planned again for the
     # subscribers of that moment (outbound/scheduled_broadcasts.py).
     scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True, editable=False, db_index=True)

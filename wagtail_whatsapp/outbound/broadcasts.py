@@ -20,6 +20,7 @@ from wagtail_whatsapp.outbound import composing, costs, schedule
 from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
 from wagtail_whatsapp.outbound.queue import send_broadcast_task
+from wagtail_whatsapp.outbound.urgent import resume_released
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def start_broadcast(
     With ``at`` (an aware datetime the caller checked with ``scheduled_broadcasts.schedule_problem``) the broadcast is
     only scheduled: it starts by itself then, planned again (``scheduled_broadcasts.start_due_broadcasts``).
     """
-    plan = plan_broadcast(page, site=site, media_choice=media_choice)
+    plan = plan_broadcast(page, site=site, media_choice=media_choice, urgent=urgent)
     page = plan.page
     revision = revision or page.live_revision
     if once_per_revision and Broadcast.objects.filter(revision=revision, once_per_revision=True).exists():
@@ -180,7 +181,12 @@ def pause_broadcast(broadcast, user=None, reason=""):
 def resume_broadcast(broadcast, user=None):
     with transaction.atomic():
         resumed = _change_status(
-            broadcast, [Broadcast.Status.PAUSED], Broadcast.Status.QUEUED, status_reason="", resume_at=None
+            broadcast,
+            [Broadcast.Status.PAUSED],
+            Broadcast.Status.QUEUED,
+            status_reason="",
+            resume_at=None,
+            yielded_to=None,
         )
         if resumed:
             if broadcast.page_id:
@@ -215,3 +221,10 @@ def resume_due_broadcasts():
             resume_broadcast(broadcast)
         except Exception:  # one broadcast's trouble must not hold back the others
             logger.exception("WhatsApp: broadcast %s could not be resumed", broadcast.pk)
+
+
+def resume_after_urgent_alerts():
+    """Queue again every broadcast that paused for an urgent alert no longer running (the minute's periodic task: the
+    alert's own task does it as soon as it ends, this catches a crash in between)."""
+    for broadcast_id in resume_released():
+        send_broadcast_task(broadcast_id)

@@ -66,9 +66,9 @@ def page_values(page, site):
     return values
 
 
-def plan_broadcast(page, site=None, media_choice=""):
+def plan_broadcast(page, site=None, media_choice="", urgent=False):
     """The plan of sending ``page``; ``media_choice`` ("image", "video", "document") overrides the page's own choice
-    of the one media that goes."""
+    of the one media that goes; ``urgent``: an urgent alert's plan (its UTILITY template, no quiet hours)."""
     page = page.specific
     site = site or page.get_site()
     plan = BroadcastPlan(site=site, page=page)
@@ -93,7 +93,8 @@ def plan_broadcast(page, site=None, media_choice=""):
     plan.warnings += media_warnings
 
     plan.topics = targeting.page_topics(page)
-    subscribers = targeting.matching(Subscriber.objects.active(site), plan.topics)
+    # An urgent alert goes to everyone whatever they chose (urgent.reaches_everyone): its count is everyone's.
+    subscribers = targeting.matching(Subscriber.objects.active(site), [] if urgent else plan.topics)
     plan.choice_shares = targeting.shares(subscribers, plan.topics)
     plan.recipients = subscribers.count()
     plan.freeform_recipients = subscribers.in_service_window().count()
@@ -101,7 +102,7 @@ def plan_broadcast(page, site=None, media_choice=""):
     if plan.recipients == 0:
         plan.problems.append(_("There are no active subscribers to send to."))
 
-    picked = template_family.pick(template_family.family(site), going or "", page.is_whatsapp_event())
+    picked = template_family.pick(template_family.family(site, urgent=urgent), going or "", page.is_whatsapp_event())
     if picked.member is not None:
         plan.template, plan.template_chosen = picked.member.template, picked.member.chosen
         plan.template_kind = picked.member.kind
@@ -131,7 +132,7 @@ def plan_broadcast(page, site=None, media_choice=""):
     if category_problem:
         plan.problems.append(category_problem)
     site_settings = WhatsAppSettings.for_site(site)
-    if site_settings.in_quiet_hours(timezone.localtime().time()):
+    if not urgent and site_settings.in_quiet_hours(timezone.localtime().time()):
         plan.warnings.append(
             _("These are the site's quiet hours: the broadcast will start at %(time)s.")
             % {"time": site_settings.quiet_hours_end.strftime("%H:%M")}

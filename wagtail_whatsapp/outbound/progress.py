@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db.models import Count, Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +72,30 @@ def _last_status_at(broadcast):
     return max(moments) if moments else None
 
 
+def time_to_last_delivered(broadcast):
+    """From the start of the sending to the last "delivered" Meta reported (a "read" that came without its
+    "delivered" counts at its read time): how long the town took to reach everyone it reached, the figure an urgent
+    alert is judged by. None before anything was delivered."""
+    if broadcast.started_at is None:
+        return None
+    last = Delivery.objects.filter(
+        broadcast=broadcast, status__in=(Delivery.Status.DELIVERED, Delivery.Status.READ)
+    ).aggregate(last=Max(Coalesce("delivered_at", "read_at")))["last"]
+    return max(last - broadcast.started_at, timedelta(0)) if last is not None else None
+
+
+def duration_label(duration):
+    """``2 h 05 min``, ``4 min 30 s``, ``12 s``: a duration as the report shows it."""
+    seconds = int(round(duration.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return _("%(minutes)d min %(seconds)02d s") % {"minutes": minutes, "seconds": seconds}
+    return _("%(seconds)d s") % {"seconds": seconds}
+
+
 def is_settling(broadcast, now=None):
     """True while a finished broadcast's delivered and read figures may still grow (see SETTLING_QUIET)."""
     if broadcast.status not in FINISHED_STATUSES or broadcast.finished_at is None:
@@ -135,7 +160,9 @@ def progress_of(broadcast):
         "status": broadcast.status,
         "status_label": str(Broadcast.Status(broadcast.status).label),
         "status_reason": broadcast.status_reason,
-        "resumes_by_itself": broadcast.status == Broadcast.Status.PAUSED and broadcast.resume_at is not None,
+        # Paused for the daily limit (until ``resume_at``) or for an urgent alert (``yielded_to``): no editor needed.
+        "resumes_by_itself": broadcast.status == Broadcast.Status.PAUSED
+        and (broadcast.resume_at is not None or broadcast.yielded_to is not None),
         "finished": finished,
         "settling": is_settling(broadcast),
         "waiting": 0 if finished else unreached,
@@ -156,4 +183,5 @@ def progress_of(broadcast):
         "failures": sorted(failures.values(), key=lambda entry: -entry["count"]),
         "started_at": broadcast.started_at,
         "finished_at": broadcast.finished_at,
+        "time_to_last_delivered": time_to_last_delivered(broadcast),
     }

@@ -17,6 +17,7 @@ from huey.contrib.djhuey import db_task
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.outbound.schedule import quiet_hours_delay
 from wagtail_whatsapp.outbound.sender import send_broadcast
+from wagtail_whatsapp.outbound.urgent import resume_released
 
 NO_ROOM_RETRY_SECONDS = 5
 _running = threading.Lock()
@@ -58,3 +59,6 @@ def _send_when_allowed(broadcast_id, joining):
         for _other in range(conf.broadcast_senders() - 1):
             send_broadcast_task(broadcast_id, joining=True)
     send_broadcast(broadcast_id)
+    # The broadcasts that paused for this one, if it was urgent and no longer runs, go on now (urgent.py).
+    for resumed_id in resume_released():
+        send_broadcast_task(resumed_id)

@@ -109,7 +109,9 @@ def start_scheduled_broadcast(broadcast, now=None):
         if page is None:
             raise BroadcastRefused(_("The page was deleted."))
         # The media the editor saw on the confirmation page, if the page still has it.
-        plan = plan_broadcast(page, site=broadcast.site, media_choice=broadcast.media.get("type", ""))
+        plan = plan_broadcast(
+            page, site=broadcast.site, media_choice=broadcast.media.get("type", ""), urgent=broadcast.urgent
+        )
         if plan.problems:
             raise BroadcastRefused(" ".join(str(problem) for problem in plan.problems))
         cost = costs.estimate(plan)

@@ -26,7 +26,7 @@ from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.outbound import composing, messaging_limit, template_checks
+from wagtail_whatsapp.outbound import composing, messaging_limit, template_checks, urgent
 from wagtail_whatsapp.outbound import delivery_claims as claims
 from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.progress import failure_reason
@@ -71,6 +71,7 @@ class BroadcastSender:
         self.snapshot = None
         self.quota = None  # the number's daily messaging limit, when templates are sent and Meta limits them
         self.quota_exhausted = False
+        self.phone_number_id = None
 
     # --- the dispatcher ---------------------------------------------------------------------------------------------
     def run(self):
@@ -84,9 +85,11 @@ class BroadcastSender:
         if self._refuse_template(broadcast):
             return False
         Broadcast.objects.filter(pk=broadcast.pk, started_at__isnull=True).update(started_at=now)
-        phone_number_id = WhatsAppSettings.for_site(broadcast.site).sending_number_id
+        phone_number_id = self.phone_number_id = WhatsAppSettings.for_site(broadcast.site).sending_number_id
         self.backend_factory = lambda: get_backend(phone_number_id)
         self.limiter = limiter_for(phone_number_id)
+        if broadcast.urgent and urgent.make_way(broadcast.pk, phone_number_id):
+            logger.info("WhatsApp: urgent broadcast %s goes ahead of the number's other broadcasts", broadcast.pk)
         if broadcast.fanned_out_at is None:
             claims.fan_out(broadcast)
         if not self._prepare_media(broadcast):
@@ -145,7 +148,7 @@ class BroadcastSender:
                     Broadcast.objects.filter(pk=self.broadcast_id).update(heartbeat_at=timezone.now())
             if now - last_reconcile >= RECONCILE_EVERY:
                 last_reconcile = now
-                if not self._still_sending():
+                if not self._still_sending() or self._yielded_to_urgent():
                     break
                 claims.reconcile_in_doubt(self.broadcast_id, self.token, self.grace)
                 if self.quota is not None:
@@ -176,6 +179,16 @@ class BroadcastSender:
         if not sending:
             self.stop_event.set()
         return sending
+
+    def _yielded_to_urgent(self):
+        """An urgent alert waits or goes out on the same number: pause, and go on by itself after it (urgent.py)."""
+        urgent_id = urgent.urgent_ahead(self.broadcast_id, self.phone_number_id)
+        if urgent_id is None:
+            return False
+        if urgent.yield_to(self.broadcast_id, urgent_id):
+            logger.info("WhatsApp: broadcast %s pauses for urgent broadcast %s", self.broadcast_id, urgent_id)
+        self.stop_event.set()
+        return True
 
     def _finish_if_complete(self):
         if claims.outstanding(self.broadcast_id):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 
 from wagtail_whatsapp.models import Subscriber, Topic
+from wagtail_whatsapp.outbound import urgent
 
 
 def page_topics(page):
@@ -40,7 +41,7 @@ def recipients(site, page):
 def broadcast_recipients(broadcast):
     """Who ``broadcast`` goes to: an urgent one (a civil-protection alert) to every active subscriber whatever they
     chose, any other to those whose choices match its page's."""
-    if broadcast.urgent:
+    if urgent.reaches_everyone(broadcast):
         return Subscriber.objects.active(broadcast.site_id)
     return recipients(broadcast.site_id, broadcast.page)
 

@@ -1,5 +1,5 @@
-"""Periodic Huey tasks of the outbound road: broadcasts that stalled or waited for the daily limit go on, scheduled
-broadcasts start at their time, and the message templates stay in step with Meta."""
+"""Periodic Huey tasks of the outbound road: broadcasts that stalled, waited for the daily limit or for an urgent
+alert go on, scheduled broadcasts start at their time, and the message templates stay in step with Meta."""
 
 import logging
 
@@ -9,7 +9,7 @@ from huey.contrib.djhuey import db_periodic_task, on_startup
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends.base import WhatsAppError
-from wagtail_whatsapp.outbound.broadcasts import resume_due_broadcasts
+from wagtail_whatsapp.outbound.broadcasts import resume_after_urgent_alerts, resume_due_broadcasts
 from wagtail_whatsapp.outbound.queue import send_broadcast_task
 from wagtail_whatsapp.outbound.schedule import stalled_broadcasts
 from wagtail_whatsapp.outbound.scheduled_broadcasts import start_due_broadcasts
@@ -29,6 +29,7 @@ def resume_stalled_broadcasts_task():
     # Every minute, from the rows alone: what a restarted consumer or a moved time needs (no task waits in the queue).
     resume_stalled()
     resume_due_broadcasts()
+    resume_after_urgent_alerts()
     start_due_broadcasts()
 
 

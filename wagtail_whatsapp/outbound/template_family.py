@@ -98,8 +98,12 @@ def site_mapping(site_settings):
         return {}
 
 
-def family(site, site_settings=None):
-    """``{kind: FamilyMember or None}`` for every kind: the chosen template, else the one the plugin picks."""
+def family(site, site_settings=None, urgent=False):
+    """``{kind: FamilyMember or None}`` for every kind: the chosen template, else the one the plugin picks.
+
+    For an ``urgent`` broadcast (a civil-protection alert, outbound/urgent.py) an approved UTILITY template of the
+    kind comes first when Meta approved one: the family's usual one is often MARKETING, and an alert is the utility
+    message Meta's categories are made for. Without one, the usual member carries the alert."""
     site_settings = site_settings or WhatsAppSettings.for_site(site)
     mapping = site_mapping(site_settings)
     chosen = site_settings.chosen_templates()
@@ -115,12 +119,21 @@ def family(site, site_settings=None):
     members = {}
     for kind in KINDS:
         template = chosen.get(kind)
+        if urgent and not _is_utility(template):
+            utility = next((t for t in candidates if _is_utility(t) and template_kind(t, mapping) == kind), None)
+            if utility is not None:
+                members[kind] = FamilyMember(kind, utility, chosen=False)
+                continue
         if template is not None and template.is_approved:
             members[kind] = FamilyMember(kind, template, chosen=True)
             continue
         picked = next((t for t in candidates if template_kind(t, mapping) == kind), None)
         members[kind] = FamilyMember(kind, picked, chosen=False) if picked else None
     return members
+
+
+def _is_utility(template):
+    return template is not None and template.is_approved and template.category == MessageTemplate.Category.UTILITY
 
 
 def pick(members, media_type="", is_event=False):

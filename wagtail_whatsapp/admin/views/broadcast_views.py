@@ -127,6 +127,14 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
         """When a broadcast confirmed now would start: the end of the site's quiet hours, or None for now."""
         return schedule.quiet_hours_end(plan.site) if plan.site is not None else None
 
+    def urgent_template(self, plan):
+        """The UTILITY template an urgent alert would carry instead of the page's usual one, or None when it is the
+        same (outbound/urgent.py)."""
+        if not plan.template_recipients:
+            return None
+        template = plan_broadcast(self.page, media_choice=self.media_choice(), urgent=True).template
+        return template if template is not None and template != plan.template else None
+
     def render_confirmation(self, confirm_form=None, test_form=None, status=200):
         plan = plan_broadcast(self.page, media_choice=self.media_choice())
         cost = costs.estimate(plan)
@@ -140,7 +148,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
         confirm_form = confirm_form or ConfirmBroadcastForm(
             is_repeat=bool(previous),
             over_budget=budget.exceeds and self.may_exceed_budget(),
-            may_be_urgent=starts_at is not None and self.may_send_urgent(),
+            may_be_urgent=self.may_send_urgent(),
             starts_at=starts_at,
             initial={"media": going},
         )
@@ -151,6 +159,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             plan=plan,
             sender_name=service_name(plan.site),
             template_preview=template_preview(plan.template, plan.template_spec),
+            urgent_template=self.urgent_template(plan) if confirm_form.fields.get("urgent") else None,
             media_going=going,
             media_form=(
                 MediaChoiceForm(initial={"media": going}, media_options=plan.media_options)
@@ -185,9 +194,7 @@ class ConfirmBroadcastView(PageBroadcastView):
     def post(self, request, page_id):
         if request.POST.get("urgent") and not self.may_send_urgent():
             # The box is shown only to holders of send_urgent: this POST was made by hand. Refuse it, do not queue it.
-            return refused_response(
-                request, 403, gettext("You do not have permission to send urgent broadcasts in the quiet hours.")
-            )
+            return refused_response(request, 403, gettext("You do not have permission to send urgent broadcasts."))
         plan = plan_broadcast(self.page, media_choice=self.media_choice())
         budget = costs.check_budget(plan)
         if budget.exceeds and not self.may_exceed_budget():
@@ -197,7 +204,7 @@ class ConfirmBroadcastView(PageBroadcastView):
             request.POST,
             is_repeat=plan.previous_broadcasts.exists(),
             over_budget=budget.exceeds,
-            may_be_urgent=starts_at is not None and self.may_send_urgent(),
+            may_be_urgent=self.may_send_urgent(),
             starts_at=starts_at,
         )
         if plan.problems or not form.is_valid():

@@ -5,7 +5,7 @@ in one JSON-safe shape for the template and the polling script.
 """
 
 from wagtail_whatsapp.models import Broadcast
-from wagtail_whatsapp.outbound.progress import progress_of
+from wagtail_whatsapp.outbound.progress import duration_label, progress_of
 
 ACTIVE_STATUSES = (Broadcast.Status.QUEUED, Broadcast.Status.SENDING)
 
@@ -13,12 +13,13 @@ ACTIVE_STATUSES = (Broadcast.Status.QUEUED, Broadcast.Status.SENDING)
 def progress_summary(broadcast):
     raw = progress_of(broadcast)
     percent = raw["percent_done"]
+    reached_in = raw["time_to_last_delivered"]
     return {
         "id": broadcast.pk,
         "status": raw["status"],
         "status_label": raw["status_label"],
         "status_reason": str(raw["status_reason"]),
-        "resumes_by_itself": raw["resumes_by_itself"],  # paused for WhatsApp's daily limit
+        "resumes_by_itself": raw["resumes_by_itself"],  # paused for WhatsApp's daily limit or an urgent alert
         "active": raw["status"] in ACTIVE_STATUSES,
         "percent": int(percent) if percent == int(percent) else percent,
         "recipients": raw["total"],
@@ -35,6 +36,10 @@ def progress_summary(broadcast):
         # Finished, but Meta's statuses still arrive: the report keeps refreshing delivered and read.
         "settling": raw["settling"],
         "polling": raw["status"] in ACTIVE_STATUSES or raw["settling"],
+        # From the start to the last "delivered": how fast an urgent alert reached people.
+        "time_to_last_delivered": {"seconds": int(reached_in.total_seconds()), "label": str(duration_label(reached_in))}
+        if reached_in is not None
+        else None,
         "rates": {"delivered": raw["delivery_rate"], "read": raw["read_rate"], "failed": raw["failure_rate"]},
         "failures": [
             {"reason": failure["reason"], "codes": [str(code) for code in failure["codes"]], "count": failure["count"]}

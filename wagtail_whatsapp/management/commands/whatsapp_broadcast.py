@@ -61,7 +61,7 @@ class Command(BaseCommand):
         page = Page.objects.filter(pk=page_id).first()
         if page is None:
             raise CommandError(f"No page with id {page_id}.")
-        plan = plan_broadcast(page)
+        plan = plan_broadcast(page, urgent=urgent)
         cost = costs.estimate(plan) if plan.site is not None else None
         budget = costs.check_budget(plan, cost) if cost is not None else None
         refusals = [str(problem) for problem in plan.problems]

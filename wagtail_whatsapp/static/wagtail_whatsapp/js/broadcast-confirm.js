@@ -1,6 +1,6 @@
 // The confirmation page's button says what it will do. "Schedule for…" shows the date and time and makes it
-// "Schedule the broadcast"; in the quiet hours it says "Schedule for 08:00" until a holder of the send_urgent
-// permission ticks "Urgent", then "Send now, urgent". Without JavaScript the choices still work (their labels say
+// "Schedule the broadcast"; in the quiet hours it says "Schedule for 08:00". A holder of the send_urgent permission
+// who ticks "Urgent" (at any time) sees "Send now, urgent". Without JavaScript the choices still work (their labels say
 // what they do); only the button's words and the date field's hiding stay.
 (function () {
   'use strict';
