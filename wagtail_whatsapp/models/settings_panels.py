@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 
 from wagtail_whatsapp.admin.widgets import TolerantPageChooserPanel
+from wagtail_whatsapp.models.settings_form import WhatsAppSettingsForm
 
 SETTINGS_PANELS = TabbedInterface(
     [
@@ -113,5 +114,6 @@ SETTINGS_PANELS = TabbedInterface(
             ],
             heading=_("Moderation and retention"),
         ),
-    ]
+    ],
+    base_form_class=WhatsAppSettingsForm,
 )

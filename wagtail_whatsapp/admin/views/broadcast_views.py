@@ -127,12 +127,17 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
         """When a broadcast confirmed now would start: the end of the site's quiet hours, or None for now."""
         return schedule.quiet_hours_end(plan.site) if plan.site is not None else None
 
-    def urgent_template(self, plan):
+    def urgent_plan(self):
+        """The plan of the same page as an urgent alert: everyone whatever their topics, its UTILITY template."""
+        return plan_broadcast(self.page, media_choice=self.media_choice(), urgent=True)
+
+    @staticmethod
+    def urgent_template(plan, urgent_plan):
         """The UTILITY template an urgent alert would carry instead of the page's usual one, or None when it is the
         same (outbound/urgent.py)."""
-        if not plan.template_recipients:
+        if not urgent_plan.template_recipients:
             return None
-        template = plan_broadcast(self.page, media_choice=self.media_choice(), urgent=True).template
+        template = urgent_plan.template
         return template if template is not None and template != plan.template else None
 
     def render_confirmation(self, confirm_form=None, test_form=None, status=200):
@@ -152,6 +157,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             starts_at=starts_at,
             initial={"media": going},
         )
+        urgent_plan = self.urgent_plan() if confirm_form.fields.get("urgent") else None
         context = self.get_context_data(
             # The button says what it does: in the quiet hours it schedules the broadcast for their end.
             starts_at=starts_at,
@@ -159,7 +165,9 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             plan=plan,
             sender_name=service_name(plan.site),
             template_preview=template_preview(plan.template, plan.template_spec),
-            urgent_template=self.urgent_template(plan) if confirm_form.fields.get("urgent") else None,
+            urgent_template=self.urgent_template(plan, urgent_plan) if urgent_plan else None,
+            # An alert reaches everyone whatever their topics: its button counts them all.
+            urgent_recipients_count=urgent_plan.recipients if urgent_plan else None,
             media_going=going,
             media_form=(
                 MediaChoiceForm(initial={"media": going}, media_options=plan.media_options)
