@@ -5,6 +5,12 @@ pending ──claim──▶ sending ──▶ sent        (a status webhook may
    └── retry later ◀──┤
                       └──▶ in doubt (still "sending", no token): its status webhook settles it, or after the
                            grace period it is pending again
+
+A claim is a lease. The live sender renews its claims every ``CLAIM_RENEW_EVERY`` seconds and calls Meta for a
+delivery only while its claim is younger than ``CLAIM_SEND_WITHIN`` (else it renews that one first, and sends only if
+it still holds it). Another sender takes a claim over only when it is older than ``CLAIM_LEASE`` plus the grace
+period: a sender that is slow (deliveries queued behind the pace) or stalled for a while is never doubled, and the
+claims of a dead one are in doubt, like a timeout's, once its lease has run out.
 """
 
 from datetime import timedelta
@@ -18,6 +24,11 @@ from wagtail_whatsapp.models import Broadcast, Delivery
 from wagtail_whatsapp.models.subscribers import SERVICE_WINDOW
 from wagtail_whatsapp.outbound import targeting
 from wagtail_whatsapp.writelock import serialized, serialized_writes
+
+CLAIM_LEASE = 15.0
+CLAIM_RENEW_EVERY = CLAIM_LEASE / 3
+# Half the lease: a sender frozen for up to the other half between this check and its call still cannot be doubled.
+CLAIM_SEND_WITHIN = CLAIM_LEASE / 2
 
 
 def fan_out(broadcast):
@@ -91,10 +102,36 @@ def release(broadcast_id, token):
 
 
 @serialized
+def renew(broadcast_id, token):
+    """Renew every claim this sender still holds on the broadcast (see "A claim is a lease" above)."""
+    Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token=token).update(
+        claimed_at=timezone.now()
+    )
+
+
+@serialized
+def renew_one(pk, token):
+    """True when the delivery is still this sender's claim, now renewed; False when another sender took it over."""
+    return bool(
+        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token).update(
+            claimed_at=timezone.now()
+        )
+    )
+
+
+def claim_is_fresh(claimed_at):
+    """Young enough to call Meta on without renewing first (``claimed_at`` as ``sendable`` read it)."""
+    return claimed_at is not None and (timezone.now() - claimed_at).total_seconds() <= CLAIM_SEND_WITHIN
+
+
+@serialized
 def reconcile_in_doubt(broadcast_id, token, grace_seconds):
-    """Deliveries left "sending" by a dead sender or a timeout whose status webhook did not come in time: pending."""
-    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
-    Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff).exclude(
+    """Deliveries in doubt whose status webhook did not come in time: pending again. In doubt are a timeout's (no
+    token, since ``claimed_at``) and those of a sender whose lease ran out without renewal (a dead sender)."""
+    unowned_cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    lapsed_cutoff = unowned_cutoff - timedelta(seconds=CLAIM_LEASE)
+    in_doubt = Q(claim_token="", claimed_at__lt=unowned_cutoff) | Q(claimed_at__lt=lapsed_cutoff)
+    Delivery.objects.filter(in_doubt, broadcast_id=broadcast_id, status=Delivery.Status.SENDING).exclude(
         claim_token=token
     ).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
 
@@ -114,8 +151,8 @@ def any_failed(broadcast_id):
 
 
 def sendable(pk, token):
-    """Read right before the call: ``(subscriber status, number, user id, last inbound)`` or None when the delivery
-    is no longer ours or its broadcast no longer sending (paused, cancelled)."""
+    """Read right before the call: ``(subscriber status, number, user id, last inbound, subscriber id, claimed at)``
+    or None when the delivery is no longer ours or its broadcast no longer sending (paused, cancelled)."""
     return (
         Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token, broadcast__status="sending")
         .values_list(
@@ -124,6 +161,7 @@ def sendable(pk, token):
             "subscriber__wa_user_id",
             "subscriber__last_inbound_at",
             "subscriber_id",
+            "claimed_at",
         )
         .first()
     )

@@ -1,9 +1,10 @@
 """Sending one broadcast: a dispatcher claims deliveries, a pool of threads sends them at the shared pace.
 
 Guarantees (see docs/broadcasting.md):
-- nobody gets it twice: a delivery is claimed (pending → sending, one conditional UPDATE) before its send, and a
-  delivery left "sending" by a crash or a timeout waits ``DELIVERY_STATUS_GRACE_SECONDS`` for its status webhook
-  (which moves it to sent) before it is tried again;
+- nobody gets it twice: a delivery is claimed (pending → sending, one conditional UPDATE) before its send, the claim
+  is a lease the sender renews while it lives (``delivery_claims``), and a delivery left "sending" by a crash or a
+  timeout waits ``DELIVERY_STATUS_GRACE_SECONDS`` for its status webhook (which moves it to sent) before it is tried
+  again;
 - nobody unsubscribed, and nothing after a pause or cancel: the subscriber's and the broadcast's status are read in
   the same query right before every call;
 - the pace is the database-backed limiter shared by every consumer (``ratelimit.py``);
@@ -63,6 +64,8 @@ class BroadcastSender:
         self.token = uuid.uuid4().hex
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
+        self.renew_lock = threading.Lock()
+        self.claims_renewed = time.monotonic()
         self.counts = Counter()  # counter increments not yet written to the Broadcast row
         self.fatal_errors = 0
         self.backend_factory = None  # set by run(), for the broadcast's number
@@ -140,6 +143,7 @@ class BroadcastSender:
     def _dispatch(self, submit, capacity, idle):
         last_beat = last_reconcile = last_due_check = 0.0
         while not self.stop_event.is_set():
+            self._keep_claims()
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY:
                 last_beat = now
@@ -173,6 +177,19 @@ class BroadcastSender:
                         self._pause_until(due)
                         break
             time.sleep(IDLE_POLL)
+
+    def _keep_claims(self):
+        """Renew this sender's claims when due; one thread renews, the others go on (a claim is a lease)."""
+        if time.monotonic() - self.claims_renewed < claims.CLAIM_RENEW_EVERY:
+            return
+        if not self.renew_lock.acquire(blocking=False):
+            return
+        try:
+            started = time.monotonic()
+            claims.renew(self.broadcast_id, self.token)
+            self.claims_renewed = started
+        finally:
+            self.renew_lock.release()
 
     def _still_sending(self):
         sending = Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).exists()
@@ -260,6 +277,7 @@ class BroadcastSender:
     # --- one message ----------------------------------------------------------------------------------------------
     def _send_one(self, backend, job):
         pk, attempts = job
+        self._keep_claims()  # sending inline, the dispatcher waits for a whole batch
         try:
             while True:
                 slot = self.limiter.acquire(should_stop=self.stop_event.is_set, lead=READ_LEAD)
@@ -276,7 +294,9 @@ class BroadcastSender:
                 if not self.limiter.is_late(slot):
                     break
                 # The read took too long for this slot (a busy database, a busy interpreter): take a new one.
-            status, phone_number, wa_user_id, last_inbound_at, subscriber_id = row
+            status, phone_number, wa_user_id, last_inbound_at, subscriber_id, claimed_at = row
+            if not claims.claim_is_fresh(claimed_at) and not claims.renew_one(pk, self.token):
+                return  # held up past its lease, another sender took it over: that one sends it
             if status != Subscriber.Status.ACTIVE:
                 self._finish(pk, Delivery.Status.SKIPPED, "skipped_count", error_reason=_("No longer subscribed."))
                 return
