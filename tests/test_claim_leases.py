@@ -63,8 +63,8 @@ def test_a_live_sender_renews_its_claims_so_they_never_lapse(broadcast, settings
     settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "DELIVERY_STATUS_GRACE_SECONDS": GRACE}
     sender = sending.BroadcastSender(broadcast.pk)
     claimed_ago(broadcast, sender.token, claims.CLAIM_LEASE + GRACE + 1)
-    sender.claims_renewed -= claims.CLAIM_RENEW_EVERY  # its last renewal is due again
-    sender._keep_claims()
+    sender.lease.renewed -= claims.CLAIM_RENEW_EVERY  # its last renewal is due again
+    sender.lease.keep()
     claims.reconcile_in_doubt(broadcast.pk, "second", GRACE)
     assert statuses(broadcast) == [("sending", sender.token)] * 4
 

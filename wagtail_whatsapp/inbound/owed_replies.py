@@ -17,7 +17,6 @@ id, never a number or a text.
 
 import datetime
 import logging
-import random
 import uuid
 
 from django.db.models import F, Q
@@ -27,6 +26,7 @@ from huey.contrib.djhuey import db_task
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends import get_backend
+from wagtail_whatsapp.backends.backoff import retry_delay
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.backends.interactive import list_problem_of, problem_of
 from wagtail_whatsapp.inbound import topic_choices
@@ -71,11 +71,6 @@ def queue(reply):
 @db_task()
 def deliver_reply(reply_id):
     send_owed_reply(reply_id)
-
-
-def backoff(hint, attempts):
-    first = hint if hint is not None else BACKOFF_BASE
-    return min(BACKOFF_MAX, first * 2**attempts) * random.uniform(1.0, 1.25)
 
 
 def claim(reply_id, token):
@@ -179,7 +174,7 @@ def _on_error(reply, mine, error):
         mine.update(claim_token="", claimed_at=timezone.now(), attempts=F("attempts") + 1)
         return
     # Temporary trouble, Meta's pace, or a fault of the whole account (a token to renew): try again later.
-    delay = backoff(error.retry_after, reply.attempts)
+    delay = retry_delay(error.retry_after, reply.attempts, base=BACKOFF_BASE, maximum=BACKOFF_MAX)
     mine.update(
         status=Reply.Status.PENDING,
         claim_token="",

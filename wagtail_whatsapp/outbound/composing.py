@@ -4,11 +4,13 @@ A broadcast snapshots everything at its start (text, media, template parameters)
 not change what later subscribers get; this module turns the snapshot into one backend call.
 """
 
+import time
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from wagtail_whatsapp.backends.base import TemplateParameters
+from wagtail_whatsapp.backends.base import TemplateParameters, WhatsAppError
+from wagtail_whatsapp.models import Broadcast
 from wagtail_whatsapp.outbound import folding, media, template_checks
 from wagtail_whatsapp.outbound.folding import BODY_LIMIT, HEADER_TEXT_LIMIT
 from wagtail_whatsapp.outbound.template_checks import MEDIA_HEADERS
@@ -83,6 +85,25 @@ def upload_media(backend, snapshot):
 
     document = get_document_model().objects.get(pk=snapshot["source_id"])
     return media.media_id_for(backend, document, expected=snapshot.get("type"))
+
+
+def upload_broadcast_media(broadcast, backend, *, attempts, retry_delay):
+    """Give a started broadcast its media id: its image or video is uploaded once, then every message reuses the id.
+    A retryable failure is tried again (``attempts`` in all, ``retry_delay(hint, attempt)`` apart); raises
+    ``WhatsAppError``, ``media.MediaRefused`` or ``OSError`` when it cannot be done."""
+    snapshot = broadcast.media or {}
+    if not snapshot.get("type") or snapshot.get("id"):
+        return
+    for attempt in range(attempts):
+        try:
+            snapshot["id"] = upload_media(backend, snapshot)
+            break
+        except WhatsAppError as error:
+            if not error.retryable or attempt == attempts - 1:
+                raise
+            time.sleep(retry_delay(error.retry_after, attempt))
+    Broadcast.objects.filter(pk=broadcast.pk).update(media=snapshot)
+    broadcast.media = snapshot
 
 
 def template_spec(template, page_values, mapping=None, media=None):

@@ -13,6 +13,8 @@ period: a sender that is slow (deliveries queued behind the pace) or stalled for
 claims of a dead one are in doubt, like a timeout's, once its lease has run out.
 """
 
+import threading
+import time
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -117,6 +119,27 @@ def renew_one(pk, token):
             claimed_at=timezone.now()
         )
     )
+
+
+class ClaimLease:
+    """One sender's claims on a broadcast, renewed every ``CLAIM_RENEW_EVERY`` seconds by whichever of its threads
+    comes first (``keep``); the others go on without waiting."""
+
+    def __init__(self, broadcast_id, token):
+        self.broadcast_id = broadcast_id
+        self.token = token
+        self.renewed = time.monotonic()
+        self._renewing = threading.Lock()
+
+    def keep(self):
+        if time.monotonic() - self.renewed < CLAIM_RENEW_EVERY or not self._renewing.acquire(blocking=False):
+            return
+        try:
+            started = time.monotonic()
+            renew(self.broadcast_id, self.token)
+            self.renewed = started
+        finally:
+            self._renewing.release()
 
 
 def claim_is_fresh(claimed_at):

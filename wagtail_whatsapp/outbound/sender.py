@@ -13,7 +13,6 @@ Guarantees (see docs/broadcasting.md):
 """
 
 import logging
-import random
 import threading
 import time
 import uuid
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends import get_backend
+from wagtail_whatsapp.backends.backoff import retry_delay
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSettings
 from wagtail_whatsapp.outbound import composing, messaging_limit, template_checks, urgent
@@ -53,9 +53,7 @@ LONG_WAIT = 600.0
 
 
 def backoff(hint, attempts):
-    """Meta's suggested delay (or BACKOFF_BASE), doubled for each attempt already made, plus up to 25 % jitter."""
-    first = hint if hint is not None else BACKOFF_BASE
-    return min(BACKOFF_MAX, first * 2**attempts) * random.uniform(1.0, 1.25)
+    return retry_delay(hint, attempts, base=BACKOFF_BASE, maximum=BACKOFF_MAX)
 
 
 class BroadcastSender:
@@ -64,8 +62,7 @@ class BroadcastSender:
         self.token = uuid.uuid4().hex
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
-        self.renew_lock = threading.Lock()
-        self.claims_renewed = time.monotonic()
+        self.lease = claims.ClaimLease(broadcast_id, self.token)
         self.counts = Counter()  # counter increments not yet written to the Broadcast row
         self.fatal_errors = 0
         self.backend_factory = None  # set by run(), for the broadcast's number
@@ -143,7 +140,7 @@ class BroadcastSender:
     def _dispatch(self, submit, capacity, idle):
         last_beat = last_reconcile = last_due_check = 0.0
         while not self.stop_event.is_set():
-            self._keep_claims()
+            self.lease.keep()
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY:
                 last_beat = now
@@ -177,19 +174,6 @@ class BroadcastSender:
                         self._pause_until(due)
                         break
             time.sleep(IDLE_POLL)
-
-    def _keep_claims(self):
-        """Renew this sender's claims when due; one thread renews, the others go on (a claim is a lease)."""
-        if time.monotonic() - self.claims_renewed < claims.CLAIM_RENEW_EVERY:
-            return
-        if not self.renew_lock.acquire(blocking=False):
-            return
-        try:
-            started = time.monotonic()
-            claims.renew(self.broadcast_id, self.token)
-            self.claims_renewed = started
-        finally:
-            self.renew_lock.release()
 
     def _still_sending(self):
         sending = Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).exists()
@@ -251,33 +235,20 @@ class BroadcastSender:
             claims.defer_template_recipients(self.broadcast_id, until, self.quota.site_ids)
 
     def _prepare_media(self, broadcast):
-        """Upload the broadcast's image or video once; every message then reuses the media id."""
-        media = broadcast.media or {}
-        if not media.get("type") or media.get("id"):
-            return True
         backend = self.backend_factory()
         try:
-            for attempt in range(MAX_ATTEMPTS):
-                try:
-                    media["id"] = composing.upload_media(backend, media)
-                    break
-                except WhatsAppError as error:
-                    if not error.retryable or attempt == MAX_ATTEMPTS - 1:
-                        raise
-                    time.sleep(backoff(error.retry_after, attempt))
+            composing.upload_broadcast_media(broadcast, backend, attempts=MAX_ATTEMPTS, retry_delay=backoff)
         except (WhatsAppError, MediaRefused, OSError) as error:
             self._pause(_("The media could not be uploaded to WhatsApp: %(error)s") % {"error": error})
             return False
         finally:
             backend.close()
-        Broadcast.objects.filter(pk=broadcast.pk).update(media=media)
-        broadcast.media = media
         return True
 
     # --- one message ----------------------------------------------------------------------------------------------
     def _send_one(self, backend, job):
         pk, attempts = job
-        self._keep_claims()  # sending inline, the dispatcher waits for a whole batch
+        self.lease.keep()  # sending inline, the dispatcher waits for a whole batch
         try:
             while True:
                 slot = self.limiter.acquire(should_stop=self.stop_event.is_set, lead=READ_LEAD)
