@@ -244,7 +244,7 @@ def test_a_si_handled_twice_subscribes_once(webhook, double_opt_in):
     tap(webhook, at=now_ts(60), wamid="wamid.yes")
     message = InboundMessage.objects.get(wamid="wamid.yes")
     InboundMessage.objects.filter(pk=message.pk).update(processed_at=None, handled_at=None)
-    from wagtail_whatsapp.inbound.subscriptions import process_pending_messages
+    from wagtail_whatsapp.inbound.keyword_dispatch import process_pending_messages
 
     process_pending_messages([message.pk])
     assert ConsentRecord.objects.filter(action="subscribe").count() == 1

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
-from wagtail_whatsapp.inbound import owed_replies, subscriptions, tasks
+from wagtail_whatsapp.inbound import keyword_dispatch, owed_replies, tasks
 from wagtail_whatsapp.models import ConsentRecord, InboundMessage, Reply, Subscriber
 from wagtail_whatsapp.sandbox.simulate import status_payload, text_message_payload
 
@@ -201,7 +201,7 @@ def test_a_claim_without_any_news_is_sent_again_after_the_grace_period(
 def test_a_message_handled_twice_owes_one_reply(webhook, webhook_site_settings, graph, clock):
     write(webhook, "CANCELLAMI", clock)  # from someone not subscribed: no consent record to stop a second goodbye
     InboundMessage.objects.update(processed_at=None, handled_at=None)
-    subscriptions.process_pending_messages(list(InboundMessage.objects.values_list("pk", flat=True)))
+    keyword_dispatch.process_pending_messages(list(InboundMessage.objects.values_list("pk", flat=True)))
     assert Reply.objects.count() == 1 and len(graph.sent) == 1
 
 
@@ -225,7 +225,7 @@ def test_an_event_claimed_by_a_killed_worker_is_handled_once_within_a_minute(
 ):
     with monkeypatch.context() as patch, pytest.raises(SystemExit):
         # The consumer is killed while handling: nothing gives the claim back.
-        patch.setattr(subscriptions, "handle_message", lambda message: (_ for _ in ()).throw(SystemExit))
+        patch.setattr(keyword_dispatch, "handle_message", lambda message: (_ for _ in ()).throw(SystemExit))
         write(webhook, "ISCRIVIMI", clock)
     message = InboundMessage.objects.get()
     assert message.processed_at is not None and message.handled_at is None

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError
 
 from wagtail_whatsapp import signals
-from wagtail_whatsapp.inbound import event_claims, subscriptions, tasks
+from wagtail_whatsapp.inbound import event_claims, keyword_dispatch, subscribing, tasks
 from wagtail_whatsapp.inbound import statuses as deliveries
 from wagtail_whatsapp.models import (
     Broadcast,
@@ -50,7 +50,7 @@ def welcomes():
 
 
 def test_an_iscrivimi_that_meets_a_locked_database_is_subscribed_on_the_next_try(webhook, site, monkeypatch, caplog):
-    fail_first(monkeypatch, subscriptions, "subscribe")
+    fail_first(monkeypatch, subscribing, "subscribe")
     webhook.post(text_message_payload("+393331234567", "ISCRIVIMI", phone_number_id=NUMBER_ID))
 
     message = InboundMessage.objects.get()
@@ -67,7 +67,7 @@ def test_an_iscrivimi_that_meets_a_locked_database_is_subscribed_on_the_next_try
 
 
 def test_a_message_that_always_fails_is_given_up_after_the_last_try(webhook, site, monkeypatch, caplog):
-    calls = fail_first(monkeypatch, subscriptions, "subscribe", times=100)
+    calls = fail_first(monkeypatch, subscribing, "subscribe", times=100)
     webhook.post(text_message_payload("+393331234567", "ISCRIVIMI", phone_number_id=NUMBER_ID))
     for _ in range(event_claims.MAX_ATTEMPTS + 3):
         next_minute(InboundMessage)
@@ -112,7 +112,7 @@ def test_two_workers_never_both_claim_one_event(site):
 
 
 def test_an_iscrivimi_retried_after_the_citizens_cancellami_does_not_subscribe_them(webhook, site, monkeypatch):
-    fail_first(monkeypatch, subscriptions, "subscribe")
+    fail_first(monkeypatch, subscribing, "subscribe")
     number = "+393331234567"
     webhook.post(text_message_payload(number, "ISCRIVIMI", phone_number_id=NUMBER_ID, timestamp=1_750_000_000))
     webhook.post(text_message_payload(number, "CANCELLAMI", phone_number_id=NUMBER_ID, timestamp=1_750_000_060))
@@ -125,7 +125,7 @@ def test_an_iscrivimi_retried_after_the_citizens_cancellami_does_not_subscribe_t
 
 
 def test_a_message_left_unfinished_by_a_dead_worker_is_handled_later(webhook, site, monkeypatch):
-    monkeypatch.setattr(subscriptions, "handle_message", lambda message: (_ for _ in ()).throw(SystemExit))
+    monkeypatch.setattr(keyword_dispatch, "handle_message", lambda message: (_ for _ in ()).throw(SystemExit))
     with pytest.raises(SystemExit):  # the worker dies mid-way: nothing gives the claim back
         webhook.post(text_message_payload("+393331234567", "ISCRIVIMI", phone_number_id=NUMBER_ID))
     monkeypatch.undo()

@@ -1,8 +1,9 @@
 """Double opt-in: a citizen's ISCRIVIMI waits for their "SÌ" as a ``SubscriptionRequest``, and leaves nothing behind
 when the "SÌ" never comes.
 
-``subscriptions.py`` reads what a message asks and calls ``ask``, ``live_request``/``close`` (the "SÌ" subscribes
-there, as ISCRIVIMI does) and ``withdraw_for`` (CANCELLAMI); this module keeps the request's life:
+``keyword_dispatch.py`` reads what a message asks and finds the ``live_request`` a "SÌ" answers; ``subscribing.py``
+calls ``ask`` and ``close`` (the "SÌ" subscribes there, as ISCRIVIMI does), ``unsubscribing.py`` ``withdraw_for``
+(CANCELLAMI); this module keeps the request's life:
 
     ISCRIVIMI ──remember──▶ request (keyed hashes only) ──"SÌ" within 24 h──▶ close: the subscriber's now
                                  │

@@ -15,9 +15,10 @@ from wagtail.models import Site
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.inbound import confirmations, events, tasks
+from wagtail_whatsapp.inbound.citizens import find_subscriber
 from wagtail_whatsapp.inbound.intents import SUBSCRIBE
+from wagtail_whatsapp.inbound.keyword_dispatch import intent_of
 from wagtail_whatsapp.inbound.payload_bounds import bounded, storable
-from wagtail_whatsapp.inbound.subscriptions import find_subscriber, intent_of
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, WhatsAppSettings
 from wagtail_whatsapp.numbers import mask_number
 

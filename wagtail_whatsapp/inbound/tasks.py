@@ -16,9 +16,10 @@ from wagtail.models import Site
 
 from wagtail_whatsapp.inbound import confirmations, owed_replies
 from wagtail_whatsapp.inbound.event_claims import CLAIM_TIMEOUT, release_abandoned
+from wagtail_whatsapp.inbound.keyword_dispatch import process_pending_messages
 from wagtail_whatsapp.inbound.notify import send_signal
+from wagtail_whatsapp.inbound.preference_changes import apply_preference_change
 from wagtail_whatsapp.inbound.statuses import process_pending_statuses
-from wagtail_whatsapp.inbound.subscriptions import apply_preference_change, process_pending_messages
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate
 from wagtail_whatsapp.signals import change_received
 

@@ -7,9 +7,9 @@
 - the row they pick comes back as Meta's ``list_reply`` and adds it to their choice, or takes it away when it was
   there already; they get a short confirmation of what they receive now.
 
-This module reads a message and changes a choice; ``subscriptions.py`` decides in which order, with the consent log
-and the replies owed (``owed_replies.py`` sends the list and the confirmation with the texts here). The texts are
-Italian on purpose, like every text citizens read.
+This module reads a message and changes a choice; ``keyword_dispatch.py`` decides in which order, and
+``subscribing.py`` acts, with the consent log and the replies owed (``owed_replies.py`` sends the list and the
+confirmation with the texts here). The texts are Italian on purpose, like every text citizens read.
 """
 
 import re
