@@ -20,7 +20,7 @@ import re
 import unicodedata
 
 from wagtail_whatsapp.inbound import keywords
-from wagtail_whatsapp.models.settings import keyword_list
+from wagtail_whatsapp.models.settings_replies import keyword_list
 
 SUBSCRIBE = keywords.SUBSCRIBE
 UNSUBSCRIBE = keywords.UNSUBSCRIBE

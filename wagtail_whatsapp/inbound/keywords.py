@@ -8,7 +8,7 @@ adds the common phrasings ("iscrivimi per favore", "vorrei cancellarmi") unless 
 import re
 import unicodedata
 
-from wagtail_whatsapp.models.settings import keyword_list
+from wagtail_whatsapp.models.settings_replies import keyword_list
 
 SUBSCRIBE = "subscribe"
 UNSUBSCRIBE = "unsubscribe"
