@@ -35,20 +35,24 @@ def words(text):
 def code_names():
     """The names an admin list turns into a label when nobody wrote one ("masked_number" → "Masked number"): the
     plugin's model fields and the methods of its list registrations."""
+    import importlib
     import inspect
+    import pkgutil
 
     from django.apps import apps
 
-    from wagtail_whatsapp.admin import modeladmin
+    from wagtail_whatsapp.admin import lists, menu
 
     names = {
         field.name for model in apps.get_app_config("wagtail_whatsapp").get_models() for field in model._meta.fields
     }
-    for _name, registration in inspect.getmembers(modeladmin, inspect.isclass):
-        if registration.__module__ == modeladmin.__name__:
-            names |= {
-                name for name, _ in inspect.getmembers(registration, inspect.isfunction) if not name.startswith("_")
-            }
+    list_modules = pkgutil.iter_modules(lists.__path__, f"{lists.__name__}.")
+    for module in [menu, *(importlib.import_module(info.name) for info in list_modules)]:
+        for _name, registration in inspect.getmembers(module, inspect.isclass):
+            if registration.__module__ == module.__name__:
+                names |= {
+                    name for name, _ in inspect.getmembers(registration, inspect.isfunction) if not name.startswith("_")
+                }
     return set().union(*(words(name.replace("_", " ")) for name in names))
 
 

@@ -10,7 +10,7 @@ from wagtail_modeladmin.options import modeladmin_register
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.admin import urls as admin_urls
 from wagtail_whatsapp.admin.dashboard import homepage_panel_for
-from wagtail_whatsapp.admin.modeladmin import WhatsAppGroup
+from wagtail_whatsapp.admin.menu import WhatsAppGroup
 from wagtail_whatsapp.admin.views.inbox_bulk import BULK_ACTIONS as INBOX_BULK_ACTIONS
 from wagtail_whatsapp.sandbox import chat as sandbox_chat
 

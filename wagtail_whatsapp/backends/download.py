@@ -1,5 +1,5 @@
 """Bounded downloads: bytes read in chunks and dropped as soon as they pass a cap, so that one oversized file never
-fills a worker's memory. Knows nothing of Meta's URLs or JSON (cloud.py does); transport errors are the caller's."""
+fills a worker's memory. Knows nothing of Meta's URLs or JSON (cloud/ does); transport errors are the caller's."""
 
 import hashlib
 

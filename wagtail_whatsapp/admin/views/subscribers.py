@@ -1,5 +1,5 @@
-"""Subscribers: CSV import, block and unblock (the list is a modeladmin view, see admin/modeladmin.py; the export is in
-subscriber_export.py)."""
+"""Subscribers: CSV import, block and unblock (the list is a modeladmin view, see admin/lists/subscribers.py; the
+export is in subscriber_export.py)."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
@@ -13,7 +13,7 @@ from wagtail_whatsapp.models import Subscriber
 from wagtail_whatsapp.subscribers.blocking import block_subscriber, unblock_subscriber
 from wagtail_whatsapp.subscribers.csv_import import ImportFileError, import_subscribers
 
-SUBSCRIBER_INDEX = "wagtail_whatsapp_subscriber_modeladmin_index"  # the modeladmin list (admin/modeladmin.py)
+SUBSCRIBER_INDEX = "wagtail_whatsapp_subscriber_modeladmin_index"  # the modeladmin list (admin/lists/subscribers.py)
 
 
 def _index_url():
