@@ -78,7 +78,9 @@ def test_the_log_is_filtered_by_event_and_date(town, admin_client):
     block = consent(town, "+393491234522", action=ConsentRecord.Action.BLOCK, note="Insulti ripetuti")
     assert rows(admin_client, action__exact="subscribe")[0] == sorted([old.pk, new.pk])
     assert rows(admin_client, action__exact="block")[0] == [block.pk]
-    since = (timezone.localdate() - timedelta(days=7)).isoformat()
+    # What the date filter's "Past 7 days" link carries: local midnight, with its offset.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    since = str(midnight - timedelta(days=7))
     assert rows(admin_client, created_at__gte=since)[0] == sorted([new.pk, block.pk])
 
 
