@@ -10,10 +10,11 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from tests.broadcast_admin import approved_template, make_news_page, make_subscribers, make_user
+from wagtail_whatsapp import conf
 from wagtail_whatsapp.admin.views.progress import progress_summary
 from wagtail_whatsapp.models import Broadcast, Delivery, WhatsAppSettings
+from wagtail_whatsapp.outbound import costs, template_family
 from wagtail_whatsapp.outbound import sender as sending
-from wagtail_whatsapp.outbound import template_family
 from wagtail_whatsapp.outbound.queue import send_broadcast_task
 from wagtail_whatsapp.outbound.tasks import resume_stalled_broadcasts_task
 
@@ -74,6 +75,34 @@ def test_holders_are_offered_urgent_at_any_time_with_its_utility_template(
     assert "Send now, urgent: 5 subscribers" in html  # the button's words once ticked
 
 
+def test_the_box_gives_the_urgent_alerts_own_cost(client, civil_protection, site, family):
+    """The cost above is the usual broadcast's (its MARKETING template, the page's topics); ticked, the alert goes to
+    everyone with the cheaper UTILITY template: the editor reads that cost too, before sending."""
+    make_subscribers(site, outside_window=3, inside_window=2)
+    page = make_news_page(site)
+    client.force_login(civil_protection)
+    html = client.get(confirm_url(page)).content.decode()
+    prices = conf.prices()
+    utility, marketing = prices.of("UTILITY"), prices.of("MARKETING")
+    assert utility < marketing
+    usual = costs.format_amount(3 * marketing, prices.currency)
+    urgent = costs.format_amount(3 * utility, prices.currency)
+    assert f"<strong data-cost-total>{usual}</strong>" in html
+    assert (
+        f"If urgent, it reaches every subscriber whatever their topics, and costs about {urgent}: 3 template messages"
+        f" × {costs.format_price(utility, prices.currency)} (category Utility)."
+    ) in " ".join(html.split())
+
+
+def test_the_urgent_cost_is_not_repeated_when_it_is_the_usual_one(client, civil_protection, site):
+    approved_template(site)  # no UTILITY template: the alert goes with the usual one, to the same subscribers
+    make_subscribers(site, outside_window=3, inside_window=2)
+    page = make_news_page(site)
+    client.force_login(civil_protection)
+    html = client.get(confirm_url(page)).content.decode()
+    assert 'name="urgent"' in html and "data-urgent-cost" not in html
+
+
 def test_the_box_and_the_template_in_italian(client, civil_protection, site, family):
     from wagtail.users.models import UserProfile
 
@@ -86,6 +115,7 @@ def test_the_box_and_the_template_in_italian(client, civil_protection, site, fam
     html = client.get(confirm_url(page)).content.decode()
     assert "Urgente (protezione civile)" in html
     assert "avviso_comune" in html and "(Servizio)" in html
+    assert "Se è urgente, arriva a tutti gli iscritti, qualunque argomento abbiano scelto, e costa circa" in html
 
 
 def test_without_the_permission_there_is_no_box_and_a_forged_post_is_refused(client, sender, site, family):

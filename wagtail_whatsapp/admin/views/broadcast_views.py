@@ -19,6 +19,7 @@ from wagtail_whatsapp import permissions as perms
 from wagtail_whatsapp.admin.forms import MEDIA_LABELS, ConfirmBroadcastForm, MediaChoiceForm, TestSendForm
 from wagtail_whatsapp.admin.page_actions import is_opted_in
 from wagtail_whatsapp.admin.previews import template_preview
+from wagtail_whatsapp.admin.views.cost_display import choice_costs, cost_summary, urgent_cost_summary
 from wagtail_whatsapp.models import Broadcast, WhatsAppSettings
 from wagtail_whatsapp.outbound import broadcasts, costs, schedule, scheduled_broadcasts, templates
 from wagtail_whatsapp.outbound.plan import BroadcastRefused, plan_broadcast
@@ -35,46 +36,6 @@ def refused_response(request, status, reason):
     """An admin page saying plainly why the action is not possible, with a 4xx status."""
     context = {"page_title": gettext("Not possible"), "header_icon": "warning", "reason": reason}
     return TemplateResponse(request, "wagtail_whatsapp/broadcasts/refused.html", context, status=status)
-
-
-def choice_costs(shares, cost):
-    """Each of the page's topics and places: who chose it among the recipients, and what their templates cost (a
-    citizen who chose two of them counts under both)."""
-    return [
-        {
-            "topic": share.topic,
-            "recipients": share.recipients,
-            "cost": costs.format_amount(
-                cost.unit_price * share.template_recipients if cost.template_recipients else 0, cost.currency
-            ),
-        }
-        for share in shares
-    ]
-
-
-def cost_summary(cost, budget):
-    """The estimate and the month's budget as the confirmation page shows them (amounts already formatted)."""
-    currency, spend = cost.currency, budget.spend
-    return {
-        "template_messages": cost.template_recipients,
-        "freeform_messages": cost.freeform_recipients,
-        "held": cost.held_recipients,
-        "category": cost.category.upper(),
-        "priced_as": cost.priced_as,
-        "category_label": cost.category_label,
-        "priced_as_label": cost.priced_as_label,
-        "unit_price": costs.format_price(cost.unit_price, currency),
-        "total": costs.format_amount(cost.total, currency),
-        "held_cost": costs.format_amount(cost.held_cost, currency),
-        "free": costs.format_amount(0, currency),
-        "as_of": cost.prices_as_of,
-        "has_budget": spend.budget is not None,
-        "budget": costs.format_amount(spend.budget or 0, currency),
-        "spent": costs.format_amount(spend.spent, currency),
-        "left_after": costs.format_amount((spend.left or 0) - cost.total, currency),
-        "over_budget": budget.exceeds,
-        "over_budget_reason": budget.reason,
-    }
 
 
 class PageBroadcastView(WagtailAdminTemplateMixin, View):
@@ -166,6 +127,7 @@ class PageBroadcastView(WagtailAdminTemplateMixin, View):
             sender_name=service_name(plan.site),
             template_preview=template_preview(plan.template, plan.template_spec),
             urgent_template=self.urgent_template(plan, urgent_plan) if urgent_plan else None,
+            urgent_cost=urgent_cost_summary(cost, urgent_plan) if urgent_plan else None,
             # An alert reaches everyone whatever their topics: its button counts them all.
             urgent_recipients_count=urgent_plan.recipients if urgent_plan else None,
             media_going=going,
