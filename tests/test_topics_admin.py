@@ -61,6 +61,48 @@ def test_more_than_ten_topics_and_places_do_not_fit_the_list(admin_client, site)
     assert not Topic.objects.exists()
 
 
+def post_topics(admin_client, site, rows):
+    url = reverse("wagtailsettings:edit", args=["wagtail_whatsapp", "whatsappsettings", site.pk])
+    data = settings_form(admin_client.get(url))
+    data.update(nested_form_data({"topics": inline_formset(rows, initial=sum(1 for row in rows if "id" in row))}))
+    return admin_client.post(url, data)
+
+
+def test_two_topics_answering_to_the_same_word_are_refused(admin_client, site):
+    """ "ISCRIVIMI EVENTI" must name one topic: a keyword folding like another's (case, accents, punctuation) is a form
+    error on the later row, and nothing is saved."""
+    response = post_topics(
+        admin_client,
+        site,
+        [
+            {"kind": "topic", "name": "Eventi", "keyword": "", "ORDER": "1"},
+            {"kind": "topic", "name": "Feste", "keyword": "èventi!", "ORDER": "2"},
+        ],
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "“EVENTI” already chooses “Eventi”: give this one another keyword." in html.replace("&ldquo;", "“").replace(
+        "&rdquo;", "”"
+    )
+    assert not Topic.objects.exists()
+
+
+def test_a_deleted_topics_word_may_be_given_to_a_new_one(admin_client, site):
+    [old] = add_topics(WhatsAppSettings.for_site(site), "Eventi")
+    response = post_topics(
+        admin_client,
+        site,
+        [
+            {"id": str(old.pk), "kind": "topic", "name": "Eventi", "keyword": "", "ORDER": "1", "DELETE": "on"},
+            {"kind": "topic", "name": "Feste", "keyword": "EVENTI", "ORDER": "2"},
+        ],
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert [(t.name, t.choice_keyword) for t in WhatsAppSettings.for_site(site).choosable_topics()] == [
+        ("Feste", "EVENTI")
+    ]
+
+
 def page_edit_data(page, topics):
     data = nested_form_data(
         {

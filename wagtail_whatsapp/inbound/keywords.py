@@ -5,26 +5,10 @@ contains the word ("iscrivimi per favore") is not a keyword here. ``intents.py``
 adds the common phrasings ("iscrivimi per favore", "vorrei cancellarmi") unless the town turned them off.
 """
 
-import re
-import unicodedata
-
-from wagtail_whatsapp.models.settings_replies import keyword_list
+from wagtail_whatsapp.models.settings_replies import keyword_list, normalise
 
 SUBSCRIBE = "subscribe"
 UNSUBSCRIBE = "unsubscribe"
-
-# Anything that is neither a letter nor a digit, at either end of the text (spaces, punctuation, emoji).
-_EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
-_INNER_SPACES = re.compile(r"\s+")
-
-
-def normalise(text):
-    """Fold ``text`` for comparison: no accents, upper case, no surrounding spaces or punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    folded = without_accents.casefold().upper()
-    folded = _EDGE_NOISE.sub("", folded)
-    return _INNER_SPACES.sub(" ", folded)
 
 
 def parse_keyword_list(text):

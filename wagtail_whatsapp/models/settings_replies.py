@@ -1,10 +1,12 @@
 """What a site's number understands and answers: the keywords citizens write and the replies they get.
 
 The fields of the "Keywords" and "Replies" panels of Settings → WhatsApp, as an abstract model ``WhatsAppSettings``
-inherits, with the one reading of a keywords field the whole plugin shares (``keyword_list``).
+inherits, with the one reading of a keywords field the whole plugin shares (``keyword_list``) and the one way a
+keyword is compared with what a citizen wrote (``normalise``).
 """
 
 import re
+import unicodedata
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +26,23 @@ from wagtail_whatsapp.models.settings_defaults import (
 KEYWORD_SEPARATORS = re.compile(r"[\n,;]+")
 
 
+# Anything that is neither a letter nor a digit, at either end of the text (spaces, punctuation, emoji).
+_EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
+_INNER_SPACES = re.compile(r"\s+")
+
+
 def keyword_list(text):
     """A keywords field as the town wrote it, one keyword an item, blanks dropped."""
     return [item.strip() for item in KEYWORD_SEPARATORS.split(text) if item.strip()]
+
+
+def normalise(text):
+    """Fold ``text`` for comparison: no accents, upper case, no surrounding spaces or punctuation."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = without_accents.casefold().upper()
+    folded = _EDGE_NOISE.sub("", folded)
+    return _INNER_SPACES.sub(" ", folded)
 
 
 class ReplySettings(models.Model):
