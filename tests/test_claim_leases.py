@@ -1,13 +1,16 @@
-"""Two senders on one broadcast: a claim is a lease, so a sender held up behind the pace is never doubled by another,
-while the claims of a dead one are taken over once its lease has run out."""
+"""Claims are leases (outbound/claim_leases.py): a sender held up behind the pace or in a long call is never doubled
+by another, a dead sender's claims are taken over once its lease has run out, and a job of a lapsed batch neither
+sends nor settles what was claimed again meanwhile."""
 
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError
 from django.utils import timezone
 
 from tests.broadcasting import news_page, subscribers
 from wagtail_whatsapp.models import Broadcast, Delivery
+from wagtail_whatsapp.outbound import claim_leases
 from wagtail_whatsapp.outbound import delivery_claims as claims
 from wagtail_whatsapp.outbound import sender as sending
 from wagtail_whatsapp.outbound.broadcasts import start_broadcast
@@ -15,6 +18,12 @@ from wagtail_whatsapp.outbound.broadcasts import start_broadcast
 pytestmark = pytest.mark.django_db
 
 GRACE = 1  # the shortest grace a town might set: the lease still protects a live sender
+OTHER = "f" * claim_leases.OWNER_LENGTH  # another sender's owner id
+
+
+@pytest.fixture
+def grace(settings):
+    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "DELIVERY_STATUS_GRACE_SECONDS": GRACE}
 
 
 @pytest.fixture
@@ -26,9 +35,13 @@ def broadcast(site):
     return broadcast
 
 
+def age(broadcast, seconds):
+    Delivery.objects.filter(broadcast=broadcast).update(claimed_at=timezone.now() - timedelta(seconds=seconds))
+
+
 def claimed_ago(broadcast, token, seconds):
     claimed = claims.claim(broadcast.pk, token, 10)
-    Delivery.objects.filter(broadcast=broadcast).update(claimed_at=timezone.now() - timedelta(seconds=seconds))
+    age(broadcast, seconds)
     return [pk for pk, _attempts in claimed]
 
 
@@ -36,37 +49,85 @@ def statuses(broadcast):
     return sorted(Delivery.objects.filter(broadcast=broadcast).values_list("status", "claim_token"))
 
 
+def lapsed():
+    return claim_leases.lease_seconds() + GRACE + 1
+
+
+def test_the_lease_outlasts_the_check_and_the_longest_call():
+    """Another sender may take a claim over only after a live one's check, its longest call and a margin."""
+    assert claim_leases.lease_seconds() == claim_leases.SEND_WITHIN + 5.0 + 30.0 + claim_leases.MARGIN
+
+
 def test_a_live_senders_claims_are_not_taken_over_after_the_grace_period(broadcast):
-    """Claimed 3 s ago and still waiting for their pace slots: the grace (1 s) is past, the lease is not."""
-    claimed_ago(broadcast, "first", 3)
-    claims.reconcile_in_doubt(broadcast.pk, "second", GRACE)
-    assert statuses(broadcast) == [("sending", "first")] * 4
-    assert claims.claim(broadcast.pk, "second", 10) == []
+    """Claimed 40 s ago, in a call that may last 35 s: the grace (1 s) is past, the lease is not."""
+    token = "a" * 32
+    claimed_ago(broadcast, token, 40)
+    claims.reconcile_in_doubt(broadcast.pk, OTHER, GRACE)
+    assert statuses(broadcast) == [("sending", token)] * 4
+    assert claims.claim(broadcast.pk, OTHER + "0" * 12, 10) == []
 
 
 def test_a_dead_senders_claims_are_pending_again_once_its_lease_and_the_grace_have_run_out(broadcast):
-    claimed_ago(broadcast, "dead", claims.CLAIM_LEASE + GRACE + 1)
-    claims.reconcile_in_doubt(broadcast.pk, "second", GRACE)
+    claimed_ago(broadcast, "d" * 32, lapsed())
+    claims.reconcile_in_doubt(broadcast.pk, OTHER, GRACE)
     assert statuses(broadcast) == [("pending", "")] * 4
 
 
 def test_a_timeout_in_doubt_waits_only_for_the_grace_period(broadcast):
-    [first, *_rest] = claimed_ago(broadcast, "first", 0)
-    claims.keep_in_doubt(first)  # the call timed out: it may have reached Meta
+    token = "a" * 32
+    [first, *_rest] = claimed_ago(broadcast, token, 0)
+    claims.keep_in_doubt(first, token)  # the call timed out: it may have reached Meta
     Delivery.objects.filter(pk=first).update(claimed_at=timezone.now() - timedelta(seconds=GRACE + 1))
-    claims.reconcile_in_doubt(broadcast.pk, "second", GRACE)
+    claims.reconcile_in_doubt(broadcast.pk, OTHER, GRACE)
     assert Delivery.objects.get(pk=first).status == "pending"
-    assert Delivery.objects.exclude(pk=first).filter(status="sending", claim_token="first").count() == 3
+    assert Delivery.objects.exclude(pk=first).filter(status="sending", claim_token=token).count() == 3
 
 
-def test_a_live_sender_renews_its_claims_so_they_never_lapse(broadcast, settings):
-    settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "DELIVERY_STATUS_GRACE_SECONDS": GRACE}
-    sender = sending.BroadcastSender(broadcast.pk)
-    claimed_ago(broadcast, sender.token, claims.CLAIM_LEASE + GRACE + 1)
-    sender.lease.renewed -= claims.CLAIM_RENEW_EVERY  # its last renewal is due again
-    sender.lease.keep()
-    claims.reconcile_in_doubt(broadcast.pk, "second", GRACE)
-    assert statuses(broadcast) == [("sending", sender.token)] * 4
+def test_a_job_of_a_lapsed_batch_neither_sends_nor_settles_what_its_sender_claimed_again(broadcast):
+    """The sender froze past its lease, another took its claims back, then the same sender claimed them again: the
+    old batch's jobs, still queued, must leave them to the new batch's."""
+    lease = claim_leases.ClaimLease(broadcast.pk)
+    old, new = lease.batch_token(), lease.batch_token()
+    [first, *_rest] = claimed_ago(broadcast, old, lapsed())
+    claims.reconcile_in_doubt(broadcast.pk, OTHER, GRACE)
+    claims.claim(broadcast.pk, new, 10)
+    assert claims.sendable(first, old) is None
+    assert not claim_leases.renew_one(first, old)
+    claims.retry_later(first, old, 0)
+    claims.keep_in_doubt(first, old)
+    assert not claims.mark_final(first, old, Delivery.Status.FAILED)
+    assert statuses(broadcast) == [("sending", new)] * 4
+    assert claims.sendable(first, new) is not None
+
+
+def test_a_sender_renews_its_claims_while_it_sends(broadcast, test_backend, grace, monkeypatch):
+    """Another sender looks for lapsed claims in the middle of the broadcast, long after they were made: it finds
+    none, because the sender renewed them on its way."""
+    monkeypatch.setattr(claim_leases, "RENEW_EVERY", 0.0)
+    taken_over = []
+
+    def another_sender_looks(to, callback_data):
+        if len(test_backend.sent) == 1:
+            age(broadcast, lapsed())  # a long time passes (renewed on the next message)
+        if len(test_backend.sent) == 2:
+            claims.reconcile_in_doubt(broadcast.pk, OTHER, GRACE)
+            taken_over.append(Delivery.objects.filter(broadcast=broadcast, status="pending").count())
+
+    test_backend.before_send = another_sender_looks
+    assert sending.send_broadcast(broadcast.pk)
+    assert taken_over == [0]
+    assert len(test_backend.sent) == 4 and len(set(test_backend.numbers())) == 4
+
+
+def test_a_renewal_the_database_refuses_does_not_stop_the_broadcast(broadcast, test_backend, monkeypatch):
+    monkeypatch.setattr(claim_leases, "RENEW_EVERY", 0.0)
+
+    def locked(*args):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(claim_leases, "renew", locked)
+    assert sending.send_broadcast(broadcast.pk)
+    assert len(test_backend.sent) == 4
 
 
 def held_up(monkeypatch, then=None):
@@ -77,7 +138,7 @@ def held_up(monkeypatch, then=None):
     def sendable_after_a_hold_up(pk, token):
         row = read(pk, token)
         if row is not None:
-            row = (*row[:-1], timezone.now() - timedelta(seconds=claims.CLAIM_SEND_WITHIN + 1))
+            row = (*row[:-1], timezone.now() - timedelta(seconds=claim_leases.SEND_WITHIN + 1))
             if then:
                 then(pk)
         return row
@@ -85,13 +146,25 @@ def held_up(monkeypatch, then=None):
     monkeypatch.setattr(claims, "sendable", sendable_after_a_hold_up)
 
 
-def test_a_held_up_sender_does_not_send_what_another_took_over_and_sent(broadcast, test_backend, monkeypatch):
-    def taken_over_and_sent(pk):
-        Delivery.objects.filter(pk=pk).update(status=Delivery.Status.SENT, claim_token="", wamid=f"wamid.OTHER{pk}")
+def test_a_held_up_sender_does_not_send_what_another_took_over(broadcast, test_backend, monkeypatch):
+    taken = []
 
-    held_up(monkeypatch, then=taken_over_and_sent)
+    def another_sender_takes_it(pk):
+        Delivery.objects.filter(pk=pk).update(claim_token=OTHER + "0" * 12, claimed_at=timezone.now())
+        taken.append(pk)
+
+    renew_one = claim_leases.renew_one
+
+    def renew_or_see_the_other_send_it(pk, token):
+        renewed = renew_one(pk, token)
+        if not renewed:  # the other sender sends it and Meta's "sent" comes back
+            Delivery.objects.filter(pk=pk).update(status=Delivery.Status.SENT, claim_token="", wamid=f"wamid.B{pk}")
+        return renewed
+
+    held_up(monkeypatch, then=another_sender_takes_it)
+    monkeypatch.setattr(claim_leases, "renew_one", renew_or_see_the_other_send_it)
     assert sending.send_broadcast(broadcast.pk)
-    assert test_backend.sent == []
+    assert len(taken) == 4 and test_backend.sent == []
     assert statuses(broadcast) == [("sent", "")] * 4
 
 
@@ -102,3 +175,32 @@ def test_a_held_up_sender_that_still_holds_its_claims_renews_and_sends_them(broa
         delivery.subscriber.recipient for delivery in Delivery.objects.filter(broadcast=broadcast)
     )
     assert statuses(broadcast) == [("sent", "")] * 4
+
+
+def test_a_delivery_whose_outcome_could_not_be_recorded_is_in_doubt_not_lost(broadcast, test_backend, monkeypatch):
+    """Meta accepted the message, then the database refused to record it: the delivery is in doubt (its status
+    webhook will settle it), never pending again (a second message), never stuck "sending" under a live sender."""
+    mark_sent = claims.mark_sent
+    failed = []
+
+    def first_write_fails(pk, wamid, used_template):
+        if not failed:
+            failed.append(pk)
+            raise DatabaseError("disk I/O error")
+        return mark_sent(pk, wamid, used_template)
+
+    monkeypatch.setattr(claims, "mark_sent", first_write_fails)
+    seen_in_doubt = []
+
+    def webhook_arrives(seconds):
+        """While the dispatcher idles, Meta's "sent" for it comes (``inbound/statuses.py`` would record it so)."""
+        row = Delivery.objects.get(pk=failed[0])
+        seen_in_doubt.append((row.status, row.claim_token))
+        Delivery.objects.filter(pk=failed[0]).update(status=Delivery.Status.SENT, wamid="wamid.LATE")
+
+    monkeypatch.setattr(sending.time, "sleep", webhook_arrives)
+    sender = sending.BroadcastSender(broadcast.pk)
+    sender.grace = 3600
+    assert sender.run()
+    assert len(test_backend.sent) == 4 and len(set(test_backend.numbers())) == 4
+    assert seen_in_doubt[0] == ("sending", "")

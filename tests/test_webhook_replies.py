@@ -198,6 +198,22 @@ def test_a_claim_without_any_news_is_sent_again_after_the_grace_period(
     assert len(graph.sent) == 1 and Reply.objects.get().status == "sent"
 
 
+def test_a_claim_still_held_through_a_long_call_is_not_taken_back(webhook, webhook_site_settings, graph, clock):
+    """A worker's claim (not in doubt: it still holds its token) may be a call of up to CONNECT_TIMEOUT + READ_TIMEOUT
+    under way: past the grace period alone it is left alone; past that and the longest call, it is a dead worker's."""
+    from wagtail_whatsapp import conf
+
+    write(webhook, "ISCRIVIMI", clock)
+    reply = Reply.objects.get()
+    Reply.objects.filter(pk=reply.pk).update(status="pending", wamid="", sent_at=None)
+    assert owed_replies.claim(reply.pk, "live-worker")
+    clock.advance(conf.delivery_status_grace_seconds() + conf.longest_call_seconds())
+    assert owed_replies.release_abandoned() == 0
+    clock.advance(owed_replies.CLAIM_MARGIN + 1)
+    assert owed_replies.release_abandoned() == 1
+    assert Reply.objects.get().status == "pending"
+
+
 def test_a_message_handled_twice_owes_one_reply(webhook, webhook_site_settings, graph, clock):
     write(webhook, "CANCELLAMI", clock)  # from someone not subscribed: no consent record to stop a second goodbye
     InboundMessage.objects.update(processed_at=None, handled_at=None)

@@ -168,6 +168,13 @@ def timeouts():
     return Timeouts(float(connect), float(read))
 
 
+def longest_call_seconds():
+    """How long one Graph API call may last before it times out (connect + read): a live worker may hold a claim that
+    long across a call without renewing it (outbound/delivery_claims.py, inbound/owed_replies.py)."""
+    limits = timeouts()
+    return limits.connect + limits.read
+
+
 def broadcast_workers():
     value = get("BROADCAST_WORKERS")
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:

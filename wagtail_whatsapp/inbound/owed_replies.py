@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 10.0  # seconds before the first retry; doubles each attempt (10 s … 21 min in all)
 BACKOFF_MAX = 900.0
+CLAIM_MARGIN = 5.0  # seconds: the reads and writes around a reply's one call
 LOST_AFTER = datetime.timedelta(seconds=30)  # a pending reply older than this, not yet due later, lost its task
 DUE_BATCH = 200
 
@@ -189,10 +190,16 @@ def _on_error(reply, mine, error):
 
 
 def release_abandoned():
-    """Replies left "sending" longer than the grace period (a dead worker; no status webhook settled them): pending
-    again. Returns how many."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=conf.delivery_status_grace_seconds())
-    released = Reply.objects.filter(status=Reply.Status.SENDING, claimed_at__lt=cutoff).update(
+    """Replies left "sending" that no status webhook settled in the grace period: pending again. Returns how many.
+
+    In doubt after a timeout (no token) they wait the grace period; still claimed, they may be a live worker's call
+    under way, which lasts at most ``conf.longest_call_seconds()``: those wait that long more, so that a reply is
+    never taken back from a worker still calling Meta (whatever the grace period)."""
+    now = timezone.now()
+    in_doubt_cutoff = now - datetime.timedelta(seconds=conf.delivery_status_grace_seconds())
+    claimed_cutoff = in_doubt_cutoff - datetime.timedelta(seconds=conf.longest_call_seconds() + CLAIM_MARGIN)
+    abandoned = Q(claim_token="", claimed_at__lt=in_doubt_cutoff) | Q(claimed_at__lt=claimed_cutoff)
+    released = Reply.objects.filter(abandoned, status=Reply.Status.SENDING).update(
         status=Reply.Status.PENDING, claim_token="", claimed_at=None
     )
     if released:

@@ -6,15 +6,10 @@ pending ──claim──▶ sending ──▶ sent        (a status webhook may
                       └──▶ in doubt (still "sending", no token): its status webhook settles it, or after the
                            grace period it is pending again
 
-A claim is a lease. The live sender renews its claims every ``CLAIM_RENEW_EVERY`` seconds and calls Meta for a
-delivery only while its claim is younger than ``CLAIM_SEND_WITHIN`` (else it renews that one first, and sends only if
-it still holds it). Another sender takes a claim over only when it is older than ``CLAIM_LEASE`` plus the grace
-period: a sender that is slow (deliveries queued behind the pace) or stalled for a while is never doubled, and the
-claims of a dead one are in doubt, like a timeout's, once its lease has run out.
+Claims are leases (``claim_leases.py``), each batch with a token of its own, and every step after the claim is
+conditional on that token: what a sender no longer holds, it neither sends nor settles.
 """
 
-import threading
-import time
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -24,13 +19,8 @@ from django.utils import timezone
 
 from wagtail_whatsapp.models import Broadcast, Delivery
 from wagtail_whatsapp.models.subscribers import SERVICE_WINDOW
-from wagtail_whatsapp.outbound import targeting
+from wagtail_whatsapp.outbound import claim_leases, targeting
 from wagtail_whatsapp.writelock import serialized, serialized_writes
-
-CLAIM_LEASE = 15.0
-CLAIM_RENEW_EVERY = CLAIM_LEASE / 3
-# Half the lease: a sender frozen for up to the other half between this check and its call still cannot be doubled.
-CLAIM_SEND_WITHIN = CLAIM_LEASE / 2
 
 
 def fan_out(broadcast):
@@ -96,66 +86,31 @@ def claim(broadcast_id, token, limit):
 
 
 @serialized
-def release(broadcast_id, token):
-    """Claimed but never sent (the sender stopped): pending again, for a resume."""
-    Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token=token).update(
-        status=Delivery.Status.PENDING, claim_token="", claimed_at=None
-    )
+def release(broadcast_id, owner):
+    """Claimed by the sender ``owner`` and not under way (it stops, or a job of its died): pending again."""
+    Delivery.objects.filter(
+        broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token__startswith=owner
+    ).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
 
 
 @serialized
-def renew(broadcast_id, token):
-    """Renew every claim this sender still holds on the broadcast (see "A claim is a lease" above)."""
-    Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token=token).update(
-        claimed_at=timezone.now()
-    )
+def doubt_orphans(broadcast_id, owner):
+    """Claims of the sender ``owner`` left "sending" while none of its jobs is under way (a job died, even its
+    fallback failed): it may have called Meta, so they are in doubt, never simply pending."""
+    Delivery.objects.filter(
+        broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token__startswith=owner
+    ).update(claim_token="", claimed_at=timezone.now())
 
 
 @serialized
-def renew_one(pk, token):
-    """True when the delivery is still this sender's claim, now renewed; False when another sender took it over."""
-    return bool(
-        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token).update(
-            claimed_at=timezone.now()
-        )
-    )
-
-
-class ClaimLease:
-    """One sender's claims on a broadcast, renewed every ``CLAIM_RENEW_EVERY`` seconds by whichever of its threads
-    comes first (``keep``); the others go on without waiting."""
-
-    def __init__(self, broadcast_id, token):
-        self.broadcast_id = broadcast_id
-        self.token = token
-        self.renewed = time.monotonic()
-        self._renewing = threading.Lock()
-
-    def keep(self):
-        if time.monotonic() - self.renewed < CLAIM_RENEW_EVERY or not self._renewing.acquire(blocking=False):
-            return
-        try:
-            started = time.monotonic()
-            renew(self.broadcast_id, self.token)
-            self.renewed = started
-        finally:
-            self._renewing.release()
-
-
-def claim_is_fresh(claimed_at):
-    """Young enough to call Meta on without renewing first (``claimed_at`` as ``sendable`` read it)."""
-    return claimed_at is not None and (timezone.now() - claimed_at).total_seconds() <= CLAIM_SEND_WITHIN
-
-
-@serialized
-def reconcile_in_doubt(broadcast_id, token, grace_seconds):
+def reconcile_in_doubt(broadcast_id, owner, grace_seconds):
     """Deliveries in doubt whose status webhook did not come in time: pending again. In doubt are a timeout's (no
-    token, since ``claimed_at``) and those of a sender whose lease ran out without renewal (a dead sender)."""
+    token, since ``claimed_at``) and those of another sender whose lease ran out without renewal (a dead sender)."""
     unowned_cutoff = timezone.now() - timedelta(seconds=grace_seconds)
-    lapsed_cutoff = unowned_cutoff - timedelta(seconds=CLAIM_LEASE)
+    lapsed_cutoff = unowned_cutoff - timedelta(seconds=claim_leases.lease_seconds())
     in_doubt = Q(claim_token="", claimed_at__lt=unowned_cutoff) | Q(claimed_at__lt=lapsed_cutoff)
     Delivery.objects.filter(in_doubt, broadcast_id=broadcast_id, status=Delivery.Status.SENDING).exclude(
-        claim_token=token
+        claim_token__startswith=owner
     ).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
 
 
@@ -211,18 +166,20 @@ def mark_sent(pk, wamid, used_template):
 
 
 @serialized
-def mark_final(pk, status, **changes):
+def mark_final(pk, token, status, **changes):
     """sending → failed or skipped; True when it moved."""
     if status == Delivery.Status.FAILED:
         changes["failed_at"] = timezone.now()
     return bool(
-        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(status=status, claim_token="", **changes)
+        Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token).update(
+            status=status, claim_token="", **changes
+        )
     )
 
 
 @serialized
-def retry_later(pk, delay, *, count_attempt=True):
-    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+def retry_later(pk, token, delay, *, count_attempt=True):
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token).update(
         status=Delivery.Status.PENDING,
         claim_token="",
         claimed_at=None,
@@ -232,9 +189,9 @@ def retry_later(pk, delay, *, count_attempt=True):
 
 
 @serialized
-def defer(pk, until):
+def defer(pk, token, until):
     """Not sent and not the subscriber's fault (the daily messaging limit): pending again, due at ``until``."""
-    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token).update(
         status=Delivery.Status.PENDING, claim_token="", claimed_at=None, next_attempt_at=until
     )
 
@@ -270,8 +227,8 @@ def next_due_at(broadcast_id):
 
 
 @serialized
-def keep_in_doubt(pk):
+def keep_in_doubt(pk, token):
     """The request may have reached Meta (a timeout): stay "sending", unowned, until its webhook or the grace period."""
-    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING).update(
+    Delivery.objects.filter(pk=pk, status=Delivery.Status.SENDING, claim_token=token).update(
         claim_token="", claimed_at=timezone.now(), attempts=F("attempts") + 1
     )

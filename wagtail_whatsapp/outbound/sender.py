@@ -2,7 +2,7 @@
 
 Guarantees (see docs/broadcasting.md):
 - nobody gets it twice: a delivery is claimed (pending → sending, one conditional UPDATE) before its send, the claim
-  is a lease the sender renews while it lives (``delivery_claims``), and a delivery left "sending" by a crash or a
+  is a lease the sender renews while it lives (``claim_leases.py``), and a delivery left "sending" by a crash or a
   timeout waits ``DELIVERY_STATUS_GRACE_SECONDS`` for its status webhook (which moves it to sent) before it is tried
   again;
 - nobody unsubscribed, and nothing after a pause or cancel: the subscriber's and the broadcast's status are read in
@@ -15,7 +15,6 @@ Guarantees (see docs/broadcasting.md):
 import logging
 import threading
 import time
-import uuid
 from collections import Counter
 
 from django.db.models import F
@@ -27,8 +26,9 @@ from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.backends.backoff import retry_delay
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.outbound import composing, messaging_limit, template_checks, urgent
+from wagtail_whatsapp.outbound import claim_leases, composing, messaging_limit, sender_outcomes, urgent
 from wagtail_whatsapp.outbound import delivery_claims as claims
+from wagtail_whatsapp.outbound.claim_leases import ClaimLease
 from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.progress import failure_reason
 from wagtail_whatsapp.outbound.ratelimit import limiter_for
@@ -59,10 +59,9 @@ def backoff(hint, attempts):
 class BroadcastSender:
     def __init__(self, broadcast_id):
         self.broadcast_id = broadcast_id
-        self.token = uuid.uuid4().hex
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
-        self.lease = claims.ClaimLease(broadcast_id, self.token)
+        self.lease = ClaimLease(broadcast_id)
         self.counts = Counter()  # counter increments not yet written to the Broadcast row
         self.fatal_errors = 0
         self.backend_factory = None  # set by run(), for the broadcast's number
@@ -82,7 +81,7 @@ class BroadcastSender:
         if not started:
             return False
         broadcast = Broadcast.objects.select_related("site", "template").get(pk=self.broadcast_id)
-        if self._refuse_template(broadcast):
+        if sender_outcomes.refuse_unfit_template(broadcast):
             return False
         Broadcast.objects.filter(pk=broadcast.pk, started_at__isnull=True).update(started_at=now)
         phone_number_id = self.phone_number_id = WhatsAppSettings.for_site(broadcast.site).sending_number_id
@@ -105,21 +104,8 @@ class BroadcastSender:
                 self._run_pool(workers)
         finally:
             self._flush_counts()
-            claims.release(self.broadcast_id, self.token)
-        return self._finish_if_complete()
-
-    def _refuse_template(self, broadcast):
-        """Before the first Graph call: parameters that do not fit the synced template (Meta would refuse each citizen
-        with 132000 or 132012) fail the broadcast at once, with the reason."""
-        found = template_checks.broadcast_problems(broadcast)
-        if not found:
-            return False
-        reason = _("Not sent: the template does not fit this message. %(problems)s") % {"problems": " ".join(found)}
-        Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
-            status=Broadcast.Status.FAILED, status_reason=reason, finished_at=timezone.now()
-        )
-        logger.warning("WhatsApp: broadcast %s refused before sending: %s", self.broadcast_id, " ".join(found))
-        return True
+            claims.release(self.broadcast_id, self.lease.owner)
+        return sender_outcomes.finish_if_complete(self.broadcast_id)
 
     def _run_inline(self):
         backend = self.backend_factory()
@@ -151,19 +137,22 @@ class BroadcastSender:
                 last_reconcile = now
                 if not self._still_sending() or self._yielded_to_urgent():
                     break
-                claims.reconcile_in_doubt(self.broadcast_id, self.token, self.grace)
+                claims.reconcile_in_doubt(self.broadcast_id, self.lease.owner, self.grace)
                 if self.quota is not None:
                     self.quota.refresh()  # what other senders of the number used meanwhile
             free = capacity()
             if free <= 0:
                 time.sleep(0.005)
                 continue
-            claimed = claims.claim(self.broadcast_id, self.token, min(free, CLAIM_BATCH))
-            for job in claimed:
-                submit(job)
+            token = self.lease.batch_token()
+            claimed = claims.claim(self.broadcast_id, token, min(free, CLAIM_BATCH))
+            for pk, attempts in claimed:
+                submit((pk, attempts, token))
             if claimed:
                 continue
             if idle():
+                # Nothing of ours is under way: a claim of ours still "sending" was left by a job that died.
+                claims.doubt_orphans(self.broadcast_id, self.lease.owner)
                 self._flush_counts()
                 if not self._still_sending() or not claims.outstanding(self.broadcast_id):
                     break
@@ -171,7 +160,8 @@ class BroadcastSender:
                     last_due_check = now
                     due = claims.next_due_at(self.broadcast_id)
                     if due is not None and (due - timezone.now()).total_seconds() > LONG_WAIT:
-                        self._pause_until(due)
+                        sender_outcomes.pause_until(self.broadcast_id, self.quota, due)
+                        self.stop_event.set()
                         break
             time.sleep(IDLE_POLL)
 
@@ -191,18 +181,6 @@ class BroadcastSender:
         self.stop_event.set()
         return True
 
-    def _finish_if_complete(self):
-        if claims.outstanding(self.broadcast_id):
-            return False
-        self._flush_counts()
-        nothing_sent = claims.any_failed(self.broadcast_id) and not claims.any_sent(self.broadcast_id)
-        status = Broadcast.Status.FAILED if nothing_sent else Broadcast.Status.DONE
-        return bool(
-            Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
-                status=status, finished_at=timezone.now()
-            )
-        )
-
     def _flush_counts(self):
         with self.lock:
             counts, self.counts = self.counts, Counter()
@@ -211,24 +189,13 @@ class BroadcastSender:
                 Broadcast.objects.filter(pk=self.broadcast_id).update(**{n: F(n) + c for n, c in counts.items()})
 
     def _pause(self, reason):
-        Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
-            status=Broadcast.Status.PAUSED, status_reason=reason
-        )
+        sender_outcomes.pause(self.broadcast_id, reason)
         self.stop_event.set()
 
-    def _pause_until(self, when):
-        """Only deliveries due much later are left (the daily messaging limit): pause, and go on by itself then."""
-        reason = messaging_limit.pause_reason(self.quota.limit if self.quota else None, when)
-        Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).update(
-            status=Broadcast.Status.PAUSED, status_reason=reason, resume_at=when
-        )
-        logger.info("WhatsApp: broadcast %s waits for the messaging limit until %s", self.broadcast_id, when)
-        self.stop_event.set()
-
-    def _defer_for_quota(self, pk):
+    def _defer_for_quota(self, pk, token):
         """Today's places are used: this delivery, and every other one that needs the template, waits for tomorrow's."""
         until = self.quota.frees_at()
-        claims.defer(pk, until)
+        claims.defer(pk, token, until)
         with self.lock:
             first, self.quota_exhausted = not self.quota_exhausted, True
         if first:
@@ -247,15 +214,24 @@ class BroadcastSender:
 
     # --- one message ----------------------------------------------------------------------------------------------
     def _send_one(self, backend, job):
-        pk, attempts = job
-        self.lease.keep()  # sending inline, the dispatcher waits for a whole batch
+        pk, attempts, token = job
         try:
+            self._attempt(backend, pk, attempts, token)
+        except Exception:
+            # The database failed around the call (recording its outcome, say): whether it went out is unknown, so
+            # the delivery is in doubt, for its status webhook or the grace period, never simply pending again.
+            logger.exception("WhatsApp: delivery %s left in doubt by an unexpected error", pk)
+            claims.keep_in_doubt(pk, token)
+
+    def _attempt(self, backend, pk, attempts, token):
+        try:
+            self.lease.keep()  # sending inline, the dispatcher waits for a whole batch
             while True:
                 slot = self.limiter.acquire(should_stop=self.stop_event.is_set, lead=READ_LEAD)
                 if slot is None:
                     return
                 # Read right before the call: a cancel, a pause or an unsubscribe committed before now is honoured.
-                row = claims.sendable(pk, self.token)
+                row = claims.sendable(pk, token)
                 release_pooled_connection()  # the thread now waits for its slot and for Meta
                 if row is None:
                     self._still_sending()
@@ -266,26 +242,28 @@ class BroadcastSender:
                     break
                 # The read took too long for this slot (a busy database, a busy interpreter): take a new one.
             status, phone_number, wa_user_id, last_inbound_at, subscriber_id, claimed_at = row
-            if not claims.claim_is_fresh(claimed_at) and not claims.renew_one(pk, self.token):
-                return  # held up past its lease, another sender took it over: that one sends it
+            if not claim_leases.is_fresh(claimed_at) and not claim_leases.renew_one(pk, token):
+                return  # held up past its lease, and no longer holding it: whoever holds it sends it
             if status != Subscriber.Status.ACTIVE:
-                self._finish(pk, Delivery.Status.SKIPPED, "skipped_count", error_reason=_("No longer subscribed."))
+                self._finish(
+                    pk, token, Delivery.Status.SKIPPED, "skipped_count", error_reason=_("No longer subscribed.")
+                )
                 return
             in_window = Subscriber.window_is_open(last_inbound_at)
             used_template = not in_window and bool(self.snapshot.template_name)
             if used_template and self.quota is not None and not self.quota.take(subscriber_id):
-                self._defer_for_quota(pk)
+                self._defer_for_quota(pk, token)
                 return
             to = phone_number.lstrip("+") if phone_number else wa_user_id
             result = composing.send_broadcast_message(
                 backend, self.snapshot, to, in_window=in_window, callback_data=Delivery(pk=pk).callback_data
             )
         except WhatsAppError as error:
-            self._on_error(pk, attempts, error)
+            self._on_error(pk, token, attempts, error)
         except Exception as error:  # noqa: BLE001 - a bug or a broken connection must not kill the sender
             logger.exception("WhatsApp: unexpected error sending delivery %s", pk)
             # The request may have gone out: treat it as in doubt, never as certainly unsent.
-            self._on_error(pk, attempts, WhatsAppError(repr(error), kind=ErrorKind.RETRYABLE, ambiguous=True))
+            self._on_error(pk, token, attempts, WhatsAppError(repr(error), kind=ErrorKind.RETRYABLE, ambiguous=True))
         else:
             self._on_sent(pk, result, used_template)
 
@@ -293,18 +271,20 @@ class BroadcastSender:
         if claims.mark_sent(pk, result.wamid, used_template):
             self._count("sent_count")
 
-    def _finish(self, pk, status, counter, **changes):
-        if claims.mark_final(pk, status, **changes):
+    def _finish(self, pk, token, status, counter, **changes):
+        if claims.mark_final(pk, token, status, **changes):
             self._count(counter)
 
     def _count(self, counter):
         with self.lock:
             self.counts[counter] += 1
 
-    def _on_error(self, pk, attempts, error):
+    def _on_error(self, pk, token, attempts, error):
         masked = {"error_code": error.code, "error_reason": str(error.message)[:500]}
         if error.kind == ErrorKind.FATAL:
-            claims.retry_later(pk, 0, count_attempt=False)  # not this subscriber's fault: send it after the resume
+            claims.retry_later(
+                pk, token, 0, count_attempt=False
+            )  # not this subscriber's fault: send it after the resume
             with self.lock:
                 self.fatal_errors += 1
                 trip = self.fatal_errors >= FATAL_ERRORS_TO_PAUSE
@@ -314,20 +294,20 @@ class BroadcastSender:
                 logger.warning("WhatsApp: broadcast %s paused after error %s", self.broadcast_id, error.code)
             return
         if error.kind == ErrorKind.RECIPIENT:
-            self._finish(pk, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
+            self._finish(pk, token, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
             return
         if error.kind == ErrorKind.RATE_LIMITED:
             self.limiter.slow_down()
-            claims.retry_later(pk, backoff(error.retry_after, 0), count_attempt=False)
+            claims.retry_later(pk, token, backoff(error.retry_after, 0), count_attempt=False)
             return
         if attempts + 1 >= MAX_ATTEMPTS:
-            self._finish(pk, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
+            self._finish(pk, token, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
             return
         if error.ambiguous:
             # It may have reached Meta: keep it "sending" (in doubt) so its status webhook can settle it first.
-            claims.keep_in_doubt(pk)
+            claims.keep_in_doubt(pk, token)
             return
-        claims.retry_later(pk, backoff(error.retry_after, attempts))
+        claims.retry_later(pk, token, backoff(error.retry_after, attempts))
 
 
 def send_broadcast(broadcast_id):

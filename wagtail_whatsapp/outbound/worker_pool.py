@@ -1,5 +1,6 @@
 """The sender's threads: how many there are, and the bounded queue that feeds them the deliveries it claimed."""
 
+import logging
 import math
 import queue
 import threading
@@ -7,6 +8,8 @@ import threading
 from django.db import connection
 
 from wagtail_whatsapp import conf
+
+logger = logging.getLogger(__name__)
 
 # A Graph API round trip (about 0.15 s) plus the reads and writes around it, with room for a slow second: a pool
 # sized for half a second per message keeps every slot of the cap covered when a write waits for the database.
@@ -49,6 +52,9 @@ def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
                         return
                     if not stop_event.is_set():
                         send_one(backend, job)
+                except Exception:
+                    # The thread lives on for the next job; the sender releases a claim a dead job left "sending".
+                    logger.exception("WhatsApp: a sending thread failed on a job")
                 finally:
                     release_pooled_connection()
                     jobs.task_done()
