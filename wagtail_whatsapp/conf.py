@@ -169,8 +169,9 @@ def timeouts():
 
 
 def longest_call_seconds():
-    """How long one Graph API call may last before it times out (connect + read): a live worker may hold a claim that
-    long across a call without renewing it (outbound/delivery_claims.py, inbound/owed_replies.py)."""
+    """How long one Graph API call normally lasts at most before it times out (connect + read; a DNS lookup or a slow
+    trickle of bytes can take longer, and then the status webhook settles it): a live worker may hold a claim that long
+    across a call without renewing it (outbound/claim_leases.py, inbound/owed_replies.py)."""
     limits = timeouts()
     return limits.connect + limits.read
 

@@ -98,6 +98,9 @@ def send_owed_reply(reply_id):
     if reason:
         _fail(mine, reason)
         return False
+    # Still ours right before the call, held from now (a worker slowed past the grace period may have lost it).
+    if not mine.update(claimed_at=timezone.now()):
+        return False
     backend = get_backend(settings.sending_number_id)
     buttons = BUTTONS.get(reply.kind)
     try:

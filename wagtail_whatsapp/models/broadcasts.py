@@ -153,7 +153,8 @@ class Delivery(CallbackDataMixin, models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     # Claiming (pending → sending) is one conditional UPDATE, so two senders never send the same delivery.
-    # ``claim_token`` names the sender run; a delivery left "sending" by a dead run is reconciled, never resent blindly.
+    # ``claim_token`` names the batch that claimed it (its sender's id + a number: outbound/claim_leases.py); a delivery
+    # left "sending" by a dead sender is reconciled after its lease, never resent blindly.
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)

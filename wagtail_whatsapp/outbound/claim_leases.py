@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 
-from django.db import DatabaseError
+from django.db import Error as DatabaseFault
 from django.utils import timezone
 
 from wagtail_whatsapp import conf
@@ -73,6 +73,8 @@ class ClaimLease:
         self.renewed = time.monotonic()
         self._batches = itertools.count()
         self._renewing = threading.Lock()
+        self._unsettled = {}  # (pk, token) → the write that records its outcome, refused by the database so far
+        self._unsettled_lock = threading.Lock()
 
     def batch_token(self):
         return f"{self.owner}{next(self._batches):012x}"
@@ -84,9 +86,30 @@ class ClaimLease:
             started = time.monotonic()
             renew(self.broadcast_id, self.owner)
             self.renewed = started
-        except DatabaseError:
+        except DatabaseFault:
             # A locked or lost database: sending goes on, and the next call renews (its claims are checked one by one
             # before each call anyway).
             logger.warning("WhatsApp: claims of broadcast %s not renewed this time", self.broadcast_id, exc_info=True)
         finally:
             self._renewing.release()
+
+    def settle(self, record, pk, token):
+        """``record(pk, token)`` now or, the database refusing it, again at each ``settle_waiting`` (the sender calls
+        it when idle and before it stops), so that no claim is left "sending" under a live sender."""
+        try:
+            record(pk, token)
+        except DatabaseFault:
+            logger.warning("WhatsApp: the outcome of delivery %s is not recorded yet", pk, exc_info=True)
+            with self._unsettled_lock:
+                self._unsettled[(pk, token)] = record
+
+    def settle_waiting(self):
+        with self._unsettled_lock:
+            waiting, self._unsettled = self._unsettled, {}
+        for (pk, token), record in waiting.items():
+            self.settle(record, pk, token)
+
+    def unsettled(self, record=None):
+        """The deliveries whose outcome is still unrecorded (by ``record``, when given)."""
+        with self._unsettled_lock:
+            return [pk for (pk, _token), waiting in self._unsettled.items() if record in (None, waiting)]

@@ -22,6 +22,8 @@ from wagtail_whatsapp.models.subscribers import SERVICE_WINDOW
 from wagtail_whatsapp.outbound import claim_leases, targeting
 from wagtail_whatsapp.writelock import serialized, serialized_writes
 
+NOT_SENT_DELAY = 2.0  # seconds before a delivery the database kept from its call is tried again
+
 
 def fan_out(broadcast):
     """Create one pending Delivery per active subscriber whose topics match the page's (outbound/targeting.py), in
@@ -86,20 +88,12 @@ def claim(broadcast_id, token, limit):
 
 
 @serialized
-def release(broadcast_id, owner):
-    """Claimed by the sender ``owner`` and not under way (it stops, or a job of its died): pending again."""
+def release(broadcast_id, owner, keep=()):
+    """Claimed by the sender ``owner``, which stops, and never called for: pending again, for a resume. ``keep``: the
+    ones that may have gone out, whose in-doubt state the database refused to record (left to the lease)."""
     Delivery.objects.filter(
         broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token__startswith=owner
-    ).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
-
-
-@serialized
-def doubt_orphans(broadcast_id, owner):
-    """Claims of the sender ``owner`` left "sending" while none of its jobs is under way (a job died, even its
-    fallback failed): it may have called Meta, so they are in doubt, never simply pending."""
-    Delivery.objects.filter(
-        broadcast_id=broadcast_id, status=Delivery.Status.SENDING, claim_token__startswith=owner
-    ).update(claim_token="", claimed_at=timezone.now())
+    ).exclude(pk__in=list(keep)).update(status=Delivery.Status.PENDING, claim_token="", claimed_at=None)
 
 
 @serialized
@@ -186,6 +180,11 @@ def retry_later(pk, token, delay, *, count_attempt=True):
         next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
         attempts=F("attempts") + (1 if count_attempt else 0),
     )
+
+
+def not_sent(pk, token):
+    """The database failed before the call: nothing went out, so pending again after a short wait, no attempt lost."""
+    retry_later(pk, token, NOT_SENT_DELAY, count_attempt=False)
 
 
 @serialized

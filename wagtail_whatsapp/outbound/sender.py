@@ -104,7 +104,8 @@ class BroadcastSender:
                 self._run_pool(workers)
         finally:
             self._flush_counts()
-            claims.release(self.broadcast_id, self.lease.owner)
+            self.lease.settle_waiting()
+            claims.release(self.broadcast_id, self.lease.owner, keep=self.lease.unsettled(claims.keep_in_doubt))
         return sender_outcomes.finish_if_complete(self.broadcast_id)
 
     def _run_inline(self):
@@ -151,8 +152,7 @@ class BroadcastSender:
             if claimed:
                 continue
             if idle():
-                # Nothing of ours is under way: a claim of ours still "sending" was left by a job that died.
-                claims.doubt_orphans(self.broadcast_id, self.lease.owner)
+                self.lease.settle_waiting()  # outcomes the database refused to record so far
                 self._flush_counts()
                 if not self._still_sending() or not claims.outstanding(self.broadcast_id):
                     break
@@ -216,45 +216,54 @@ class BroadcastSender:
     def _send_one(self, backend, job):
         pk, attempts, token = job
         try:
-            self._attempt(backend, pk, attempts, token)
-        except Exception:
-            # The database failed around the call (recording its outcome, say): whether it went out is unknown, so
-            # the delivery is in doubt, for its status webhook or the grace period, never simply pending again.
-            logger.exception("WhatsApp: delivery %s left in doubt by an unexpected error", pk)
-            claims.keep_in_doubt(pk, token)
-
-    def _attempt(self, backend, pk, attempts, token):
+            ready = self._ready_to_call(pk, token)
+        except Exception:  # noqa: BLE001 - a database fault must not kill the sender
+            logger.exception("WhatsApp: delivery %s not sent: the database failed before the call", pk)
+            self.lease.settle(claims.not_sent, pk, token)
+            return
+        if ready is None:
+            return
         try:
-            self.lease.keep()  # sending inline, the dispatcher waits for a whole batch
-            while True:
-                slot = self.limiter.acquire(should_stop=self.stop_event.is_set, lead=READ_LEAD)
-                if slot is None:
-                    return
-                # Read right before the call: a cancel, a pause or an unsubscribe committed before now is honoured.
-                row = claims.sendable(pk, token)
-                release_pooled_connection()  # the thread now waits for its slot and for Meta
-                if row is None:
-                    self._still_sending()
-                    return
-                if not self.limiter.wait_for(slot, self.stop_event.is_set):
-                    return
-                if not self.limiter.is_late(slot):
-                    break
-                # The read took too long for this slot (a busy database, a busy interpreter): take a new one.
-            status, phone_number, wa_user_id, last_inbound_at, subscriber_id, claimed_at = row
-            if not claim_leases.is_fresh(claimed_at) and not claim_leases.renew_one(pk, token):
-                return  # held up past its lease, and no longer holding it: whoever holds it sends it
-            if status != Subscriber.Status.ACTIVE:
-                self._finish(
-                    pk, token, Delivery.Status.SKIPPED, "skipped_count", error_reason=_("No longer subscribed.")
-                )
-                return
-            in_window = Subscriber.window_is_open(last_inbound_at)
-            used_template = not in_window and bool(self.snapshot.template_name)
-            if used_template and self.quota is not None and not self.quota.take(subscriber_id):
-                self._defer_for_quota(pk, token)
-                return
-            to = phone_number.lstrip("+") if phone_number else wa_user_id
+            self._call(backend, pk, attempts, token, *ready)
+        except Exception:  # noqa: BLE001 - recording the outcome failed: whether it went out is unknown
+            logger.exception("WhatsApp: delivery %s in doubt after an unexpected error", pk)
+            self.lease.settle(claims.keep_in_doubt, pk, token)
+
+    def _ready_to_call(self, pk, token):
+        """Wait for a slot, read the delivery right before it (a cancel, a pause or an unsubscribe committed before now
+        is honoured) and hold its claim: ``(subscriber status, number, user id, last inbound, subscriber id)``, or
+        None when it is not to be sent now."""
+        self.lease.keep()  # sending inline, the dispatcher waits for a whole batch
+        while True:
+            slot = self.limiter.acquire(should_stop=self.stop_event.is_set, lead=READ_LEAD)
+            if slot is None:
+                return None
+            row = claims.sendable(pk, token)
+            release_pooled_connection()  # the thread now waits for its slot and for Meta
+            if row is None:
+                self._still_sending()
+                return None
+            if not self.limiter.wait_for(slot, self.stop_event.is_set):
+                return None
+            if not self.limiter.is_late(slot):
+                break
+            # The read took too long for this slot (a busy database, a busy interpreter): take a new one.
+        *ready, claimed_at = row
+        if not claim_leases.is_fresh(claimed_at) and not claim_leases.renew_one(pk, token):
+            return None  # held up past its lease, and no longer holding it: whoever holds it sends it
+        return ready
+
+    def _call(self, backend, pk, attempts, token, status, phone_number, wa_user_id, last_inbound_at, subscriber_id):
+        if status != Subscriber.Status.ACTIVE:
+            self._finish(pk, token, Delivery.Status.SKIPPED, "skipped_count", error_reason=_("No longer subscribed."))
+            return
+        in_window = Subscriber.window_is_open(last_inbound_at)
+        used_template = not in_window and bool(self.snapshot.template_name)
+        if used_template and self.quota is not None and not self.quota.take(subscriber_id):
+            self._defer_for_quota(pk, token)
+            return
+        to = phone_number.lstrip("+") if phone_number else wa_user_id
+        try:
             result = composing.send_broadcast_message(
                 backend, self.snapshot, to, in_window=in_window, callback_data=Delivery(pk=pk).callback_data
             )

@@ -53,7 +53,7 @@ def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
                     if not stop_event.is_set():
                         send_one(backend, job)
                 except Exception:
-                    # The thread lives on for the next job; the sender releases a claim a dead job left "sending".
+                    # The thread lives on for the next job (the sender records a failed job's outcome itself).
                     logger.exception("WhatsApp: a sending thread failed on a job")
                 finally:
                     release_pooled_connection()
