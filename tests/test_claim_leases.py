@@ -177,82 +177,63 @@ def test_a_held_up_sender_that_still_holds_its_claims_renews_and_sends_them(broa
     assert statuses(broadcast) == [("sent", "")] * 4
 
 
-def test_a_delivery_whose_outcome_could_not_be_recorded_is_in_doubt_not_lost(broadcast, test_backend, monkeypatch):
-    """Meta accepted the message, then the database refused to record it: the delivery is in doubt (its status
-    webhook will settle it), never pending again (a second message), never stuck "sending" under a live sender."""
-    mark_sent = claims.mark_sent
-    failed = []
+def fail_once(monkeypatch, name, failures):
+    """``claims.<name>`` refuses its first call with a DatabaseError (its delivery noted in ``failures[name]``)."""
+    real = getattr(claims, name)
 
-    def first_write_fails(pk, wamid, used_template):
-        if not failed:
-            failed.append(pk)
+    def refused_first(pk, *args):
+        if name not in failures:
+            failures[name] = pk
             raise DatabaseError("disk I/O error")
-        return mark_sent(pk, wamid, used_template)
+        return real(pk, *args)
 
-    monkeypatch.setattr(claims, "mark_sent", first_write_fails)
-    seen_in_doubt = []
+    monkeypatch.setattr(claims, name, refused_first)
+
+
+def run_while_its_webhook_comes(broadcast, monkeypatch, pk_of):
+    """Run a sender with a long grace period; while it idles, Meta's "sent" for the delivery ``pk_of()`` comes (as
+    ``inbound/statuses.py`` would record it). Returns the run's result and the ``(status, token)`` it was found in."""
+    seen = []
 
     def webhook_arrives(seconds):
-        """While the dispatcher idles, Meta's "sent" for it comes (``inbound/statuses.py`` would record it so)."""
-        row = Delivery.objects.get(pk=failed[0])
-        seen_in_doubt.append((row.status, row.claim_token))
-        Delivery.objects.filter(pk=failed[0]).update(status=Delivery.Status.SENT, wamid="wamid.LATE")
+        row = Delivery.objects.get(pk=pk_of())
+        seen.append((row.status, row.claim_token))
+        Delivery.objects.filter(pk=row.pk).update(status=Delivery.Status.SENT, wamid="wamid.LATE")
 
     monkeypatch.setattr(sending.time, "sleep", webhook_arrives)
     sender = sending.BroadcastSender(broadcast.pk)
     sender.grace = 3600
-    assert sender.run()
+    return sender.run(), seen
+
+
+def test_a_delivery_whose_outcome_could_not_be_recorded_is_in_doubt_not_lost(broadcast, test_backend, monkeypatch):
+    """Meta accepted the message, then the database refused to record it: the delivery is in doubt (its status
+    webhook will settle it), never pending again (a second message), never stuck "sending" under a live sender."""
+    failures = {}
+    fail_once(monkeypatch, "mark_sent", failures)
+    finished, seen_in_doubt = run_while_its_webhook_comes(broadcast, monkeypatch, lambda: failures["mark_sent"])
+    assert finished
     assert len(test_backend.sent) == 4 and len(set(test_backend.numbers())) == 4
     assert seen_in_doubt[0] == ("sending", "")
 
 
 def test_a_database_fault_before_the_call_sends_nothing_and_costs_no_attempt(broadcast, test_backend, monkeypatch):
-    read = claims.sendable
-    faults = []
-
-    def first_read_fails(pk, token):
-        if not faults:
-            faults.append(pk)
-            raise DatabaseError("database is locked")
-        return read(pk, token)
-
-    monkeypatch.setattr(claims, "sendable", first_read_fails)
+    failures = {}
+    fail_once(monkeypatch, "sendable", failures)
     monkeypatch.setattr(claims, "NOT_SENT_DELAY", 0.0)
     assert sending.send_broadcast(broadcast.pk)
     assert len(test_backend.sent) == 4 and len(set(test_backend.numbers())) == 4
-    assert Delivery.objects.get(pk=faults[0]).attempts == 1  # the one call that was made
+    assert Delivery.objects.get(pk=failures["sendable"]).attempts == 1  # the one call that was made
 
 
 def test_an_outcome_refused_twice_is_recorded_later_and_never_put_back_to_pending(broadcast, test_backend, monkeypatch):
     """Meta accepted the message; recording it failed, and so did recording it in doubt: the sender keeps it and
     records it in doubt once the database answers (here when it is idle), never releasing it to pending."""
-    mark_sent, keep_in_doubt = claims.mark_sent, claims.keep_in_doubt
-    refused = []
-
-    def first_mark_fails(pk, wamid, used_template):
-        if not refused:
-            refused.append(pk)
-            raise DatabaseError("disk I/O error")
-        return mark_sent(pk, wamid, used_template)
-
-    def first_doubt_fails(pk, token):
-        if len(refused) == 1:
-            refused.append("in doubt")
-            raise DatabaseError("disk I/O error")
-        return keep_in_doubt(pk, token)
-
-    monkeypatch.setattr(claims, "mark_sent", first_mark_fails)
-    monkeypatch.setattr(claims, "keep_in_doubt", first_doubt_fails)
-    seen = []
-
-    def webhook_arrives(seconds):
-        row = Delivery.objects.get(pk=refused[0])
-        seen.append((row.status, row.claim_token))
-        Delivery.objects.filter(pk=refused[0]).update(status=Delivery.Status.SENT, wamid="wamid.LATE")
-
-    monkeypatch.setattr(sending.time, "sleep", webhook_arrives)
-    sender = sending.BroadcastSender(broadcast.pk)
-    sender.grace = 3600
-    assert sender.run()
+    failures = {}
+    fail_once(monkeypatch, "mark_sent", failures)
+    fail_once(monkeypatch, "keep_in_doubt", failures)
+    finished, seen = run_while_its_webhook_comes(broadcast, monkeypatch, lambda: failures["mark_sent"])
+    assert finished
+    assert failures["keep_in_doubt"] == failures["mark_sent"]  # the fallback was refused too
     assert len(test_backend.sent) == 4 and len(set(test_backend.numbers())) == 4
     assert seen[0] == ("sending", "")  # in doubt, recorded when the sender was idle
