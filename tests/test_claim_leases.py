@@ -177,44 +177,63 @@ def test_a_held_up_sender_that_still_holds_its_claims_renews_and_sends_them(broa
     assert statuses(broadcast) == [("sent", "")] * 4
 
 
-def fail_once(monkeypatch, name, failures):
-    """``claims.<name>`` refuses its first call with a DatabaseError (its delivery noted in ``failures[name]``)."""
-    real = getattr(claims, name)
+def first_delivery(argument):
+    """The delivery a ``claims`` call is about: its pk, the first of a list of pks or of ``(pk, …)`` entries."""
+    while isinstance(argument, (list, tuple)):
+        argument = argument[0]
+    return argument
 
-    def refused_first(pk, *args):
-        if name not in failures:
-            failures[name] = pk
+
+def fail_once(monkeypatch, name, failures, times=1):
+    """``claims.<name>`` refuses its first ``times`` calls with a DatabaseError (the delivery of the first noted in
+    ``failures[name]``)."""
+    real = getattr(claims, name)
+    refused = []
+
+    def refused_first(deliveries, *args):
+        if len(refused) < times:
+            failures.setdefault(name, first_delivery(deliveries))
+            refused.append(deliveries)
             raise DatabaseError("disk I/O error")
-        return real(pk, *args)
+        return real(deliveries, *args)
 
     monkeypatch.setattr(claims, name, refused_first)
 
 
-def run_while_its_webhook_comes(broadcast, monkeypatch, pk_of):
+def run_while_its_webhook_comes(broadcast, monkeypatch, pk_of, then=None):
     """Run a sender with a long grace period; while it idles, Meta's "sent" for the delivery ``pk_of()`` comes (as
-    ``inbound/statuses.py`` would record it). Returns the run's result and the ``(status, token)`` it was found in."""
+    ``inbound/statuses.py`` would record it), then ``then()`` happens. Returns the run's result, the ``(status,
+    token)`` the delivery was found in, and the sender's owner id."""
     seen = []
 
     def webhook_arrives(seconds):
         row = Delivery.objects.get(pk=pk_of())
         seen.append((row.status, row.claim_token))
         Delivery.objects.filter(pk=row.pk).update(status=Delivery.Status.SENT, wamid="wamid.LATE")
+        if then:
+            then()
 
     monkeypatch.setattr(sending.time, "sleep", webhook_arrives)
     sender = sending.BroadcastSender(broadcast.pk)
     sender.grace = 3600
-    return sender.run(), seen
+    return sender.run(), seen, sender.lease.owner
 
 
-def test_a_delivery_whose_outcome_could_not_be_recorded_is_in_doubt_not_lost(broadcast, test_backend, monkeypatch):
-    """Meta accepted the message, then the database refused to record it: the delivery is in doubt (its status
-    webhook will settle it), never pending again (a second message), never stuck "sending" under a live sender."""
+def test_a_sent_message_the_database_refused_to_record_is_recorded_later_not_lost(
+    broadcast, test_backend, monkeypatch
+):
+    """Meta accepted the message, then the database refused to record it: the sender keeps it "sending" under its
+    own claim (never pending again: a second message) and records it at its next write."""
     failures = {}
-    fail_once(monkeypatch, "mark_sent", failures)
-    finished, seen_in_doubt = run_while_its_webhook_comes(broadcast, monkeypatch, lambda: failures["mark_sent"])
+    fail_once(monkeypatch, "mark_sent_many", failures)
+    finished, seen, owner = run_while_its_webhook_comes(broadcast, monkeypatch, lambda: failures["mark_sent_many"])
     assert finished
     assert len(test_backend.sent) == 4 and len(set(test_backend.numbers())) == 4
-    assert seen_in_doubt[0] == ("sending", "")
+    status, token = seen[0]
+    assert status == "sending" and token.startswith(owner)
+    recorded = Delivery.objects.get(pk=failures["mark_sent_many"])
+    assert (recorded.status, recorded.claim_token, recorded.wamid) == ("sent", "", "wamid.LATE")
+    assert Delivery.objects.filter(broadcast=broadcast, status="sent", claim_token="").count() == 4
 
 
 def test_a_database_fault_before_the_call_sends_nothing_and_costs_no_attempt(broadcast, test_backend, monkeypatch):
@@ -226,14 +245,24 @@ def test_a_database_fault_before_the_call_sends_nothing_and_costs_no_attempt(bro
     assert Delivery.objects.get(pk=failures["sendable"]).attempts == 1  # the one call that was made
 
 
-def test_an_outcome_refused_twice_is_recorded_later_and_never_put_back_to_pending(broadcast, test_backend, monkeypatch):
-    """Meta accepted the message; recording it failed, and so did recording it in doubt: the sender keeps it and
-    records it in doubt once the database answers (here when it is idle), never releasing it to pending."""
+def test_a_sender_that_stops_before_it_could_record_a_sent_message_never_puts_it_back_to_pending(
+    broadcast, test_backend, monkeypatch
+):
+    """Meta accepted the message; the database refuses every write of it until the broadcast is paused: the delivery
+    stays "sending" under the stopped sender's claim, which its status webhook or the grace period settles (never a
+    second message from a resume)."""
     failures = {}
-    fail_once(monkeypatch, "mark_sent", failures)
-    fail_once(monkeypatch, "keep_in_doubt", failures)
-    finished, seen = run_while_its_webhook_comes(broadcast, monkeypatch, lambda: failures["mark_sent"])
-    assert finished
-    assert failures["keep_in_doubt"] == failures["mark_sent"]  # the fallback was refused too
-    assert len(test_backend.sent) == 4 and len(set(test_backend.numbers())) == 4
-    assert seen[0] == ("sending", "")  # in doubt, recorded when the sender was idle
+    fail_once(monkeypatch, "mark_sent_many", failures, times=10**6)
+
+    def editor_pauses():
+        Broadcast.objects.filter(pk=broadcast.pk).update(status=Broadcast.Status.PAUSED)
+        Delivery.objects.filter(pk=failures["mark_sent_many"]).update(status=Delivery.Status.SENDING)
+
+    finished, _seen, owner = run_while_its_webhook_comes(
+        broadcast, monkeypatch, lambda: failures["mark_sent_many"], then=editor_pauses
+    )
+    assert not finished
+    assert len(test_backend.sent) == 4
+    unrecorded = Delivery.objects.filter(broadcast=broadcast).values_list("status", "claim_token")
+    assert not any(status == "pending" for status, _token in unrecorded)
+    assert all(status == "sending" and token.startswith(owner) for status, token in unrecorded)

@@ -7,12 +7,14 @@ Guarantees (see docs/broadcasting.md):
   again;
 - nobody unsubscribed, and nothing after a pause or cancel: the subscriber's and the broadcast's status are read in
   the same query right before every call;
-- the pace is the database-backed limiter shared by every consumer (``ratelimit.py``);
+- the pace is the database-backed limiter shared by every consumer (``ratelimit.py``), its slots reserved a block at
+  a time, and the calls Meta accepted are recorded a block at a time (``sent_buffer.py``);
 - retryable errors back off, 130429 slows every sender down, and an error fatal for the broadcast (token, template,
   policy) pauses it after ``FATAL_ERRORS_TO_PAUSE`` failed calls with the reason for the editor.
 """
 
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -33,6 +35,7 @@ from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.progress import failure_reason
 from wagtail_whatsapp.outbound.ratelimit import limiter_for
 from wagtail_whatsapp.outbound.schedule import HEARTBEAT_EVERY
+from wagtail_whatsapp.outbound.sent_buffer import SentBuffer
 from wagtail_whatsapp.outbound.worker_pool import release_pooled_connection, run_pool, worker_count
 from wagtail_whatsapp.writelock import serialized_writes
 
@@ -48,6 +51,11 @@ CLAIM_BATCH = 200
 # The read right before a call starts this long before the call's slot, so that a busy interpreter or database does
 # not make the slot late (and wasted) while it reads.
 READ_LEAD = 0.03
+# Slots of the pace are reserved a block at a time: as many as the sender's share of the cap sends in this many seconds
+# (at most CHUNK_MAX), this long before the first of them.
+CHUNK_SECONDS = 0.1
+CHUNK_MAX = 100
+FEED_LEAD = 0.1
 # Nothing due for longer than this (more than any retry's backoff): pause until then instead of holding a worker.
 LONG_WAIT = 600.0
 
@@ -71,6 +79,8 @@ class BroadcastSender:
         self.quota = None  # the number's daily messaging limit, when templates are sent and Meta limits them
         self.quota_exhausted = False
         self.phone_number_id = None
+        self.sent = SentBuffer()
+        self.chunk_size = 1
 
     # --- the dispatcher ---------------------------------------------------------------------------------------------
     def run(self):
@@ -96,16 +106,20 @@ class BroadcastSender:
         self.snapshot = composing.Snapshot.of(broadcast)
         if self.snapshot.template_name:
             self.quota = messaging_limit.DailyQuota.for_number(phone_number_id, self.backend_factory)
-        workers = worker_count(conf.messages_per_second() / conf.broadcast_senders())  # its share of the cap
+        share = conf.messages_per_second() / conf.broadcast_senders()  # its share of the cap
+        self.chunk_size = max(1, min(CHUNK_MAX, math.floor(share * CHUNK_SECONDS)))
+        workers = worker_count(share)
         try:
             if workers <= 1:
                 self._run_inline()
             else:
                 self._run_pool(workers)
         finally:
+            self._flush_sent()
             self._flush_counts()
             self.lease.settle_waiting()
-            claims.release(self.broadcast_id, self.lease.owner, keep=self.lease.unsettled(claims.keep_in_doubt))
+            went_out = self.lease.unsettled(claims.keep_in_doubt) + self.sent.waiting()
+            claims.release(self.broadcast_id, self.lease.owner, keep=went_out)
         return sender_outcomes.finish_if_complete(self.broadcast_id)
 
     def _run_inline(self):
@@ -128,6 +142,8 @@ class BroadcastSender:
         last_beat = last_reconcile = last_due_check = 0.0
         while not self.stop_event.is_set():
             self.lease.keep()
+            if self.sent.due():
+                self._flush_sent()
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY:
                 last_beat = now
@@ -147,12 +163,12 @@ class BroadcastSender:
                 continue
             token = self.lease.batch_token()
             claimed = claims.claim(self.broadcast_id, token, min(free, CLAIM_BATCH))
-            for pk, attempts in claimed:
-                submit((pk, attempts, token))
             if claimed:
+                self._feed(claimed, token, submit)
                 continue
             if idle():
                 self.lease.settle_waiting()  # outcomes the database refused to record so far
+                self._flush_sent()
                 self._flush_counts()
                 if not self._still_sending() or not claims.outstanding(self.broadcast_id):
                     break
@@ -164,6 +180,22 @@ class BroadcastSender:
                         self.stop_event.set()
                         break
             time.sleep(IDLE_POLL)
+
+    def _feed(self, claimed, token, submit):
+        """Pass claimed deliveries to the sending threads a block at a time, the block's slots of the pace reserved in
+        one write shortly before the first of them; each job waits for its own slot."""
+        for start in range(0, len(claimed), self.chunk_size):
+            block = claimed[start : start + self.chunk_size]
+            slots = self.limiter.reserve_many(len(block))
+            if not self.limiter.wait_for(slots[0] - FEED_LEAD, self.stop_event.is_set):
+                return  # stopping: what is left is released, unsent
+            for (pk, attempts), slot in zip(block, slots, strict=True):
+                if self.stop_event.is_set():
+                    return
+                submit((pk, attempts, token, slot))
+            self.lease.keep()
+            if self.sent.due():
+                self._flush_sent()
 
     def _still_sending(self):
         sending = Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).exists()
@@ -180,6 +212,11 @@ class BroadcastSender:
             logger.info("WhatsApp: broadcast %s pauses for urgent broadcast %s", self.broadcast_id, urgent_id)
         self.stop_event.set()
         return True
+
+    def _flush_sent(self):
+        moved = self.sent.flush()
+        if moved:
+            self._count("sent_count", moved)
 
     def _flush_counts(self):
         with self.lock:
@@ -214,9 +251,9 @@ class BroadcastSender:
 
     # --- one message ----------------------------------------------------------------------------------------------
     def _send_one(self, backend, job):
-        pk, attempts, token = job
+        pk, attempts, token, slot = job
         try:
-            ready = self._ready_to_call(pk, token)
+            ready = self._ready_at(slot, pk, token)
         except Exception:  # noqa: BLE001 - a database fault must not kill the sender
             logger.exception("WhatsApp: delivery %s not sent: the database failed before the call", pk)
             self.lease.settle(claims.not_sent, pk, token)
@@ -229,14 +266,17 @@ class BroadcastSender:
             logger.exception("WhatsApp: delivery %s in doubt after an unexpected error", pk)
             self.lease.settle(claims.keep_in_doubt, pk, token)
 
-    def _ready_to_call(self, pk, token):
-        """Wait for a slot, read the delivery right before it (a cancel, a pause or an unsubscribe committed before now
-        is honoured) and hold its claim: ``(subscriber status, number, user id, last inbound, subscriber id)``, or
-        None when it is not to be sent now."""
-        self.lease.keep()  # sending inline, the dispatcher waits for a whole batch
-        while True:
-            slot = self.limiter.acquire(should_stop=self.stop_event.is_set, lead=READ_LEAD)
-            if slot is None:
+    def _ready_at(self, slot, pk, token):
+        """Wait for the job's slot, read the delivery right before it (a cancel, a pause or an unsubscribe committed
+        before now is honoured) and hold its claim: ``(subscriber status, number, user id, last inbound, subscriber
+        id)``, or None when it is not to be sent now. A slot missed (a busy interpreter, a busy database) is not used:
+        the delivery takes the next free one, and is read again before it."""
+        self.lease.keep()
+        while not self.stop_event.is_set():
+            if self.limiter.is_late(slot):
+                slot = self.limiter.reserve()
+                continue
+            if not self.limiter.wait_for(slot - READ_LEAD, self.stop_event.is_set):
                 return None
             row = claims.sendable(pk, token)
             release_pooled_connection()  # the thread now waits for its slot and for Meta
@@ -246,12 +286,12 @@ class BroadcastSender:
             if not self.limiter.wait_for(slot, self.stop_event.is_set):
                 return None
             if not self.limiter.is_late(slot):
-                break
-            # The read took too long for this slot (a busy database, a busy interpreter): take a new one.
-        *ready, claimed_at = row
-        if not claim_leases.is_fresh(claimed_at) and not claim_leases.renew_one(pk, token):
-            return None  # held up past its lease, and no longer holding it: whoever holds it sends it
-        return ready
+                *ready, claimed_at = row
+                if not claim_leases.is_fresh(claimed_at) and not claim_leases.renew_one(pk, token):
+                    return None  # held up past its lease, and no longer holding it: whoever holds it sends it
+                return ready
+            # The read took too long for this slot: take a new one.
+        return None
 
     def _call(self, backend, pk, attempts, token, status, phone_number, wa_user_id, last_inbound_at, subscriber_id):
         if status != Subscriber.Status.ACTIVE:
@@ -277,16 +317,15 @@ class BroadcastSender:
             self._on_sent(pk, result, used_template)
 
     def _on_sent(self, pk, result, used_template):
-        if claims.mark_sent(pk, result.wamid, used_template):
-            self._count("sent_count")
+        self.sent.add(pk, result.wamid, used_template)
 
     def _finish(self, pk, token, status, counter, **changes):
         if claims.mark_final(pk, token, status, **changes):
             self._count(counter)
 
-    def _count(self, counter):
+    def _count(self, counter, increment=1):
         with self.lock:
-            self.counts[counter] += 1
+            self.counts[counter] += increment
 
     def _on_error(self, pk, token, attempts, error):
         masked = {"error_code": error.code, "error_reason": str(error.message)[:500]}

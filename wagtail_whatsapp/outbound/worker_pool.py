@@ -17,7 +17,7 @@ ASSUMED_CALL_SECONDS = 0.5
 # Calls in flight per process at most. One process is one interpreter: bench/broadcast_live.py at a cap of 1,000/s on
 # 2 cores gave 187 messages/s with 64 threads and 177 with 256. Past 64 calls in flight, more processes share the
 # broadcast (BROADCAST_SENDERS), each with its own pool for its share of the cap.
-MAX_THREADS = 64
+MAX_THREADS = 256
 
 
 def worker_count(per_second):
