@@ -284,22 +284,3 @@ def test_the_fake_validates_raw_bodies_like_meta(fake_graph, body, details):
     assert answer.status_code == 400 and error["code"] == 100 and details in error["error_data"]["details"]
     assert error["type"] == "OAuthException" and error["fbtrace_id"]
     assert fake_graph.accepted == []
-
-
-def test_the_towns_proxy_and_ca_bundle_from_the_environment_are_used(monkeypatch, tmp_path):
-    """A town hall's network often goes out through a proxy: HTTPS_PROXY and REQUESTS_CA_BUNDLE apply, read once
-    when the backend is made (not on every call of a broadcast)."""
-    bundle = tmp_path / "comune-ca.pem"
-    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.comune.example:3128")
-    monkeypatch.setenv("NO_PROXY", "")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    backend = CloudBackend("1", access_token="t", base_url="https://graph.facebook.com")
-    try:
-        assert backend.session.proxies["https"] == "http://proxy.comune.example:3128"
-        assert backend.session.verify == str(bundle)
-        monkeypatch.delenv("HTTPS_PROXY")
-        settings = backend.session.merge_environment_settings("https://graph.facebook.com/x", {}, None, None, None)
-        assert settings["proxies"]["https"] == "http://proxy.comune.example:3128"  # kept, not read again
-    finally:
-        backend.close()

@@ -42,11 +42,19 @@ Fault knobs (attributes; set them in a test, e.g. ``fake_graph.latency = 0.2``, 
 - ``rate_limit_per_second``: more accepted sends than this in any sliding 1-second window → 130429.
 - ``recipient_errors``: {number: code}, e.g. {"+393330000001": 131026}: sends to that number fail with that code.
 - ``token_fails_after``: after N authenticated API calls every call fails with 190 (a token that expired mid-send).
+- ``scripted_answers``: a list of ``(status, payload)`` answering the next API calls in order, before any check, to
+  play what Meta or a gateway may answer and the fake would not (an empty 200, an HTML page, an error quoting the
+  token...): a dict payload is sent as JSON, a str as HTML, a ``RawBody(bytes, content_type, headers)`` as it is
+  (a redirect's Location...); the status ``"drop"`` closes the connection without an answer, ``"hold"`` answers
+  after ``hold_seconds``.
 - ``seed``: the random generator behind the rates, for repeatable runs (``reset()`` reseeds it).
 Decisions are drawn in the order requests arrive, so with concurrency they are repeatable in share, not per message.
+A request in a proxy's absolute form (``POST http://graph.example/v25.0/...``) is served like any other: point
+HTTP_PROXY at the fake to play a town's proxy (the ``host`` header says which host the client meant).
 
 What it records (``reset()`` clears it)
-- ``requests``: every request (method, path, query, headers, body, json, time).
+- ``requests``: every request (method, path, query, headers, body, json, time); ``connections_opened``: the TCP
+  connections clients opened (keep-alive clients open few).
 - ``accepted``: every accepted message (to, body, wamid, time); ``duplicates()``: the same body to the same number
   accepted more than once; ``per_second_counts()``, ``max_in_any_window(1.0)``, ``stats()``.
 

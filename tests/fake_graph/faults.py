@@ -23,10 +23,16 @@ class FaultKnobs:
         self.recipient_errors = {}
         self.block_failures = {}
         self.token_fails_after = None
+        self.scripted_answers = []
 
     def _reset_faults(self):
         self.rng = random.Random(self.seed)
         self._recent = []  # accepted arrival times of the last seconds, sorted, for the rate limit
+
+    def _scripted_answer(self):
+        """The next of ``scripted_answers`` as ``(status, payload)``, taken off the list, or None."""
+        with self.lock:
+            return tuple(self.scripted_answers.pop(0)) if self.scripted_answers else None
 
     def _draw(self, rate):
         return rate > 0 and self.rng.random() < rate

@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass(frozen=True)
 class RawBody:
-    """A non-JSON answer (a media download): the bytes as they are, with their type."""
+    """A non-JSON answer (a media download): the bytes as they are, with their type and any other headers."""
 
     content: bytes
     content_type: str
+    headers: tuple = ()  # (name, value) pairs, e.g. a redirect's Location
 
 
 class Server(ThreadingHTTPServer):
@@ -31,6 +32,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # quiet
         pass
 
+    def setup(self):  # once per connection, however many requests it then carries
+        super().setup()
+        self.fake.count_connection()
+
     def _answer(self, status, payload):
         if isinstance(payload, RawBody):
             data, content_type = payload.content, payload.content_type
@@ -41,6 +46,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in getattr(payload, "headers", ()):
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 

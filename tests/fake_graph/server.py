@@ -52,6 +52,7 @@ class FakeGraph(FaultKnobs, Figures):
             self.media_content = {}  # media id → bytes, for downloads
             self.errors = Counter()
             self.api_calls = 0
+            self.connections_opened = 0
             self._ids = itertools.count(1)
 
     def add_media(self, media_id, content, mime_type, *, file_size=None, sha256=None):
@@ -85,6 +86,10 @@ class FakeGraph(FaultKnobs, Figures):
             category=template.category,
             **fields,
         )
+
+    def count_connection(self):
+        with self.lock:
+            self.connections_opened += 1
 
     # Lifecycle
 
@@ -124,6 +129,9 @@ class FakeGraph(FaultKnobs, Figures):
                 parsed = ValueError
         with self.lock:
             self.requests.append(RecordedRequest(method, path, query, headers, body, parsed, arrived))
+        scripted = self._scripted_answer()
+        if scripted:
+            return scripted
         # Bearer everywhere; Meta's resumable upload also takes "OAuth <token>".
         if headers.get("authorization") not in (f"Bearer {self.token}", f"OAuth {self.token}"):
             return self._refuse(Refusal(190, "Invalid OAuth access token", status=401))

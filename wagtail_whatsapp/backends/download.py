@@ -21,13 +21,13 @@ def too_large(what, size, limit, more=False):
 
 
 def read_capped(response, limit, what):
-    """``(bytes, content_type)`` of a streamed ``requests`` response; a too_large error as soon as it passes
+    """``(bytes, content_type)`` of a streamed urllib3 response; a too_large error as soon as it passes
     ``limit`` (by its Content-Length, or while reading when that is missing or lies)."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(what, int(declared), limit)
     chunks, received = [], 0
-    for chunk in response.iter_content(CHUNK_BYTES):
+    for chunk in response.stream(CHUNK_BYTES):
         received += len(chunk)
         if received > limit:
             raise too_large(what, received, limit, more=True)

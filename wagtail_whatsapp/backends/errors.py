@@ -11,8 +11,17 @@ Unknown codes (Meta adds new ones every few versions):
 - otherwise by HTTP status: 401/403 → FATAL, 429 → RATE_LIMITED, 5xx → RETRYABLE (a few times), other 4xx → RECIPIENT.
 """
 
-import requests
-from urllib3.exceptions import NewConnectionError
+import json
+
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    LocationValueError,
+    MaxRetryError,
+    ProtocolError,
+    ProxyError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 
@@ -102,17 +111,22 @@ def error_from_meta(error, *, http_status=None, secrets=()):
     )
 
 
-def error_from_response(response, *, secrets=()):
-    """A WhatsAppError for an HTTP error answer, whatever its body: Meta's JSON, an HTML gateway page or nothing."""
-    status = response.status_code
+def json_body(body):
+    """Meta's answer decoded from its bytes, or None when it is empty or not JSON."""
     try:
-        payload = response.json()
-    except ValueError:
-        payload = None
+        return json.loads(body) if body else None
+    except ValueError:  # UnicodeDecodeError included
+        return None
+
+
+def error_from_response(status, body, *, secrets=()):
+    """A WhatsAppError for an HTTP error answer (its status and bytes), whatever its body: Meta's JSON, an HTML
+    gateway page or nothing."""
+    payload = json_body(body)
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         return error_from_meta(payload["error"], http_status=status, secrets=secrets)
     kind, retry_after = _classify_unknown(None, status)
-    what = "an empty body" if not response.content else "a body that is not Meta's error JSON"
+    what = "an empty body" if not body else "a body that is not Meta's error JSON"
     return WhatsAppError(
         f"The Graph API answered HTTP {status} with {what}.",
         kind=kind,
@@ -123,53 +137,41 @@ def error_from_response(response, *, secrets=()):
     )
 
 
-def invalid_answer(message, response=None):
+def invalid_answer(message, *, http_status=None):
     """A 2xx answer unlike Meta's documentation (not JSON, no ``messages``...): retryable, may have gone out."""
     return WhatsAppError(
         message,
         kind=ErrorKind.RETRYABLE,
-        http_status=getattr(response, "status_code", None),
+        http_status=http_status,
         retry_after=TEMPORARY_DELAY,
         ambiguous=True,
     )
 
 
+def invalid_url(reason, *, secrets=()):
+    """FATAL: every call would go to the same wrong place."""
+    message = f"The Graph API URL is not valid (API_BASE_URL): {scrub(reason, secrets)}"
+    return WhatsAppError(message, kind=ErrorKind.FATAL)
+
+
 def error_from_transport(exc, *, secrets=()):
-    """A WhatsAppError for a requests exception. Ambiguous when the request may have reached Meta."""
-    if isinstance(
-        exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
-    ):
+    """A WhatsAppError for a call that got no answer (urllib3's exception). Ambiguous when the request may have
+    reached Meta: only a connection never made (refused, DNS, TLS handshake, the proxy unreachable) sent nothing."""
+    if isinstance(exc, MaxRetryError) and exc.reason is not None:  # what a download's redirect policy wraps
+        exc = exc.reason
+    if isinstance(exc, LocationValueError):
+        return invalid_url(type(exc).__name__, secrets=secrets)
+    if isinstance(exc, (ConnectTimeoutError, SSLError, ProxyError)):  # NewConnectionError is a ConnectTimeoutError
         return WhatsAppError(
-            f"The Graph API URL is not valid (API_BASE_URL): {scrub(_reason(exc), secrets)}", kind=ErrorKind.FATAL
-        )
-    if isinstance(exc, requests.exceptions.ConnectTimeout) or _connection_refused(exc):
-        return WhatsAppError(
-            f"Could not connect to the Graph API: {scrub(_reason(exc), secrets)}",
+            f"Could not connect to the Graph API: {scrub(type(exc).__name__, secrets)}",
             kind=ErrorKind.RETRYABLE,
             retry_after=TRANSPORT_DELAY,
             ambiguous=False,
         )
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, ReadTimeoutError):
         message = "The Graph API did not answer in time; the message may have been sent."
-    elif isinstance(exc, requests.exceptions.ConnectionError):
+    elif isinstance(exc, ProtocolError):
         message = "The connection to the Graph API dropped before the answer; the message may have been sent."
     else:
-        message = f"Request to the Graph API failed: {scrub(_reason(exc), secrets)}"
+        message = f"Request to the Graph API failed: {scrub(type(exc).__name__, secrets)}"
     return WhatsAppError(message, kind=ErrorKind.RETRYABLE, retry_after=TRANSPORT_DELAY, ambiguous=True)
-
-
-def _connection_refused(exc):
-    """True when the connection was never made (refused, DNS failure, TLS handshake failure): nothing was sent."""
-    if not isinstance(exc, requests.exceptions.ConnectionError):
-        return False
-    if isinstance(exc, requests.exceptions.SSLError):
-        return True
-    reason = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)  # MaxRetryError wraps the real cause
-    return isinstance(reason, (NewConnectionError, ConnectionRefusedError))
-
-
-def _reason(exc):
-    reason = exc.args[0] if exc.args else exc
-    reason = getattr(reason, "reason", reason)
-    return type(reason).__name__

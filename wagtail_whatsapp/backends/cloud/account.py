@@ -64,7 +64,7 @@ class CloudAccount(GraphClient):
         answer = self._request(
             "POST",
             f"{self.base_url}/{self.api_version}/{upload_id}",
-            data=content,
+            body=content,
             headers={"file_offset": "0", "Authorization": f"OAuth {self._access_token}"},
         )
         handle = answer.get("h")

@@ -20,12 +20,13 @@ class CloudBlocking(GraphClient):
         payload = {"messaging_product": "whatsapp", "block_users": [{"user": user} for user in users]}
         # A partial failure comes as an error (139100) AND the per-user lists: read both before raising.
         response = self._raw_request(method, self._url(self.phone_number_id, "block_users"), json=payload)
-        answer = self._json(response)
+        answer = errors.json_body(response.data)
         lists = answer.get("block_users") if isinstance(answer, dict) else None
         if not isinstance(lists, dict):
-            if response.ok:
-                raise errors.invalid_answer("The Graph API answered block_users without the list of users.", response)
-            raise errors.error_from_response(response, secrets=self._secrets())
+            if response.status < 400:
+                message = "The Graph API answered block_users without the list of users."
+                raise errors.invalid_answer(message, http_status=response.status)
+            raise errors.error_from_response(response.status, response.data, secrets=self._secrets())
         added = [_user_input(entry) for entry in lists.get("added_users") or [] if isinstance(entry, dict)]
         failed = {}
         for entry in lists.get("failed_users") or []:
@@ -33,7 +34,7 @@ class CloudBlocking(GraphClient):
                 continue
             entry_errors = entry.get("errors") or [answer.get("error") or {}]
             failed[_user_input(entry)] = errors.error_from_meta(
-                entry_errors[0], http_status=response.status_code, secrets=self._secrets()
+                entry_errors[0], http_status=response.status, secrets=self._secrets()
             )
         return BlockResult(added=added, failed=failed)
 

@@ -1,18 +1,17 @@
-"""The Cloud API backend's HTTP side: its ``requests.Session``, the Graph API's URLs, and Meta's answers read as dicts
-or raised as ``WhatsAppError``s. Every part of ``CloudBackend`` calls Meta through ``GraphClient``.
-
-The session is safe to share between the threads of a send pool: it keeps up to ``concurrency`` keep-alive
-connections open (``SEND_CONCURRENCY`` by default), so parallel sends do not pay a TLS handshake each.
+"""The Cloud API backend's HTTP side: the Graph API's URLs, calls through the backend's connection pool
+(connection.py), and Meta's answers read as dicts or raised as ``WhatsAppError``s. Every part of ``CloudBackend``
+calls Meta through ``GraphClient``.
 """
 
-from urllib.parse import quote
+import json
+from urllib.parse import quote, urlencode
 
-import requests
-from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError
 
 from wagtail_whatsapp import __version__, conf
 from wagtail_whatsapp.backends import errors
 from wagtail_whatsapp.backends.base import BaseBackend, ErrorKind, WhatsAppError
+from wagtail_whatsapp.backends.cloud.connection import REDIRECTS_ONLY, connection_pool
 from wagtail_whatsapp.backends.download import MAX_DOWNLOAD_BYTES
 
 
@@ -34,24 +33,17 @@ class GraphClient(BaseBackend):
         self._access_token = access_token if access_token is not None else conf.get("ACCESS_TOKEN")
         self.base_url = (base_url or conf.get("API_BASE_URL")).rstrip("/")
         self.api_version = (api_version or conf.get("API_VERSION")).strip("/")
-        self.timeout = (timeouts or conf.timeouts()).as_requests_timeout()
+        self.timeouts = timeouts or conf.timeouts()
         self.max_download_bytes = max_download_bytes
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency, max_retries=0)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-        self.session.headers.update(
-            {"Authorization": f"Bearer {self._access_token}", "User-Agent": f"wagtail-whatsapp/{__version__}"}
-        )
-        # The environment's proxies and CA bundle (HTTPS_PROXY, REQUESTS_CA_BUNDLE...), read once: requests would read
-        # them again on every call, a tenth of a busy sender's interpreter.
-        environment = self.session.merge_environment_settings(self.base_url, {}, None, None, None)
-        self.session.proxies.update(environment["proxies"])
-        self.session.verify = environment["verify"]
-        self.session.trust_env = False
+        self.pool = connection_pool(self.base_url, size=self.concurrency, timeouts=self.timeouts)
+        self._headers = {
+            "Authorization": f"Bearer {self._access_token}",
+            "User-Agent": f"wagtail-whatsapp/{__version__}",
+        }
+        self._json_headers = {**self._headers, "Content-Type": "application/json"}
 
     def close(self):
-        self.session.close()
+        self.pool.clear()
 
     def _url(self, *parts):
         return "/".join([self.base_url, self.api_version, *(quote(str(part), safe="") for part in parts)])
@@ -59,29 +51,40 @@ class GraphClient(BaseBackend):
     def _secrets(self):
         return (self._access_token,)
 
-    def _raw_request(self, method, url, **kwargs):
+    def _raw_request(self, method, url, *, params=None, json=None, body=None, headers=None, stream=False):
+        """urllib3's response, whatever its status; a WhatsAppError when no answer came. ``stream`` leaves the body
+        unread (the caller reads it and closes the response) and follows redirects (a download URL may move)."""
         if not self._access_token:
             raise WhatsAppError("No access token is configured (ACCESS_TOKEN).", kind=ErrorKind.FATAL)
+        if not url.startswith(("https://", "http://")):
+            raise errors.invalid_url("it does not start with https://", secrets=self._secrets())
+        if params:
+            url = f"{url}?{urlencode(params)}"
+        if json is not None:
+            body, base_headers = _compact_json(json), self._json_headers
+        else:
+            base_headers = self._headers
+        headers = {**base_headers, **headers} if headers else base_headers
+        options = {"preload_content": False, "retries": REDIRECTS_ONLY} if stream else {"redirect": False}
         try:
-            return self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
+            return self.pool.request(method, url, body=body, headers=headers, **options)
+        except HTTPError as exc:
             raise errors.error_from_transport(exc, secrets=self._secrets()) from None
-
-    def _json(self, response):
-        try:
-            return response.json()
-        except ValueError:
-            return None
 
     def _request(self, method, url, **kwargs):
         """Meta's JSON answer as a dict, or a WhatsAppError; nothing else escapes."""
         response = self._raw_request(method, url, **kwargs)
-        if not response.ok:
-            raise errors.error_from_response(response, secrets=self._secrets())
-        answer = self._json(response)
+        if response.status >= 400:
+            raise errors.error_from_response(response.status, response.data, secrets=self._secrets())
+        answer = errors.json_body(response.data)
         if not isinstance(answer, dict):
-            what = "an empty body" if not response.content else "a body that is not JSON"
-            raise errors.invalid_answer(f"The Graph API answered HTTP {response.status_code} with {what}.", response)
+            what = "an empty body" if not response.data else "a body that is not JSON"
+            message = f"The Graph API answered HTTP {response.status} with {what}."
+            raise errors.invalid_answer(message, http_status=response.status)
         if isinstance(answer.get("error"), dict):
-            raise errors.error_from_meta(answer["error"], http_status=response.status_code, secrets=self._secrets())
+            raise errors.error_from_meta(answer["error"], http_status=response.status, secrets=self._secrets())
         return answer
+
+
+def _compact_json(payload):
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,21 +1,22 @@
 """The Cloud API backend's media: bytes uploaded for a message (``POST /<phone-number-id>/media``), and media a
 citizen sent, downloaded within ``max_download_bytes``."""
 
-import requests
+from urllib3 import encode_multipart_formdata
+from urllib3.exceptions import HTTPError
 
 from wagtail_whatsapp.backends import errors
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.backends.cloud.graph import GraphClient
-from wagtail_whatsapp.backends.download import check_sha256, read_capped, too_large
+from wagtail_whatsapp.backends.download import CHUNK_BYTES, check_sha256, read_capped, too_large
 
 
 class CloudMedia(GraphClient):
     def upload_media(self, content, mime_type, filename="upload"):
+        body, content_type = encode_multipart_formdata(
+            {"messaging_product": "whatsapp", "type": mime_type, "file": (filename, content, mime_type)}
+        )
         answer = self._request(
-            "POST",
-            self._url(self.phone_number_id, "media"),
-            data={"messaging_product": "whatsapp", "type": mime_type},
-            files={"file": (filename, content, mime_type)},
+            "POST", self._url(self.phone_number_id, "media"), body=body, headers={"Content-Type": content_type}
         )
         media_id = answer.get("id")
         if not isinstance(media_id, str) or not media_id:
@@ -36,12 +37,16 @@ class CloudMedia(GraphClient):
             raise too_large(what, int(stated_size), limit)
         response = self._raw_request("GET", url, stream=True)
         try:
-            if not response.ok:
-                raise errors.error_from_response(response, secrets=self._secrets())
+            if response.status >= 400:
+                # An error page, not the media: its first chunk is enough to read Meta's error JSON.
+                body = response.read(CHUNK_BYTES)
+                raise errors.error_from_response(response.status, body, secrets=self._secrets())
             content, content_type = read_capped(response, limit, what)
-        except requests.RequestException as exc:
+        except HTTPError as exc:
             raise errors.error_from_transport(exc, secrets=self._secrets()) from None
         finally:
-            response.close()
+            if not response.closed:  # left unread (too large, an error): the connection cannot serve another call
+                response.close()
+            response.release_conn()
         check_sha256(content, answer.get("sha256"), what)
         return content, str(answer.get("mime_type") or "") or content_type
