@@ -219,9 +219,7 @@ def run_while_its_webhook_comes(broadcast, monkeypatch, pk_of, then=None):
     return sender.run(), seen, sender.lease.owner
 
 
-def test_a_sent_message_the_database_refused_to_record_is_recorded_later_not_lost(
-    broadcast, test_backend, monkeypatch
-):
+def test_a_sent_message_the_database_refused_to_record_is_recorded_later_not_lost(broadcast, test_backend, monkeypatch):
     """Meta accepted the message, then the database refused to record it: the sender keeps it "sending" under its
     own claim (never pending again: a second message) and records it at its next write."""
     failures = {}

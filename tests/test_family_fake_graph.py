@@ -7,6 +7,7 @@ from tests.broadcasting import subscribers
 from tests.family_pages import five_kinds, put_recommended_family
 from wagtail_whatsapp.backends import get_backend
 from wagtail_whatsapp.models import Delivery
+from wagtail_whatsapp.outbound import send_failures
 from wagtail_whatsapp.outbound import sender as sending
 from wagtail_whatsapp.outbound.broadcasts import start_broadcast
 from wagtail_whatsapp.outbound.templates import sync_templates
@@ -25,7 +26,7 @@ EXPECTED = {
 @pytest.fixture
 def fast(settings, fake_graph, monkeypatch):
     settings.WAGTAIL_WHATSAPP = {**settings.WAGTAIL_WHATSAPP, "MESSAGES_PER_SECOND": 2000}
-    monkeypatch.setattr(sending, "BACKOFF_BASE", 0.05)
+    monkeypatch.setattr(send_failures, "BACKOFF_BASE", 0.05)
     return fake_graph
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from tests.broadcasting import news_page, subscribers
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber
+from wagtail_whatsapp.outbound import send_failures
 from wagtail_whatsapp.outbound import sender as sending
 from wagtail_whatsapp.outbound.broadcasts import (
     cancel_broadcast,
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch):
-    monkeypatch.setattr(sending, "BACKOFF_BASE", 0.0)
+    monkeypatch.setattr(send_failures, "BACKOFF_BASE", 0.0)
 
 
 def queued(site, count=5, in_window=None):
@@ -86,7 +87,7 @@ def test_a_retryable_error_that_never_ends_fails_that_delivery(site, test_backen
     ]
     assert sending.send_broadcast(broadcast.pk)
     failed = Delivery.objects.get(broadcast=broadcast, status=Delivery.Status.FAILED)
-    assert failed.attempts == sending.MAX_ATTEMPTS and failed.error_code == 131000
+    assert failed.attempts == send_failures.MAX_ATTEMPTS and failed.error_code == 131000
     assert test_backend.numbers() == ["393330000001"]
 
 
@@ -117,7 +118,7 @@ def test_circuit_breaker_pauses_on_a_dead_token_and_resume_finishes_the_job(
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.PAUSED
     assert "190" in broadcast.status_reason and "access token" in broadcast.status_reason
-    assert test_backend.failed_calls == sending.FATAL_ERRORS_TO_PAUSE
+    assert test_backend.failed_calls == send_failures.FATAL_ERRORS_TO_PAUSE
     assert len(test_backend.sent) == 5
     # Nobody's delivery was failed for it: the three refused ones wait for the resume like the others.
     assert not Delivery.objects.filter(broadcast=broadcast, status=Delivery.Status.FAILED).exists()

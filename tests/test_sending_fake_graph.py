@@ -9,6 +9,7 @@ from tests.status_relay import accepted_callbacks, deliver_sent_statuses
 from wagtail_whatsapp.backends.cloud import CloudBackend
 from wagtail_whatsapp.models import Broadcast, Subscriber
 from wagtail_whatsapp.outbound import delivery_claims as claims
+from wagtail_whatsapp.outbound import send_failures
 from wagtail_whatsapp.outbound import sender as sending
 from wagtail_whatsapp.outbound.broadcasts import resume_broadcast, start_broadcast
 from wagtail_whatsapp.outbound.progress import progress_of as broadcast_progress
@@ -30,7 +31,7 @@ def fast(settings, fake_graph, monkeypatch):
         "DELIVERY_STATUS_GRACE_SECONDS": 0.5,
     }
     fake_graph.hold_seconds = 0.6  # a "timeout" answers after the client gave up
-    monkeypatch.setattr(sending, "BACKOFF_BASE", 0.05)
+    monkeypatch.setattr(send_failures, "BACKOFF_BASE", 0.05)
     monkeypatch.setattr(sending, "RECONCILE_EVERY", 0.2)
     return fake_graph
 

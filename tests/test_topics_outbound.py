@@ -10,6 +10,7 @@ from tests.broadcast_admin import approved_template, make_news_page, make_subscr
 from tests.broadcasting import news_page as published_news_page
 from tests.topics import add_topics, subscriber_choosing
 from wagtail_whatsapp.models import Delivery, Topic, WhatsAppSettings
+from wagtail_whatsapp.outbound import send_failures
 from wagtail_whatsapp.outbound import sender as sending
 from wagtail_whatsapp.outbound.broadcasts import start_broadcast
 from wagtail_whatsapp.outbound.plan import plan_broadcast
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch):
-    monkeypatch.setattr(sending, "BACKOFF_BASE", 0.0)
+    monkeypatch.setattr(send_failures, "BACKOFF_BASE", 0.0)
 
 
 @pytest.fixture

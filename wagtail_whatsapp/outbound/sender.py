@@ -10,7 +10,7 @@ Guarantees (see docs/broadcasting.md):
 - the pace is the database-backed limiter shared by every consumer (``ratelimit.py``), its slots reserved a block at
   a time, and the calls Meta accepted are recorded a block at a time (``sent_buffer.py``);
 - retryable errors back off, 130429 slows every sender down, and an error fatal for the broadcast (token, template,
-  policy) pauses it after ``FATAL_ERRORS_TO_PAUSE`` failed calls with the reason for the editor.
+  policy) pauses it with the reason for the editor (``send_failures.py``).
 """
 
 import logging
@@ -25,26 +25,21 @@ from django.utils.translation import gettext as _
 
 from wagtail_whatsapp import conf
 from wagtail_whatsapp.backends import get_backend
-from wagtail_whatsapp.backends.backoff import retry_delay
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSettings
-from wagtail_whatsapp.outbound import claim_leases, composing, messaging_limit, sender_outcomes, urgent
+from wagtail_whatsapp.outbound import claim_leases, composing, messaging_limit, send_failures, sender_outcomes, urgent
 from wagtail_whatsapp.outbound import delivery_claims as claims
 from wagtail_whatsapp.outbound.claim_leases import ClaimLease
 from wagtail_whatsapp.outbound.media import MediaRefused
-from wagtail_whatsapp.outbound.progress import failure_reason
 from wagtail_whatsapp.outbound.ratelimit import limiter_for
 from wagtail_whatsapp.outbound.schedule import HEARTBEAT_EVERY
+from wagtail_whatsapp.outbound.send_failures import SendFailures
 from wagtail_whatsapp.outbound.sent_buffer import SentBuffer
 from wagtail_whatsapp.outbound.worker_pool import release_pooled_connection, run_pool, worker_count
 from wagtail_whatsapp.writelock import serialized_writes
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each attempt
-BACKOFF_MAX = 300.0
-FATAL_ERRORS_TO_PAUSE = 3
 IDLE_POLL = 0.2
 RECONCILE_EVERY = 2.0
 CLAIM_BATCH = 200
@@ -60,11 +55,7 @@ FEED_LEAD = 0.1
 LONG_WAIT = 600.0
 
 
-def backoff(hint, attempts):
-    return retry_delay(hint, attempts, base=BACKOFF_BASE, maximum=BACKOFF_MAX)
-
-
-class BroadcastSender:
+class BroadcastSender(SendFailures):
     def __init__(self, broadcast_id):
         self.broadcast_id = broadcast_id
         self.stop_event = threading.Event()
@@ -241,7 +232,9 @@ class BroadcastSender:
     def _prepare_media(self, broadcast):
         backend = self.backend_factory()
         try:
-            composing.upload_broadcast_media(broadcast, backend, attempts=MAX_ATTEMPTS, retry_delay=backoff)
+            composing.upload_broadcast_media(
+                broadcast, backend, attempts=send_failures.MAX_ATTEMPTS, retry_delay=send_failures.backoff
+            )
         except (WhatsAppError, MediaRefused, OSError) as error:
             self._pause(_("The media could not be uploaded to WhatsApp: %(error)s") % {"error": error})
             return False
@@ -319,43 +312,9 @@ class BroadcastSender:
     def _on_sent(self, pk, result, used_template):
         self.sent.add(pk, result.wamid, used_template)
 
-    def _finish(self, pk, token, status, counter, **changes):
-        if claims.mark_final(pk, token, status, **changes):
-            self._count(counter)
-
     def _count(self, counter, increment=1):
         with self.lock:
             self.counts[counter] += increment
-
-    def _on_error(self, pk, token, attempts, error):
-        masked = {"error_code": error.code, "error_reason": str(error.message)[:500]}
-        if error.kind == ErrorKind.FATAL:
-            claims.retry_later(
-                pk, token, 0, count_attempt=False
-            )  # not this subscriber's fault: send it after the resume
-            with self.lock:
-                self.fatal_errors += 1
-                trip = self.fatal_errors >= FATAL_ERRORS_TO_PAUSE
-            if trip:
-                reason = _("Paused: WhatsApp refused the messages (error %(code)s). %(reason)s Fix it, then resume.")
-                self._pause(reason % {"code": error.code, "reason": failure_reason(error.code)})
-                logger.warning("WhatsApp: broadcast %s paused after error %s", self.broadcast_id, error.code)
-            return
-        if error.kind == ErrorKind.RECIPIENT:
-            self._finish(pk, token, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
-            return
-        if error.kind == ErrorKind.RATE_LIMITED:
-            self.limiter.slow_down()
-            claims.retry_later(pk, token, backoff(error.retry_after, 0), count_attempt=False)
-            return
-        if attempts + 1 >= MAX_ATTEMPTS:
-            self._finish(pk, token, Delivery.Status.FAILED, "failed_count", attempts=F("attempts") + 1, **masked)
-            return
-        if error.ambiguous:
-            # It may have reached Meta: keep it "sending" (in doubt) so its status webhook can settle it first.
-            claims.keep_in_doubt(pk, token)
-            return
-        claims.retry_later(pk, token, backoff(error.retry_after, attempts))
 
 
 def send_broadcast(broadcast_id):

@@ -11,12 +11,13 @@ from wagtail_whatsapp import conf
 
 logger = logging.getLogger(__name__)
 
-# A Graph API round trip (about 0.15 s) plus the reads and writes around it, with room for a slow second: a pool
-# sized for half a second per message keeps every slot of the cap covered when a write waits for the database.
+# A Graph API round trip (about 0.15 s) plus the wait for its slot (reserved up to 0.1 s ahead, outbound/sender.py),
+# with room for a slow second: a pool sized for half a second per message keeps every slot of the cap covered.
 ASSUMED_CALL_SECONDS = 0.5
-# Calls in flight per process at most. One process is one interpreter: bench/broadcast_live.py at a cap of 1,000/s on
-# 2 cores gave 187 messages/s with 64 threads and 177 with 256. Past 64 calls in flight, more processes share the
-# broadcast (BROADCAST_SENDERS), each with its own pool for its share of the cap.
+# Calls in flight per process at most: a cap of 1,000/s needs about 250 (150 in calls, the rest waiting for their
+# slots). One process is one interpreter, busy at about 300 messages/s on the development machine
+# (bench/broadcast_live.py); past that, more processes share the broadcast (BROADCAST_SENDERS), each with its own
+# pool for its share of the cap.
 MAX_THREADS = 256
 
 
