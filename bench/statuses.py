@@ -1,4 +1,4 @@
-"""CPU per status on both sides of Meta's status webhooks, in one process on a file SQLite database (WAL).
+"""CPU per status on both sides of Meta's status webhooks, in one process with the example site's production settings.
 
     .venv/bin/python bench/statuses.py [--messages 3000] [--rate 600] [--profile site|consumer] [--top 25]
 
@@ -22,19 +22,21 @@ import cProfile
 import hashlib
 import hmac
 import json
+import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "example_site")]
 
-from tests.process_site import copy_database, django_setup, migrated_database  # noqa: E402
+from bench.webhook import PHONE_NUMBER_ID, SECRET, SITE_DIR, site_env  # noqa: E402
 
-SECRET = "bench-app-secret"
-PHONE_NUMBER_ID = "106540352242922"
 KINDS = ("sent", "delivered", "read")
 DELAYS = (0.5, 1.0, 2.0)
 PRICING = {"billable": True, "pricing_model": "PMP", "category": "marketing", "type": "regular"}
@@ -117,11 +119,13 @@ def measure(function, profile, top):
 def post_all(bodies):
     from django.test import Client
 
-    client = Client()  # the site's whole middleware stack, as gunicorn would call it
+    client = Client(
+        HTTP_HOST="localhost"
+    )  # the site's whole middleware stack, as gunicorn calls it behind the TLS proxy
     for body in bodies:
         signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
         response = client.post(
-            "/whatsapp/webhook/", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature
+            "/whatsapp/webhook/", body, "application/json", secure=True, HTTP_X_HUB_SIGNATURE_256=signature
         )
         if response.status_code != 200:
             raise SystemExit(f"webhook answered {response.status_code}: {response.content[:200]}")
@@ -142,13 +146,12 @@ def main():
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="wagtail-whatsapp-statuses-"))
-    db_path = copy_database(migrated_database(workdir), workdir / "bench.sqlite3")
-    django_setup(db_path, {"APP_SECRET": SECRET, "PHONE_NUMBER_ID": PHONE_NUMBER_ID})
-    from django.db import connection
-
-    # As the example site runs (dj_database_url's conn_max_age=60): a Huey task does not reconnect to the database.
-    connection.settings_dict["CONN_MAX_AGE"] = 60
+    # The example site's own production settings, as gunicorn and run_huey load them (bench/webhook.py's): SQLite in
+    # WAL with IMMEDIATE transactions, connections kept 60 s, FastSqliteHuey.
+    env = site_env(Path(tempfile.mkdtemp(prefix="wagtail-whatsapp-statuses-")))
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=SITE_DIR, env=env, check=True)
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="esempio.settings")
+    django.setup()
     from wagtail_whatsapp.models import Delivery, StatusUpdate
 
     broadcast, messages = prepare(args.messages)
