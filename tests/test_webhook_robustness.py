@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.signing import load_webhook
+from wagtail_whatsapp.inbound import ingest
 from wagtail_whatsapp.inbound.payload_bounds import DEPTH_MARKER, MAX_DEPTH, MAX_STRING, storable
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, Subscriber
 from wagtail_whatsapp.sandbox.simulate import envelope, text_message_payload
@@ -126,7 +127,7 @@ def test_a_row_the_database_refuses_does_not_cost_its_neighbours(webhook, webhoo
         return real_save(self, *args, **kwargs)
 
     monkeypatch.setattr(Model, "save", refuse_one)
-    monkeypatch.setattr(Model.objects, "bulk_create", lambda *a, **k: (_ for _ in ()).throw(DataError("batch")))
+    monkeypatch.setattr(ingest, "insert_rows", lambda *a, **k: (_ for _ in ()).throw(DataError("batch")))
     payload = envelope(NUMBER_ID, {"messages": [_message("wamid.refused", "x"), _message("wamid.fine", "ISCRIVIMI")]})
 
     response = webhook.post(payload)
