@@ -172,3 +172,12 @@ def test_storable_bounds_depth_keys_and_text_the_same_way_on_every_database():
         node = node[0] if isinstance(node, list) else node["a"]
         depth += 1
     assert depth == MAX_DEPTH and node == DEPTH_MARKER
+
+
+def test_a_stored_row_without_a_required_value_is_refused_not_dropped(db):
+    """SQLite's INSERT OR IGNORE drops a row that breaks NOT NULL without a word: the insert refuses it first."""
+    from wagtail_whatsapp.inbound.row_inserts import insert_rows
+
+    with pytest.raises(ValueError, match="timestamp"):
+        insert_rows(StatusUpdate, [{"wamid": "wamid.a", "status": "sent"}])
+    assert not StatusUpdate.objects.exists()
