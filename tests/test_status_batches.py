@@ -10,8 +10,8 @@ from wagtail_whatsapp import signals
 from wagtail_whatsapp.inbound import statuses, tasks
 from wagtail_whatsapp.inbound.statuses import process_pending_statuses
 from wagtail_whatsapp.models import Broadcast, Delivery, StatusUpdate, Subscriber
-from wagtail_whatsapp.sandbox.simulate import status_payload
 from wagtail_whatsapp.outbound import delivery_claims
+from wagtail_whatsapp.sandbox.simulate import status_payload
 
 pytestmark = pytest.mark.django_db
 
