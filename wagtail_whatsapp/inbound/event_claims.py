@@ -12,6 +12,10 @@ is a few queries (replies are sent by their own task, owed_replies.py) and each 
 handled; the marks of handled events are written within ``MARK_WITHIN``, so no finished event looks abandoned.
 Handling an event twice is harmless (an ISCRIVIMI already recorded in the consent log, a status already applied,
 change nothing; a message owes at most one reply).
+
+A webhook's statuses are handled as a batch instead (``claim_handled``): claimed and marked handled in the same
+transaction as their work, so a batch rolled back was never claimed, and ``count_failed_batch`` counts the try that
+sends its events one by one through the path above.
 """
 
 import logging

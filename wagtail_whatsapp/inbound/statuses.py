@@ -169,7 +169,7 @@ def _apply(updates):
     updates = [update for update in updates if update.pk not in settled]
     if not updates:
         return settled, {}
-    with transaction.atomic(savepoint=False):  # inside a batch's transaction, all or nothing with it
+    with transaction.atomic():
         deliveries = _deliveries_of(updates)
         batch, moved = _Batch(), settled
         for update in updates:
