@@ -6,9 +6,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from wagtail_whatsapp import signals
+from wagtail_whatsapp.inbound import statuses, tasks
 from wagtail_whatsapp.inbound.statuses import process_pending_statuses
 from wagtail_whatsapp.models import Broadcast, Delivery, StatusUpdate, Subscriber
 from wagtail_whatsapp.outbound import delivery_claims
+from wagtail_whatsapp.sandbox.simulate import status_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -60,10 +63,10 @@ def test_a_webhook_of_a_hundred_statuses_is_applied_in_a_handful_of_queries(site
     with CaptureQueriesContext(connection) as queries:
         process_pending_statuses(stored)
 
-    # Load, claim (2), handled, deliveries, one UPDATE of them, the broadcast's counts, erased recipients; savepoints
-    # aside.
+    # Claimed and marked handled, read back, the deliveries (their recipients too), one UPDATE of them, the broadcast's
+    # counts; savepoints aside.
     work = [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(work) <= 8, [q["sql"][:80] for q in work]
+    assert len(work) <= 5, [q["sql"][:80] for q in work]
     assert set(Delivery.objects.values_list("status", flat=True)) == {"read"}
     assert counts(broadcast) == (34, 34, 34, 0)
     assert set(Delivery.objects.values_list("billing_category", "pricing_rank")) == {("marketing", 3)}
@@ -85,7 +88,7 @@ def test_statuses_with_all_different_values_still_cost_one_update(site):
     stored = list(StatusUpdate.objects.values_list("pk", flat=True))
     with CaptureQueriesContext(connection) as queries:
         process_pending_statuses(stored)
-    assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 8
+    assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 5
     assert counts(broadcast) == (10, 10, 0, 0)
     assert len(set(Delivery.objects.values_list("delivered_at", flat=True))) == 10
 
@@ -114,3 +117,82 @@ def test_the_sender_marking_a_delivery_sent_after_its_webhook_does_not_count_it_
     assert delivery_claims.mark_sent(delivery.pk, delivery.wamid, False) is False
     assert counts(broadcast) == (1, 1, 0, 0)
     assert Delivery.objects.get().status == "delivered"
+
+
+def test_status_updated_reaches_a_receiver_with_each_stored_status_and_its_site(site):
+    broadcast = broadcast_with(site, 2)
+    first, second = Delivery.objects.filter(broadcast=broadcast).order_by("pk")
+    store(site, first, "read", "delivered")
+    store(site, second, "delivered")
+    heard = []
+
+    def receiver(sender, status_update, site, **kwargs):
+        heard.append((type(status_update), status_update.wamid, status_update.status, site))
+
+    signals.status_updated.connect(receiver, weak=False)
+    try:
+        process_pending_statuses(list(StatusUpdate.objects.values_list("pk", flat=True)))
+        process_pending_statuses(list(StatusUpdate.objects.values_list("pk", flat=True)))  # the task run twice
+    finally:
+        signals.status_updated.disconnect(receiver)
+    assert sorted(heard, key=lambda heard: heard[1] != first.wamid) == [  # each message's in turn
+        (StatusUpdate, first.wamid, "delivered", site),  # one message's steps in their order, whatever Meta's
+        (StatusUpdate, first.wamid, "read", site),
+        (StatusUpdate, second.wamid, "delivered", site),
+    ]
+
+
+def test_a_batch_that_fails_half_way_leaves_nothing_and_is_retried_one_status_at_a_time(site, monkeypatch):
+    broadcast = broadcast_with(site, 3)
+    deliveries = list(Delivery.objects.filter(broadcast=broadcast).order_by("pk"))
+    for delivery in deliveries:
+        store(site, delivery, "delivered")
+    odd = deliveries[1].wamid
+    real_move = statuses._Batch.move
+
+    def move(self, delivery, update):  # one status no rule foresaw
+        if update.wamid == odd:
+            raise ValueError("unexpected")
+        return real_move(self, delivery, update)
+
+    monkeypatch.setattr(statuses._Batch, "move", move)
+    process_pending_statuses(list(StatusUpdate.objects.values_list("pk", flat=True)))
+
+    # Rolled back whole: nothing moved, nothing counted, nothing marked; each status counted one try.
+    assert counts(broadcast) == (3, 0, 0, 0)
+    assert set(StatusUpdate.objects.values_list("processed_at", "handled_at", "processing_attempts")) == {
+        (None, None, 1)
+    }
+
+    tasks.recover_lost_work()  # the minute's task: one at a time now
+    assert counts(broadcast) == (3, 2, 0, 0)
+    assert dict(Delivery.objects.values_list("wamid", "status"))[odd] == "sent"
+    assert StatusUpdate.objects.get(wamid=odd).processed_at is None  # given back for its next try alone
+
+
+def test_a_webhook_of_a_hundred_statuses_is_stored_in_a_handful_of_queries(
+    webhook, webhook_site_settings, monkeypatch, django_assert_max_num_queries
+):
+    queued = []
+    monkeypatch.setattr(tasks, "process_status_updates", queued.append)  # the consumer's side is counted above
+    items = [
+        {"id": f"wamid.out{n // 3}", "status": ("sent", "delivered", "read")[n % 3], "recipient_id": "393331234567",
+         "biz_opaque_callback_data": f"wagtail_whatsapp:delivery:{n // 3}", "pricing": PRICING}
+        for n in range(100)
+    ]  # fmt: skip
+    webhook.post(status_payload("106540352242922", items[:1]))  # the route to the site, cached from now on
+    earlier = StatusUpdate.objects.get().pk
+    queued.clear()
+
+    # Those stored before, savepoint, one INSERT for all, release, the new rows' ids; whatever the statuses' number.
+    with django_assert_max_num_queries(5):
+        response = webhook.post(status_payload("106540352242922", items))
+    assert response.json()["statuses"] == 99 and response.json()["duplicates"] == 1
+    assert StatusUpdate.objects.count() == 100
+    # One task, for this POST's rows only (not the earlier status of the same message, handled already).
+    assert queued == [sorted(StatusUpdate.objects.exclude(pk=earlier).values_list("pk", flat=True))]
+
+    # Meta retries the whole POST: nothing stored twice, nothing queued again.
+    with django_assert_max_num_queries(1):
+        response = webhook.post(status_payload("106540352242922", items))
+    assert response.json()["duplicates"] == 100 and StatusUpdate.objects.count() == 100 and len(queued) == 1

@@ -90,7 +90,7 @@ def test_a_status_that_fails_once_is_applied_and_announced_on_the_next_try(webho
 
     signals.status_updated.connect(receiver, weak=False)
     try:
-        fail_first(monkeypatch, deliveries, "apply_status_updates")
+        fail_first(monkeypatch, deliveries, "apply_and_forget")
         item = {"id": "wamid.d1", "status": "delivered", "recipient_id": "393331234567", "timestamp": "1750000000"}
         webhook.post(status_payload(NUMBER_ID, [item]))
         assert Delivery.objects.get().status == "sending" and announced == []

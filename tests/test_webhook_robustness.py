@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.signing import load_webhook
+from wagtail_whatsapp.inbound import ingest
 from wagtail_whatsapp.inbound.payload_bounds import DEPTH_MARKER, MAX_DEPTH, MAX_STRING, storable
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, Subscriber
 from wagtail_whatsapp.sandbox.simulate import envelope, text_message_payload
@@ -126,7 +127,7 @@ def test_a_row_the_database_refuses_does_not_cost_its_neighbours(webhook, webhoo
         return real_save(self, *args, **kwargs)
 
     monkeypatch.setattr(Model, "save", refuse_one)
-    monkeypatch.setattr(Model.objects, "bulk_create", lambda *a, **k: (_ for _ in ()).throw(DataError("batch")))
+    monkeypatch.setattr(ingest, "insert_rows", lambda *a, **k: (_ for _ in ()).throw(DataError("batch")))
     payload = envelope(NUMBER_ID, {"messages": [_message("wamid.refused", "x"), _message("wamid.fine", "ISCRIVIMI")]})
 
     response = webhook.post(payload)
@@ -171,3 +172,12 @@ def test_storable_bounds_depth_keys_and_text_the_same_way_on_every_database():
         node = node[0] if isinstance(node, list) else node["a"]
         depth += 1
     assert depth == MAX_DEPTH and node == DEPTH_MARKER
+
+
+def test_a_stored_row_without_a_required_value_is_refused_not_dropped(db):
+    """SQLite's INSERT OR IGNORE drops a row that breaks NOT NULL without a word: the insert refuses it first."""
+    from wagtail_whatsapp.inbound.row_inserts import insert_rows
+
+    with pytest.raises(ValueError, match="timestamp"):
+        insert_rows(StatusUpdate, [{"wamid": "wamid.a", "status": "sent"}])
+    assert not StatusUpdate.objects.exists()

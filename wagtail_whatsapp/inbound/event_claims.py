@@ -12,13 +12,16 @@ is a few queries (replies are sent by their own task, owed_replies.py) and each 
 handled; the marks of handled events are written within ``MARK_WITHIN``, so no finished event looks abandoned.
 Handling an event twice is harmless (an ISCRIVIMI already recorded in the consent log, a status already applied,
 change nothing; a message owes at most one reply).
+
+A webhook's statuses are handled as a batch instead (``claim_handled``): claimed and marked handled in the same
+transaction as their work, so a batch rolled back was never claimed, and ``count_failed_batch`` counts the try that
+sends its events one by one through the path above.
 """
 
 import logging
 import time
 from datetime import timedelta
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -98,31 +101,29 @@ def give_back(event, what):
     )
 
 
-def claim_all(events):
-    """Claim at once every event of ``events`` still unclaimed (one UPDATE, one SELECT); returns those now ours.
+def claim_handled(model, pks, fields):
+    """In the caller's transaction, claim every event among ``pks`` never tried nor claimed, marked handled at once
+    (the transaction makes claiming and handling one step: rolled back, neither happened); returns them as named rows
+    of ``fields``. One UPDATE, then one SELECT of the rows stamped with this call's time.
 
     The UPDATE comes first, so the transaction holds the rows (PostgreSQL) or the write lock (SQLite) before the
-    SELECT reads back the claims stamped with this call's time."""
-    if not events:
+    SELECT reads back the claims."""
+    if not pks:
         return []
-    model, stamp = type(events[0]), timezone.now()
-    pks = [event.pk for event in events]
-    with transaction.atomic():
-        model.objects.filter(pk__in=pks, processed_at__isnull=True).update(
-            processed_at=stamp, processing_attempts=F("processing_attempts") + 1
-        )
-        ours = set(model.objects.filter(pk__in=pks, processed_at=stamp).values_list("pk", flat=True))
-    for event in events:
-        if event.pk in ours:
-            event.processed_at, event.processing_attempts = stamp, event.processing_attempts + 1
-    return [event for event in events if event.pk in ours]
+    stamp = timezone.now()
+    model.objects.filter(pk__in=pks, processed_at__isnull=True, processing_attempts=0).update(
+        processed_at=stamp, handled_at=stamp, processing_attempts=1
+    )
+    return list(model.objects.filter(pk__in=pks, processed_at=stamp).values_list(*fields, named=True))
 
 
-def give_back_all(model, pks, what):
-    """Called from an ``except`` block after a batch failed: release every claim of the batch for another try."""
+def count_failed_batch(model, pks, what):
+    """Called from an ``except`` block after the transaction of a batch was rolled back (``claim_handled``): its events
+    count one failed try, so that the minute's ``process_stale_events`` takes them again, one by one."""
     try:
-        model.objects.filter(pk__in=pks, handled_at__isnull=True).update(processed_at=None)
+        model.objects.filter(pk__in=pks, processed_at__isnull=True, processing_attempts=0).update(processing_attempts=1)
     except Exception:
-        logger.exception("WhatsApp: %s %s failed, and could not be released for another try", len(pks), what)
+        # Still never tried, as far as the database knows: picked up as lost after STALE_AFTER, as a batch again.
+        logger.exception("WhatsApp: %s %s failed, and could not be marked for another try", len(pks), what)
         return
     logger.warning("WhatsApp: %s %s failed together; tried again soon, one by one", len(pks), what, exc_info=True)

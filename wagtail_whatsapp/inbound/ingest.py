@@ -19,6 +19,7 @@ from wagtail_whatsapp.inbound.citizens import find_subscriber
 from wagtail_whatsapp.inbound.intents import SUBSCRIBE
 from wagtail_whatsapp.inbound.keyword_dispatch import intent_of
 from wagtail_whatsapp.inbound.payload_bounds import bounded, storable
+from wagtail_whatsapp.inbound.row_inserts import insert_rows, values_of
 from wagtail_whatsapp.models import InboundMessage, StatusUpdate, WhatsAppSettings
 from wagtail_whatsapp.numbers import mask_number
 
@@ -124,7 +125,7 @@ def _store_messages(messages, routes, result):
             sent_at=message.timestamp,
         )
     _read_intents(new.values())
-    stored = _create(InboundMessage, new, result)
+    stored = _create(InboundMessage, {wamid: values_of(message) for wamid, message in new.items()}, result)
     result.messages += len(stored)
     if stored:
         # The task carries row ids, never wamids (Meta's spell out the number): erasing the rows empties the queue.
@@ -161,28 +162,32 @@ def _store_statuses(statuses, routes, result):
         if key in known or key in new:
             result.duplicates += 1
             continue
-        new[key] = StatusUpdate(
-            site_id=routes[status.phone_number_id],
-            wamid=status.wamid,
-            status=status.status,
-            timestamp=status.timestamp,
-            recipient_id=status.recipient_id,
-            callback_data=status.callback_data,
-            error_code=status.error_code,
-            error_title=status.error_title,
-            payload=bounded(status.raw),
-        )
+        # A dict of its values, not a StatusUpdate: a broadcast's webhooks bring a hundred statuses a POST, and
+        # building a model instance for each cost more than storing them (row_inserts.py).
+        new[key] = {
+            "site_id": routes[status.phone_number_id],
+            "wamid": status.wamid,
+            "status": status.status,
+            "timestamp": status.timestamp,
+            "recipient_id": status.recipient_id,
+            "callback_data": status.callback_data,
+            "error_code": status.error_code,
+            "error_title": status.error_title,
+            "payload": bounded(status.raw),
+        }
     stored = _create(StatusUpdate, new, result)
     result.statuses += len(stored)
     if stored:
-        wamids = {wamid for wamid, _status in stored}
-        tasks.process_status_updates(sorted(StatusUpdate.objects.filter(wamid__in=wamids).values_list("pk", flat=True)))
+        # The rows of this POST only: a message's earlier statuses, handled long ago, would cost the task a query.
+        rows = StatusUpdate.objects.filter(wamid__in={wamid for wamid, _status in stored})
+        pks = [pk for pk, wamid, status in rows.values_list("pk", "wamid", "status") if (wamid, status) in stored]
+        tasks.process_status_updates(sorted(pks))
 
 
 def _create(model, rows, result):
-    """Insert ``rows`` ({key: unsaved row}) in one statement; the keys of the rows stored.
+    """Insert ``rows`` ({key: dict of field values}) in one statement; the keys of the rows stored.
 
-    ignore_conflicts: a concurrent delivery of the same event loses quietly; the task's claim keeps it single. When
+    Conflicts ignored: a concurrent delivery of the same event loses quietly; the task's claim keeps it single. When
     the database refuses the batch (a value no cleaning foresaw), each row is tried on its own, so one bad element
     costs only itself. When it refuses every row, the fault is the database's, not the rows': the error goes up and
     Meta, answered 500, sends the POST again later."""
@@ -190,15 +195,15 @@ def _create(model, rows, result):
         return {}
     try:
         with transaction.atomic():
-            model.objects.bulk_create(rows.values(), ignore_conflicts=True)
+            insert_rows(model, rows.values())
         return rows
     except (DatabaseError, ValueError, OverflowError):
         logger.warning("WhatsApp webhook: %s batch refused; storing its rows one by one", model.__name__, exc_info=True)
     stored, failure = {}, None
-    for key, row in rows.items():
+    for key, values in rows.items():
         try:
             with transaction.atomic():
-                row.save(force_insert=True)
+                model(**values).save(force_insert=True)
         except IntegrityError:
             result.duplicates += 1  # stored meanwhile by a concurrent delivery of the same POST
         except (DatabaseError, ValueError, OverflowError) as exc:
@@ -207,7 +212,7 @@ def _create(model, rows, result):
             # No wamid in the log: Meta's spell out the number.
             logger.error("WhatsApp webhook: a %s refused by the database: %s", model.__name__, exc)
         else:
-            stored[key] = row
+            stored[key] = values
     if failure is not None and not stored:
         raise failure
     return stored

@@ -19,7 +19,14 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def clean_text(value):
     """``value`` without NULs, each lone surrogate replaced by U+FFFD (valid pairs never survive ``json.loads``)."""
+    if value.isascii() and "\x00" not in value:  # most of what Meta sends: nothing to replace, no expression to run
+        return value
     return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+
+
+# Both walks below see every value of a webhook (a broadcast's status webhooks bring a hundred statuses a POST): the
+# plain leaves (ASCII text, numbers, booleans, null) are handled inline rather than by a call each.
+_PLAIN = (int, bool, type(None))
 
 
 def storable(value, depth=0):
@@ -31,7 +38,14 @@ def storable(value, depth=0):
     if isinstance(value, dict | list) and depth >= MAX_DEPTH:
         return DEPTH_MARKER
     if isinstance(value, dict):
-        return {clean_text(str(key)): storable(item, depth + 1) for key, item in value.items()}
+        return {
+            (key if type(key) is str and key.isascii() and "\x00" not in key else clean_text(str(key))): (
+                item
+                if (type(item) is str and item.isascii() and "\x00" not in item) or type(item) in _PLAIN
+                else storable(item, depth + 1)
+            )
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [storable(item, depth + 1) for item in value]
     if isinstance(value, float) and not math.isfinite(value):
@@ -45,7 +59,10 @@ def bounded(value):
     if isinstance(value, str):
         return value if len(value) <= MAX_STRING else value[:MAX_STRING] + CUT_MARKER
     if isinstance(value, dict):
-        return {key: bounded(item) for key, item in value.items()}
+        return {
+            key: item if (type(item) is str and len(item) <= MAX_STRING) or type(item) in _PLAIN else bounded(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [bounded(item) for item in value]
     return value

@@ -4,22 +4,25 @@ Statuses arrive out of order, twice, or skip a step (``read`` without ``delivere
 forward (sent < delivered < read), ``failed`` records Meta's error, and the broadcast's counts follow every move.
 What Meta bills (the status's ``pricing`` object) is recorded on the delivery whether or not the status moves it.
 
-Meta sends about three statuses per message while a broadcast is still sending, so they are applied in bulk: the
-deliveries of a whole webhook's statuses are read and locked in one query, moved in memory by the rules above, and
-written back with at most ``GROUPED_UPDATES`` UPDATEs (usually one), plus one UPDATE of the counts per broadcast. On
-SQLite the batch takes the process's write lock (``writelock.py``), so the sender's threads in the same consumer wait
-for it without SQLite's sleeping busy handler. A batch that fails is given back whole; when retried, its statuses go
-one at a time, so that one odd status cannot hold back the others.
+Meta sends about three statuses per message while a broadcast is still sending, so they are applied in bulk, in one
+transaction per webhook's batch: its statuses claimed and marked handled in one UPDATE and read back as plain rows,
+their deliveries read and locked in one query (plain rows too: no model instance per status or delivery), moved in
+memory by the rules above, and written back by ``delivery_writes.py`` (usually one to three UPDATEs), plus one UPDATE
+of the counts per broadcast. On SQLite the batch takes the process's write lock (``writelock.py``), so the sender's
+threads in the same consumer wait for it without SQLite's sleeping busy handler. A batch that fails is rolled back and
+counted as one try; when retried, its statuses go one at a time, so that one odd status cannot hold back the others.
+``status_updated`` is sent for each status applied, with the stored row loaded only when a receiver is connected.
 """
 
 import logging
 from collections import Counter, defaultdict
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from wagtail_whatsapp import signals
 from wagtail_whatsapp.inbound import event_claims, owed_replies
+from wagtail_whatsapp.inbound.delivery_writes import write_deliveries
 from wagtail_whatsapp.inbound.event_values import pricing as pricing_of
 from wagtail_whatsapp.inbound.notify import send_signal
 from wagtail_whatsapp.models import Broadcast, Delivery, Reply, StatusUpdate, Subscriber
@@ -45,7 +48,6 @@ _STAGES = [  # (status, rank, timestamp field, broadcast counter)
 
 # Whose ``pricing`` wins when statuses disagree: the most advanced; a failure last (Meta bills no failed message).
 _PRICING_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
-GROUPED_UPDATES = 4  # at most this many UPDATEs per batch, one per distinct set of values; beyond, one bulk UPDATE
 _ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}  # the order a batch applies one message's statuses in
 # What a status may change on a delivery, and what is read to decide it.
 _FIELDS = (
@@ -120,16 +122,7 @@ class _Batch:
         self.changed[delivery].update(values)
 
     def write(self):
-        # A webhook's statuses mostly share their new values (the same step, the same second, the same pricing): one
-        # UPDATE per distinct set of them, usually one or two. Otherwise one UPDATE with a CASE per field.
-        groups = defaultdict(list)
-        for delivery, names in self.changed.items():
-            groups[tuple(sorted((name, getattr(delivery, name)) for name in names))].append(delivery.pk)
-        if len(groups) <= GROUPED_UPDATES:
-            for values, pks in groups.items():
-                Delivery.objects.filter(pk__in=pks).update(**dict(values))
-        else:
-            _update_each(self.changed)
+        write_deliveries(self.changed)
         for broadcast_id, counts in self.counts.items():
             if counts:
                 Broadcast.objects.filter(pk=broadcast_id).update(**{name: F(name) + n for name, n in counts.items()})
@@ -137,47 +130,30 @@ class _Batch:
             Subscriber.objects.filter(pk__in=self.stopped_marketing).update(marketing_stopped=True)
 
 
-def _update_each(changed):
-    """One UPDATE giving each delivery its own values: ``SET field = CASE id WHEN … THEN … ELSE field END``.
+class _Delivery:
+    """A delivery as a batch reads and moves it: ``_FIELDS`` as attributes. No model instance: building one per status
+    cost the consumer more than the rules and the queries of its batch."""
 
-    Written by hand because Django's ``bulk_update`` builds an expression object per row and field, which cost more
-    of the consumer's interpreter (shared with the sender's threads) than everything else in a batch together."""
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    pk_column = connection.ops.quote_name(Delivery._meta.pk.column)
-    assignments, params = [], []
-    for name in sorted(set().union(*changed.values())):
-        field = Delivery._meta.get_field(name)
-        column = connection.ops.quote_name(field.column)
-        cases = []
-        for delivery, names in changed.items():
-            if name in names:
-                cases.append(f"WHEN {pk_column} = %s THEN %s")
-                params += [delivery.pk, field.get_db_prep_save(getattr(delivery, field.attname), connection)]
-        case = f"CASE {' '.join(cases)} ELSE {column} END"
-        if connection.features.requires_casted_case_in_updates:  # PostgreSQL: parameters untyped, NULLs included
-            case = f"CAST({case} AS {field.cast_db_type(connection)})"
-        assignments.append(f"{column} = {case}")
-    pks = [delivery.pk for delivery in changed]
-    sql = (
-        f"UPDATE {table} SET {', '.join(assignments)} "  # noqa: S608 - only quoted names are formatted in
-        f"WHERE {pk_column} IN ({', '.join(['%s'] * len(pks))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *pks])
+    __slots__ = ("pk", *_FIELDS)
+
+    def __init__(self, values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
 
 
 def _deliveries_of(updates):
-    """{status update pk: its Delivery}, locked until the transaction ends. A delivery is found by the callback data
+    """{status update pk: its delivery}, locked until the transaction ends. A delivery is found by the callback data
     Meta echoes (our delivery id), else by its wamid (the latest delivery with it). Two queries at most."""
     wanted = {update.pk: Delivery.pk_from_callback_data(update.callback_data) for update in updates}
     # In primary-key order, so that two batches locking some of the same rows never deadlock (PostgreSQL).
-    locked = Delivery.objects.select_for_update().only(*_FIELDS).order_by("pk")
+    locked = Delivery.objects.select_for_update().order_by("pk").values_list("pk", *_FIELDS)
     ids = {pk for pk in wanted.values() if pk is not None}
-    by_pk = {delivery.pk: delivery for delivery in locked.filter(pk__in=ids)} if ids else {}
+    by_pk = {row[0]: _Delivery(row) for row in locked.filter(pk__in=ids)} if ids else {}
     wamids = {update.wamid for update in updates if wanted[update.pk] not in by_pk and update.wamid}
     by_wamid = {}
-    for delivery in locked.filter(wamid__in=wamids) if wamids else ():
-        by_wamid[delivery.wamid] = by_pk.setdefault(delivery.pk, delivery)  # the latest delivery wins
+    for row in locked.filter(wamid__in=wamids) if wamids else ():
+        delivery = by_pk.setdefault(row[0], _Delivery(row))
+        by_wamid[delivery.wamid] = delivery  # the latest delivery wins
     found = {}
     for update in updates:
         delivery = by_pk.get(wanted[update.pk]) or by_wamid.get(update.wamid)
@@ -186,14 +162,13 @@ def _deliveries_of(updates):
     return found
 
 
-def apply_status_updates(updates):
-    """Move the deliveries of ``updates`` forward (in their order) and keep their Broadcasts' counts in step, in one
-    transaction and a handful of queries whatever their number. Returns the pks of the updates that moved one."""
+def _apply(updates):
+    """Move the deliveries of ``updates``; returns (pks of the updates that moved one, {update pk: its delivery})."""
     # A reply's status (its callback data says so) settles the reply; every other one is a delivery's.
     settled = {update.pk for update in updates if owed_replies.settle(update)}
     updates = [update for update in updates if update.pk not in settled]
     if not updates:
-        return settled
+        return settled, {}
     with transaction.atomic():
         deliveries = _deliveries_of(updates)
         batch, moved = _Batch(), settled
@@ -202,7 +177,14 @@ def apply_status_updates(updates):
             if delivery is not None and batch.move(delivery, update):
                 moved.add(update.pk)
         batch.write()
-    return moved
+    return moved, deliveries
+
+
+def apply_status_updates(updates):
+    """Move the deliveries of ``updates`` forward (in their order) and keep their Broadcasts' counts in step, in one
+    transaction and a handful of queries whatever their number. ``updates`` are StatusUpdate rows, or anything with
+    their attributes. Returns the pks of the updates that moved one."""
+    return _apply(updates)[0]
 
 
 def apply_status_update(status_update):
@@ -210,59 +192,73 @@ def apply_status_update(status_update):
     return bool(apply_status_updates([status_update]))
 
 
+# What a batch reads of each stored status: StatusUpdate's own attribute names, in a named row, not a model instance.
+_STATUS_FIELDS = ("pk", "wamid", "status", "timestamp", "callback_data", "error_code", "error_title", "payload")
+
+
+def _in_order(updates):
+    """One message's statuses in the order of its steps, whatever order Meta sent them in."""
+    return sorted(updates, key=lambda update: (update.wamid, _ORDER.get(update.status, 5), update.timestamp))
+
+
 def process_pending_statuses(pks):
     """Apply each stored, unprocessed status among ``pks`` once, oldest step first, and send ``status_updated``."""
-    pending = list(StatusUpdate.objects.filter(pk__in=pks, processed_at__isnull=True).select_related("site"))
-    pending.sort(key=lambda update: (update.wamid, _ORDER.get(update.status, 5), update.timestamp))
-    retried = [update for update in pending if update.processing_attempts]
-    if retried:  # a batch that failed before: one at a time, so that a single bad status is given up alone
-        event_claims.handle_claimed(retried, apply_and_announce, "status update")
-    fresh = [update for update in pending if not update.processing_attempts]
-    if fresh:
-        apply_batch(fresh)
-
-
-def apply_batch(updates):
-    with serialized_writes():
-        claimed = event_claims.claim_all(updates)
-    if not claimed:
+    claimed = apply_batch(pks)
+    if len(claimed) == len(pks):
         return
+    # Statuses of a batch that failed before: one at a time, so that a single bad status is given up alone.
+    retried = StatusUpdate.objects.filter(
+        pk__in=set(pks) - claimed, processed_at__isnull=True, processing_attempts__gt=0
+    ).select_related("site")
+    event_claims.handle_claimed(_in_order(retried), apply_and_announce, "status update")
+
+
+def apply_batch(pks):
+    """Claim the statuses among ``pks`` never tried, apply them and mark them handled, in one transaction (on SQLite
+    under the process's write lock); then announce them. Returns the pks it took care of: those claimed, or all of
+    them when the batch failed (counted as one try, so the minute's task takes them again, one by one)."""
     try:
         with serialized_writes(), transaction.atomic():
-            # Written first, so that on SQLite the batch holds the write lock from its first statement.
-            event_claims.mark_handled(StatusUpdate, [update.pk for update in claimed])
-            apply_status_updates(claimed)
-            forgotten = _forget_statuses_of_forgotten_recipients(claimed)
+            # The claim writes first, so that on SQLite the batch holds the write lock from its first statement.
+            claimed = _in_order(event_claims.claim_handled(StatusUpdate, pks, _STATUS_FIELDS))
+            forgotten = apply_and_forget(claimed)
     except Exception:  # noqa: BLE001 - a locked database, or a status no rule foresaw: tried again, one by one
-        event_claims.give_back_all(StatusUpdate, [update.pk for update in claimed], "status updates")
-        return
-    for update in claimed:
-        if update.pk not in forgotten:
-            send_signal(signals.status_updated, StatusUpdate, status_update=update, site=update.site)
+        event_claims.count_failed_batch(StatusUpdate, pks, "status updates")
+        return set(pks)
+    _announce([update.pk for update in claimed if update.pk not in forgotten])
+    return {update.pk for update in claimed}
 
 
 def apply_and_announce(status_update):
     with transaction.atomic():  # a failure half-way leaves nothing behind for the retry
-        apply_status_update(status_update)
-        forgotten = _forget_statuses_of_forgotten_recipients([status_update])
+        forgotten = apply_and_forget([status_update])
     if not forgotten:
         send_signal(signals.status_updated, StatusUpdate, status_update=status_update, site=status_update.site)
 
 
-def _forget_statuses_of_forgotten_recipients(updates):
-    """Meta repeated statuses of deliveries whose recipient was erased (or is past retention), or of replies that are
-    gone (erased, past retention, or the question of a subscription request that expired unconfirmed): such a row
-    names them (recipient, wamid, payload), so it goes instead of bringing them back. Returns the pks deleted."""
-    by_delivery = {Delivery.pk_from_callback_data(update.callback_data): update.pk for update in updates}
+def _announce(pks):
+    """``status_updated`` for each of ``pks``, in their order. The rows are loaded as model instances (the signal's
+    contract) only when someone listens: most sites never do, and a broadcast brings three statuses per message."""
+    if not pks or not signals.status_updated.has_listeners(StatusUpdate):
+        return
+    rows = StatusUpdate.objects.select_related("site").in_bulk(pks)
+    for pk in pks:
+        if pk in rows:
+            send_signal(signals.status_updated, StatusUpdate, status_update=rows[pk], site=rows[pk].site)
+
+
+def apply_and_forget(updates):
+    """Apply ``updates``; then delete those Meta repeated for deliveries whose recipient was erased (or is past
+    retention), or for replies that are gone (erased, past retention, or the question of a subscription request that
+    expired unconfirmed): such a row names them (recipient, wamid, payload), so it goes instead of bringing them back.
+    Returns the pks deleted."""
+    _moved, deliveries = _apply(updates)
+    forgotten = {pk for pk, delivery in deliveries.items() if delivery.subscriber_id is None}
     by_reply = {Reply.pk_from_callback_data(update.callback_data): update.pk for update in updates}
-    by_delivery.pop(None, None)
     by_reply.pop(None, None)
-    if not (by_delivery or by_reply):
-        return set()
-    orphaned = Delivery.objects.filter(pk__in=by_delivery, subscriber__isnull=True).values_list("pk", flat=True)
-    forgotten = {by_delivery[pk] for pk in orphaned}
-    kept_replies = set(Reply.objects.filter(pk__in=by_reply).values_list("pk", flat=True))
-    forgotten |= {update_pk for reply_pk, update_pk in by_reply.items() if reply_pk not in kept_replies}
+    if by_reply:
+        kept_replies = set(Reply.objects.filter(pk__in=by_reply).values_list("pk", flat=True))
+        forgotten |= {update_pk for reply_pk, update_pk in by_reply.items() if reply_pk not in kept_replies}
     if forgotten:
         StatusUpdate.objects.filter(pk__in=forgotten).delete()
     return forgotten
