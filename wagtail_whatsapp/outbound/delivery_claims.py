@@ -10,6 +10,7 @@ Claims are leases (``claim_leases.py``), each batch with a token of its own, and
 conditional on that token: what a sender no longer holds, it neither sends nor settles.
 """
 
+import functools
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -129,7 +130,7 @@ def sendable(pk, token):
     Every message of a broadcast runs it, so it is one prepared statement on the cursor: the ORM would spend five
     times longer building the query than the database answering it."""
     with connection.cursor() as cursor:
-        cursor.execute(_sendable_sql(), [pk, token])
+        cursor.execute(_sendable_sql(connection.vendor), [pk, token])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -137,13 +138,14 @@ def sendable(pk, token):
     return status, phone_number, wa_user_id, _datetime(last_inbound_at), subscriber_id, _datetime(claimed_at)
 
 
-def _sendable_sql():
-    """The statement's text, built from the models' columns: only quoted names are formatted in."""
+@functools.cache
+def _sendable_sql(vendor):
+    """The statement's text, built once per database vendor from the models' columns: only quoted names are formatted
+    in."""
     quote = connection.ops.quote_name
     delivery, subscriber, broadcast = (quote(model._meta.db_table) for model in (Delivery, Subscriber, Broadcast))
-    d_pk, d_subscriber, d_broadcast, d_status, token, claimed_at = (
-        quote(Delivery._meta.get_field(name).column)
-        for name in ("id", "subscriber", "broadcast", "status", "claim_token", "claimed_at")
+    d_pk, d_subscriber, d_broadcast, d_status, token, claimed_at = _columns(
+        "id", "subscriber", "broadcast", "status", "claim_token", "claimed_at"
     )
     s_pk, s_status, number, user_id, last_inbound = (
         quote(Subscriber._meta.get_field(name).column)
@@ -183,10 +185,10 @@ def mark_sent_many(sent):
     now = _db_value("sent_at", timezone.now())
     moved_rows = [(wamid, now, used, pk) for pk, wamid, used in sent]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(_mark_sent_sql(), moved_rows)
+        cursor.executemany(_mark_sent_sql(connection.vendor), moved_rows)
         moved = cursor.rowcount
         if moved < len(sent):
-            cursor.executemany(_fix_up_sql(), [(wamid, used, pk) for pk, wamid, used in sent])
+            cursor.executemany(_fix_up_sql(connection.vendor), [(wamid, used, pk) for pk, wamid, used in sent])
     return moved
 
 
@@ -198,8 +200,9 @@ def _columns(*names):
     return [connection.ops.quote_name(Delivery._meta.get_field(name).column) for name in names]
 
 
-def _mark_sent_sql():
-    """The statement's text, built from the model's columns: only quoted names are formatted in."""
+@functools.cache
+def _mark_sent_sql(vendor):
+    """The statement's text, built once per database vendor (as ``_sendable_sql``)."""
     status, wamid, sent_at, used, attempts, token, code, reason, pk = _columns(
         "status", "wamid", "sent_at", "used_template", "attempts", "claim_token", "error_code", "error_reason", "id"
     )
@@ -211,7 +214,8 @@ def _mark_sent_sql():
     )
 
 
-def _fix_up_sql():
+@functools.cache
+def _fix_up_sql(vendor):
     wamid, used, token, pk = _columns("wamid", "used_template", "claim_token", "id")
     table = connection.ops.quote_name(Delivery._meta.db_table)
     return (
