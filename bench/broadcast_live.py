@@ -109,11 +109,13 @@ def prepare(args):
     return pages
 
 
-def start_consumers(env, count, workers, logs_dir):
+def start_consumers(env, count, workers, worker_type, logs_dir):
     processes = []
+    options = ["--workers", str(workers)] if workers else []
+    options += ["--worker-type", worker_type] if worker_type else []
     for n in range(count):
         log = open(logs_dir / f"consumer-{n}.log", "w")  # noqa: SIM115 (open for the process's life)
-        command = [PYTHON, "manage.py", "run_huey", *(["--workers", str(workers)] if workers else [])]
+        command = [PYTHON, "manage.py", "run_huey", *options]
         processes.append(subprocess.Popen(command, cwd=SITE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT))
     deadline = time.time() + 60
     while not all("consumer started" in (logs_dir / f"consumer-{n}.log").read_text().lower() for n in range(count)):
@@ -124,10 +126,22 @@ def start_consumers(env, count, workers, logs_dir):
 
 
 def peak_rss_mib(process):
-    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """The highest peak of the consumer and of its worker processes (``--worker-type process``)."""
+    peaks = [0.0]
+    for pid in [process.pid, *children(process.pid)]:
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        peaks += [int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:")]
+    return max(peaks)
+
+
+def children(pid):
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def cpu_seconds(pid):
@@ -283,6 +297,7 @@ def main():
     parser.add_argument("--consumers", type=int, default=1, help="run_huey processes")
     parser.add_argument("--senders", type=int, default=0, help="BROADCAST_SENDERS (0: one per consumer)")
     parser.add_argument("--huey-workers", type=int, default=0, help="run_huey --workers (0: the site's setting)")
+    parser.add_argument("--worker-type", choices=["thread", "process"], help="run_huey --worker-type (the site's)")
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--latency", type=float, default=0.15)
     parser.add_argument("--sequential", type=int, default=100, help="messages in the baseline loop (0: none)")
@@ -332,7 +347,7 @@ def main():
     try:
         processes.append(subprocess.Popen(gunicorn, cwd=SITE_DIR, env=env))
         processes.append(subprocess.Popen(fake_command, cwd=ROOT, stdout=subprocess.DEVNULL))
-        consumers = start_consumers(env, args.consumers, args.huey_workers, var_dir)
+        consumers = start_consumers(env, args.consumers, args.huey_workers, args.worker_type, var_dir)
         print("logs and database in", var_dir, flush=True)
         processes.extend(consumers)
         time.sleep(1.0)

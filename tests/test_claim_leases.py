@@ -133,17 +133,17 @@ def test_a_renewal_the_database_refuses_does_not_stop_the_broadcast(broadcast, t
 def held_up(monkeypatch, then=None):
     """Every read right before a call finds the claim older than a sender may call on without renewing it (the
     sender was held up); ``then(pk)`` is what another sender did meanwhile."""
-    read = claims.sendable
+    read = claims.sendable_many
+    stale = timezone.now() - timedelta(seconds=claim_leases.SEND_WITHIN + 1)
 
-    def sendable_after_a_hold_up(pk, token):
-        row = read(pk, token)
-        if row is not None:
-            row = (*row[:-1], timezone.now() - timedelta(seconds=claim_leases.SEND_WITHIN + 1))
+    def sendable_after_a_hold_up(claimed):
+        rows = {pk: (*row[:-1], stale) for pk, row in read(claimed).items()}
+        for pk in rows:
             if then:
                 then(pk)
-        return row
+        return rows
 
-    monkeypatch.setattr(claims, "sendable", sendable_after_a_hold_up)
+    monkeypatch.setattr(claims, "sendable_many", sendable_after_a_hold_up)
 
 
 def test_a_held_up_sender_does_not_send_what_another_took_over(broadcast, test_backend, monkeypatch):
@@ -236,11 +236,11 @@ def test_a_sent_message_the_database_refused_to_record_is_recorded_later_not_los
 
 def test_a_database_fault_before_the_call_sends_nothing_and_costs_no_attempt(broadcast, test_backend, monkeypatch):
     failures = {}
-    fail_once(monkeypatch, "sendable", failures)
+    fail_once(monkeypatch, "sendable_many", failures)
     monkeypatch.setattr(claims, "NOT_SENT_DELAY", 0.0)
     assert sending.send_broadcast(broadcast.pk)
     assert len(test_backend.sent) == 4 and len(set(test_backend.numbers())) == 4
-    assert Delivery.objects.get(pk=failures["sendable"]).attempts == 1  # the one call that was made
+    assert Delivery.objects.get(pk=failures["sendable_many"]).attempts == 1  # the one call that was made
 
 
 def test_a_sender_that_stops_before_it_could_record_a_sent_message_never_puts_it_back_to_pending(

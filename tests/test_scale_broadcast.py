@@ -23,7 +23,9 @@ import pytest
 
 from tests.broadcasting import news_page, subscribers
 
-pytestmark = [pytest.mark.scale, pytest.mark.slow]
+# Transactional (the consumers are other processes); the rollback restores the root page the migrations made, which the
+# flush after each test removes.
+pytestmark = [pytest.mark.scale, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 REPO = Path(__file__).resolve().parent.parent
 MANAGE = REPO / "example_site" / "manage.py"
@@ -118,14 +120,23 @@ def consumer_env(transactional_db, fake_graph_process, tmp_path):
 @pytest.fixture
 def consumers(consumer_env, tmp_path):
     """Two `run_huey` processes with one worker each; their logs are returned for the checks."""
-    logs = [tmp_path / f"consumer-{n}.log" for n in (1, 2)]
+    yield from run_consumers(consumer_env, [tmp_path / f"consumer-{n}.log" for n in (1, 2)], "--workers", "1")
+
+
+@pytest.fixture
+def process_workers(consumer_env, tmp_path):
+    """One `run_huey` whose two workers are processes forked from it (docs/operations.md, a high cap)."""
+    yield from run_consumers(consumer_env, [tmp_path / "consumer.log"], "--workers", "2", "--worker-type", "process")
+
+
+def run_consumers(consumer_env, logs, *options):
     processes = []
     try:
         for log in logs:
             with open(log, "w") as output:
                 processes.append(
                     subprocess.Popen(
-                        [sys.executable, str(MANAGE), "run_huey", "--workers", "1"],
+                        [sys.executable, str(MANAGE), "run_huey", *options],
                         cwd=REPO,
                         env=consumer_env,
                         stdout=output,
@@ -144,6 +155,27 @@ def consumers(consumer_env, tmp_path):
 
 
 def test_two_consumers_share_the_cap_and_nobody_gets_a_page_twice(site, consumers, consumer_env, fake_graph_process):
+    pages = send_pages_and_wait(site, consumer_env)
+    # Both consumer processes sent a broadcast, at the same time.
+    for log in [log.read_text() for log in consumers]:
+        assert len(re.findall(r"Executing wagtail_whatsapp\.outbound\.queue\.send_broadcast_task", log)) >= 1, log
+    check_sent_once_within_the_cap(fake_graph_process, pages)
+
+
+def test_forked_worker_processes_share_the_cap_and_nobody_gets_a_page_twice(
+    site, process_workers, consumer_env, fake_graph_process
+):
+    """The consumer used the database (its system checks) before forking its workers: each worker must still talk
+    to PostgreSQL on a connection of its own (``wagtail_whatsapp/forking.py``), or their answers would mix."""
+    pages = send_pages_and_wait(site, consumer_env)
+    [log] = [log.read_text() for log in process_workers]
+    senders = re.findall(r":(\d+):Executing wagtail_whatsapp\.outbound\.queue\.send_broadcast_task", log)
+    assert len(set(senders)) == PAGES, log  # each broadcast from its own worker process
+    assert "Traceback" not in log, log
+    check_sent_once_within_the_cap(fake_graph_process, pages)
+
+
+def send_pages_and_wait(site, consumer_env):
     from wagtail_whatsapp.models import Broadcast, MessageTemplate, WhatsAppSettings
 
     # The town's templates come from its account, as in production (the consumers also sync them every hour).
@@ -165,13 +197,14 @@ def test_two_consumers_share_the_cap_and_nobody_gets_a_page_twice(site, consumer
         assert not Broadcast.objects.filter(status__in=["paused", "failed", "cancelled"]).exists()
         time.sleep(0.5)
 
+    return pages
+
+
+def check_sent_once_within_the_cap(fake_graph_process, pages):
+    from wagtail_whatsapp.models import Broadcast
+
     url, _ = fake_graph_process
     accepted, stats = get_json(f"{url}/_fake/accepted"), get_json(f"{url}/_fake/stats")
-    logs = [log.read_text() for log in consumers]
-
-    # Both consumer processes sent a broadcast, at the same time.
-    for log in logs:
-        assert len(re.findall(r"Executing wagtail_whatsapp\.outbound\.queue\.send_broadcast_task", log)) >= 1, log
     by_page = {page.pk: [a for a in accepted if page_of(a, pages) == page.pk] for page in pages}
     first_ends = min(max(a["at"] for a in sent) for sent in by_page.values())
     last_starts = max(min(a["at"] for a in sent) for sent in by_page.values())

@@ -234,7 +234,9 @@ HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
 HUEY = {
     "name": "wagtail_whatsapp_example",
     "immediate": env_bool("HUEY_IMMEDIATE", False),
-    "consumer": {"workers": 4, "worker_type": "thread"},
+    # HUEY_WORKER_TYPE=process: a broadcast at a high cap sends from one process while the others apply Meta's status
+    # webhooks (docs/operations.md); threads share one interpreter and suit a town's 80 messages/s.
+    "consumer": {"workers": 4, "worker_type": os.environ.get("HUEY_WORKER_TYPE", "thread")},
 }
 if HUEY_REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": HUEY_REDIS_URL})

@@ -124,24 +124,31 @@ def any_failed(broadcast_id):
 
 
 def sendable(pk, token):
-    """Read right before the call: ``(subscriber status, number, user id, last inbound, subscriber id, claimed at)``
-    or None when the delivery is no longer ours or its broadcast no longer sending (paused, cancelled).
+    """The read of one delivery (``sendable_many``): its row, or None."""
+    return sendable_many([(pk, token)]).get(pk)
 
-    Every message of a broadcast runs it, so it is one prepared statement on the cursor: the ORM would spend five
-    times longer building the query than the database answering it."""
+
+def sendable_many(claimed):
+    """Read right before the calls of ``[(pk, token)]``: ``{pk: (subscriber status, number, user id, last inbound,
+    subscriber id, claimed at)}`` for those still ours and whose broadcast is still sending (paused, cancelled: none).
+
+    It runs before every few messages of a broadcast, so it is one prepared statement on the cursor: the ORM would
+    spend five times longer building the query than the database answering it."""
+    tokens = dict(claimed)
     with connection.cursor() as cursor:
-        cursor.execute(_sendable_sql(connection.vendor), [pk, token])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    status, phone_number, wa_user_id, last_inbound_at, subscriber_id, claimed_at = row
-    return status, phone_number, wa_user_id, _datetime(last_inbound_at), subscriber_id, _datetime(claimed_at)
+        cursor.execute(_sendable_sql(connection.vendor, len(tokens)), list(tokens))
+        rows = cursor.fetchall()
+    return {
+        pk: (status, phone_number, wa_user_id, _datetime(last_inbound_at), subscriber_id, _datetime(claimed_at))
+        for pk, token, status, phone_number, wa_user_id, last_inbound_at, subscriber_id, claimed_at in rows
+        if tokens.get(pk) == token
+    }
 
 
 @functools.cache
-def _sendable_sql(vendor):
-    """The statement's text, built once per database vendor from the models' columns: only quoted names are formatted
-    in."""
+def _sendable_sql(vendor, count):
+    """The statement's text for ``count`` deliveries, built once per database vendor and count from the models'
+    columns: only quoted names and placeholders are formatted in."""
     quote = connection.ops.quote_name
     delivery, subscriber, broadcast = (quote(model._meta.db_table) for model in (Delivery, Subscriber, Broadcast))
     d_pk, d_subscriber, d_broadcast, d_status, token, claimed_at = _columns(
@@ -152,11 +159,12 @@ def _sendable_sql(vendor):
         for name in ("id", "status", "phone_number", "wa_user_id", "last_inbound_at")
     )
     b_pk, b_status = (quote(Broadcast._meta.get_field(name).column) for name in ("id", "status"))
+    placeholders = ", ".join(["%s"] * count)
     return (
-        f"SELECT s.{s_status}, s.{number}, s.{user_id}, s.{last_inbound}, s.{s_pk}, d.{claimed_at}"  # noqa: S608
-        f" FROM {delivery} d JOIN {subscriber} s ON s.{s_pk} = d.{d_subscriber}"
+        f"SELECT d.{d_pk}, d.{token}, s.{s_status}, s.{number}, s.{user_id}, s.{last_inbound}, s.{s_pk},"  # noqa: S608
+        f" d.{claimed_at} FROM {delivery} d JOIN {subscriber} s ON s.{s_pk} = d.{d_subscriber}"
         f" JOIN {broadcast} b ON b.{b_pk} = d.{d_broadcast}"
-        f" WHERE d.{d_pk} = %s AND d.{token} = %s AND d.{d_status} = '{Delivery.Status.SENDING}'"
+        f" WHERE d.{d_pk} IN ({placeholders}) AND d.{d_status} = '{Delivery.Status.SENDING}'"
         f" AND b.{b_status} = '{Broadcast.Status.SENDING}'"
     )
 

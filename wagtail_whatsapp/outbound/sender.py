@@ -6,7 +6,8 @@ Guarantees (see docs/broadcasting.md):
   timeout waits ``DELIVERY_STATUS_GRACE_SECONDS`` for its status webhook (which moves it to sent) before it is tried
   again;
 - nobody unsubscribed, and nothing after a pause or cancel: the subscriber's and the broadcast's status are read in
-  the same query right before every call;
+  the same query right before the calls, for the calls of the next ``READ_SPAN`` seconds at most (one call at a time
+  when the sender has no threads);
 - the pace is the database-backed limiter shared by every consumer (``ratelimit.py``), its slots reserved a block at
   a time, and the calls Meta accepted are recorded a block at a time (``sent_buffer.py``);
 - retryable errors back off, 130429 slows every sender down, and an error fatal for the broadcast (token, template,
@@ -17,7 +18,7 @@ import logging
 import math
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 
 from django.db.models import F
 from django.utils import timezone
@@ -35,7 +36,7 @@ from wagtail_whatsapp.outbound.ratelimit import limiter_for
 from wagtail_whatsapp.outbound.schedule import HEARTBEAT_EVERY
 from wagtail_whatsapp.outbound.send_failures import SendFailures
 from wagtail_whatsapp.outbound.sent_buffer import SentBuffer
-from wagtail_whatsapp.outbound.worker_pool import release_pooled_connection, run_pool, worker_count
+from wagtail_whatsapp.outbound.worker_pool import run_pool, worker_count
 from wagtail_whatsapp.writelock import serialized_writes
 
 logger = logging.getLogger(__name__)
@@ -43,14 +44,15 @@ logger = logging.getLogger(__name__)
 IDLE_POLL = 0.2
 RECONCILE_EVERY = 2.0
 CLAIM_BATCH = 200
-# The read right before a call starts this long before the call's slot, so that a busy interpreter or database does
-# not make the slot late (and wasted) while it reads.
+# The read right before the calls starts this long before the first call's slot, so that a busy interpreter or
+# database does not make the slot late (and wasted) while it reads. One read serves the calls whose slots fall within
+# READ_SPAN of the first: at 1,000 messages/s a query per message would be a good share of the sender's work.
 READ_LEAD = 0.03
+READ_SPAN = 0.01
 # Slots of the pace are reserved a block at a time: as many as the sender's share of the cap sends in this many seconds
-# (at most CHUNK_MAX), this long before the first of them.
+# (at most CHUNK_MAX).
 CHUNK_SECONDS = 0.1
 CHUNK_MAX = 100
-FEED_LEAD = 0.1
 # Nothing due for longer than this (more than any retry's backoff): pause until then instead of holding a worker.
 LONG_WAIT = 600.0
 
@@ -71,7 +73,9 @@ class BroadcastSender(SendFailures):
         self.quota_exhausted = False
         self.phone_number_id = None
         self.sent = SentBuffer()
+        self.late = deque()  # (pk, attempts, token) of jobs whose slot was missed: they need a new one, and a new read
         self.chunk_size = 1
+        self.read_group = 1  # calls one read serves at most: one unless threads make them side by side
 
     # --- the dispatcher ---------------------------------------------------------------------------------------------
     def run(self):
@@ -104,6 +108,7 @@ class BroadcastSender(SendFailures):
             if workers <= 1:
                 self._run_inline()
             else:
+                self.read_group = self.chunk_size
                 self._run_pool(workers)
         finally:
             self._flush_sent()
@@ -152,10 +157,13 @@ class BroadcastSender(SendFailures):
             if free <= 0:
                 time.sleep(0.005)
                 continue
+            if self.late:
+                self._feed([self.late.popleft() for _ in range(min(free, len(self.late)))], submit)
+                continue
             token = self.lease.batch_token()
             claimed = claims.claim(self.broadcast_id, token, min(free, CLAIM_BATCH))
             if claimed:
-                self._feed(claimed, token, submit)
+                self._feed([(pk, attempts, token) for pk, attempts in claimed], submit)
                 continue
             if idle():
                 self.lease.settle_waiting()  # outcomes the database refused to record so far
@@ -172,21 +180,47 @@ class BroadcastSender(SendFailures):
                         break
             time.sleep(IDLE_POLL)
 
-    def _feed(self, claimed, token, submit):
-        """Pass claimed deliveries to the sending threads a block at a time, the block's slots of the pace reserved in
-        one write shortly before the first of them; each job waits for its own slot."""
-        for start in range(0, len(claimed), self.chunk_size):
-            block = claimed[start : start + self.chunk_size]
+    def _feed(self, jobs, submit):
+        """Pass claimed deliveries ``(pk, attempts, token)`` to the sending threads a block at a time: the block's
+        slots of the pace reserved in one write, then, group by group, one read right before the group's slots (a
+        cancel, a pause or an unsubscribe committed before it is honoured); each job waits for its own slot."""
+        for start in range(0, len(jobs), self.chunk_size):
+            block = jobs[start : start + self.chunk_size]
             slots = self.limiter.reserve_many(len(block))
-            if not self.limiter.wait_for(slots[0] - FEED_LEAD, self.stop_event.is_set):
-                return  # stopping: what is left is released, unsent
-            for (pk, attempts), slot in zip(block, slots, strict=True):
-                if self.stop_event.is_set():
+            first = 0
+            while first < len(block):
+                end = first + 1
+                while end < len(block) and end - first < self.read_group and slots[end] - slots[first] < READ_SPAN:
+                    end += 1
+                if not self.limiter.wait_for(slots[first] - READ_LEAD, self.stop_event.is_set):
+                    return  # stopping: what is left is released, unsent
+                if self.limiter.is_late(slots[first]):  # held up: these slots are gone, the rest takes new ones
+                    self.late.extend(block[first:])
+                    break
+                if not self._read_and_submit(block[first:end], slots[first:end], submit):
                     return
-                submit((pk, attempts, token, slot))
-            self.lease.keep()
+                first = end
             if self.sent.due():
                 self._flush_sent()
+
+    def _read_and_submit(self, group, slots, submit):
+        """False when the broadcast stopped sending."""
+        self.lease.keep()
+        try:
+            rows = claims.sendable_many([(pk, token) for pk, _attempts, token in group])
+        except Exception:  # noqa: BLE001 - a database fault must not kill the sender
+            logger.exception("WhatsApp: %d deliveries not sent: the database failed before the call", len(group))
+            for pk, _attempts, token in group:
+                self.lease.settle(claims.not_sent, pk, token)
+            return True
+        if len(rows) < len(group) and not self._still_sending():
+            return False
+        for (pk, attempts, token), slot in zip(group, slots, strict=True):
+            if self.stop_event.is_set():
+                return False
+            if pk in rows:  # else no longer ours: whoever holds it sends it
+                submit((pk, attempts, token, slot, rows[pk]))
+        return True
 
     def _still_sending(self):
         sending = Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).exists()
@@ -244,47 +278,26 @@ class BroadcastSender(SendFailures):
 
     # --- one message ----------------------------------------------------------------------------------------------
     def _send_one(self, backend, job):
-        pk, attempts, token, slot = job
+        """Wait for the job's slot and call. A slot missed (a busy interpreter) is not used: the delivery goes back to
+        the dispatcher for the next free one, and is read again before it."""
+        pk, attempts, token, slot, (*ready, claimed_at) = job
+        if not self.limiter.wait_for(slot, self.stop_event.is_set):
+            return
+        if self.limiter.is_late(slot):
+            self.late.append((pk, attempts, token))
+            return
         try:
-            ready = self._ready_at(slot, pk, token)
+            if not claim_leases.is_fresh(claimed_at) and not claim_leases.renew_one(pk, token):
+                return  # held up past its lease, and no longer holding it: whoever holds it sends it
         except Exception:  # noqa: BLE001 - a database fault must not kill the sender
             logger.exception("WhatsApp: delivery %s not sent: the database failed before the call", pk)
             self.lease.settle(claims.not_sent, pk, token)
-            return
-        if ready is None:
             return
         try:
             self._call(backend, pk, attempts, token, *ready)
         except Exception:  # noqa: BLE001 - recording the outcome failed: whether it went out is unknown
             logger.exception("WhatsApp: delivery %s in doubt after an unexpected error", pk)
             self.lease.settle(claims.keep_in_doubt, pk, token)
-
-    def _ready_at(self, slot, pk, token):
-        """Wait for the job's slot, read the delivery right before it (a cancel, a pause or an unsubscribe committed
-        before now is honoured) and hold its claim: ``(subscriber status, number, user id, last inbound, subscriber
-        id)``, or None when it is not to be sent now. A slot missed (a busy interpreter, a busy database) is not used:
-        the delivery takes the next free one, and is read again before it."""
-        self.lease.keep()
-        while not self.stop_event.is_set():
-            if self.limiter.is_late(slot):
-                slot = self.limiter.reserve()
-                continue
-            if not self.limiter.wait_for(slot - READ_LEAD, self.stop_event.is_set):
-                return None
-            row = claims.sendable(pk, token)
-            release_pooled_connection()  # the thread now waits for its slot and for Meta
-            if row is None:
-                self._still_sending()
-                return None
-            if not self.limiter.wait_for(slot, self.stop_event.is_set):
-                return None
-            if not self.limiter.is_late(slot):
-                *ready, claimed_at = row
-                if not claim_leases.is_fresh(claimed_at) and not claim_leases.renew_one(pk, token):
-                    return None  # held up past its lease, and no longer holding it: whoever holds it sends it
-                return ready
-            # The read took too long for this slot: take a new one.
-        return None
 
     def _call(self, backend, pk, attempts, token, status, phone_number, wa_user_id, last_inbound_at, subscriber_id):
         if status != Subscriber.Status.ACTIVE:

@@ -40,8 +40,12 @@ def release_pooled_connection():
 
 def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
     """Run ``dispatch(submit, capacity, idle)`` while ``workers`` threads pass each submitted job to
-    ``send_one(backend, job)``, each thread with a backend of its own. Ends when ``dispatch`` returns."""
-    jobs = queue.Queue(maxsize=workers)
+    ``send_one(backend, job)``, each thread with a backend of its own. Ends when ``dispatch`` returns.
+
+    The queue is a ``SimpleQueue`` (no condition variable in Python: a thousand hand-overs a second among hundreds of
+    threads cost a fifth of the interpreter with ``Queue``); ``capacity`` bounds what waits in it."""
+    jobs = queue.SimpleQueue()
+    in_hand = _Count()
 
     def work():
         backend = backend_factory()
@@ -58,19 +62,24 @@ def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
                     logger.exception("WhatsApp: a sending thread failed on a job")
                 finally:
                     release_pooled_connection()
-                    jobs.task_done()
+                    if job is not None:
+                        in_hand.add(-1)
         finally:
             backend.close()
             connection.close()
+
+    def submit(job):
+        in_hand.add(1)
+        jobs.put(job)
 
     threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
     for thread in threads:
         thread.start()
     try:
         dispatch(
-            jobs.put,
-            capacity=lambda: workers * 2 - jobs.unfinished_tasks if jobs.unfinished_tasks <= workers else 0,
-            idle=lambda: jobs.unfinished_tasks == 0,
+            submit,
+            capacity=lambda: workers * 2 - in_hand.value if in_hand.value <= workers else 0,
+            idle=lambda: in_hand.value == 0,
         )
     finally:
         stop_event.set()
@@ -78,3 +87,15 @@ def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
             jobs.put(None)
         for thread in threads:
             thread.join()
+
+
+class _Count:
+    """The jobs submitted and not finished yet."""
+
+    def __init__(self):
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def add(self, step):
+        with self._lock:
+            self.value += step
