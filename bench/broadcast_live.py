@@ -70,7 +70,7 @@ def site_env(var_dir, fake_url, args):
         WHATSAPP_WABA_ID="102290129340398",
         WHATSAPP_MESSAGES_PER_SECOND=str(args.cap),
         WHATSAPP_MESSAGING_LIMIT="none",  # the throughput of an upgraded number, not Meta's limit for a new one
-        WHATSAPP_LOG_LEVEL="WARNING",
+        WHATSAPP_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         PYTHONUNBUFFERED="1",
     )
     return env

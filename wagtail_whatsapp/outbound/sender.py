@@ -6,10 +6,11 @@ Guarantees (see docs/broadcasting.md):
   timeout waits ``DELIVERY_STATUS_GRACE_SECONDS`` for its status webhook (which moves it to sent) before it is tried
   again;
 - nobody unsubscribed, and nothing after a pause or cancel: the subscriber's and the broadcast's status are read in
-  the same query right before the calls, for the calls of the next ``READ_SPAN`` seconds at most (one call at a time
+  the same query right before the calls, for the calls of the next 10 ms at most (``feeding.py``; one call at a time
   when the sender has no threads);
 - the pace is the database-backed limiter shared by every consumer (``ratelimit.py``), its slots reserved a block at
-  a time, and the calls Meta accepted are recorded a block at a time (``sent_buffer.py``);
+  a time and handed to the threads with one read per few calls (``feeding.py``), and the calls Meta accepted are
+  recorded a block at a time (``sent_buffer.py``);
 - retryable errors back off, 130429 slows every sender down, and an error fatal for the broadcast (token, template,
   policy) pauses it with the reason for the editor (``send_failures.py``).
 """
@@ -31,6 +32,7 @@ from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSet
 from wagtail_whatsapp.outbound import claim_leases, composing, messaging_limit, send_failures, sender_outcomes, urgent
 from wagtail_whatsapp.outbound import delivery_claims as claims
 from wagtail_whatsapp.outbound.claim_leases import ClaimLease
+from wagtail_whatsapp.outbound.feeding import CHUNK_MAX, CHUNK_SECONDS, Feeding
 from wagtail_whatsapp.outbound.media import MediaRefused
 from wagtail_whatsapp.outbound.ratelimit import limiter_for
 from wagtail_whatsapp.outbound.schedule import HEARTBEAT_EVERY
@@ -44,20 +46,11 @@ logger = logging.getLogger(__name__)
 IDLE_POLL = 0.2
 RECONCILE_EVERY = 2.0
 CLAIM_BATCH = 200
-# The read right before the calls starts this long before the first call's slot, so that a busy interpreter or
-# database does not make the slot late (and wasted) while it reads. One read serves the calls whose slots fall within
-# READ_SPAN of the first: at 1,000 messages/s a query per message would be a good share of the sender's work.
-READ_LEAD = 0.03
-READ_SPAN = 0.01
-# Slots of the pace are reserved a block at a time: as many as the sender's share of the cap sends in this many seconds
-# (at most CHUNK_MAX).
-CHUNK_SECONDS = 0.1
-CHUNK_MAX = 100
 # Nothing due for longer than this (more than any retry's backoff): pause until then instead of holding a worker.
 LONG_WAIT = 600.0
 
 
-class BroadcastSender(SendFailures):
+class BroadcastSender(Feeding, SendFailures):
     def __init__(self, broadcast_id):
         self.broadcast_id = broadcast_id
         self.stop_event = threading.Event()
@@ -74,6 +67,7 @@ class BroadcastSender(SendFailures):
         self.phone_number_id = None
         self.sent = SentBuffer()
         self.late = deque()  # (pk, attempts, token) of jobs whose slot was missed: they need a new one, and a new read
+        self.missed_slots = 0  # slots of the pace given up (a busy machine): a share of the cap not used
         self.chunk_size = 1
         self.read_group = 1  # calls one read serves at most: one unless threads make them side by side
 
@@ -116,6 +110,9 @@ class BroadcastSender(SendFailures):
             self.lease.settle_waiting()
             went_out = self.lease.unsettled(claims.keep_in_doubt) + self.sent.waiting()
             claims.release(self.broadcast_id, self.lease.owner, keep=went_out)
+        if self.missed_slots:
+            # A busy machine: the sender, Meta's status webhooks and the site want more CPU than there is.
+            logger.info("WhatsApp: broadcast %s missed %d slots of the pace", self.broadcast_id, self.missed_slots)
         return sender_outcomes.finish_if_complete(self.broadcast_id)
 
     def _run_inline(self):
@@ -180,48 +177,6 @@ class BroadcastSender(SendFailures):
                         break
             time.sleep(IDLE_POLL)
 
-    def _feed(self, jobs, submit):
-        """Pass claimed deliveries ``(pk, attempts, token)`` to the sending threads a block at a time: the block's
-        slots of the pace reserved in one write, then, group by group, one read right before the group's slots (a
-        cancel, a pause or an unsubscribe committed before it is honoured); each job waits for its own slot."""
-        for start in range(0, len(jobs), self.chunk_size):
-            block = jobs[start : start + self.chunk_size]
-            slots = self.limiter.reserve_many(len(block))
-            first = 0
-            while first < len(block):
-                end = first + 1
-                while end < len(block) and end - first < self.read_group and slots[end] - slots[first] < READ_SPAN:
-                    end += 1
-                if not self.limiter.wait_for(slots[first] - READ_LEAD, self.stop_event.is_set):
-                    return  # stopping: what is left is released, unsent
-                if self.limiter.is_late(slots[first]):  # held up: these slots are gone, the rest takes new ones
-                    self.late.extend(block[first:])
-                    break
-                if not self._read_and_submit(block[first:end], slots[first:end], submit):
-                    return
-                first = end
-            if self.sent.due():
-                self._flush_sent()
-
-    def _read_and_submit(self, group, slots, submit):
-        """False when the broadcast stopped sending."""
-        self.lease.keep()
-        try:
-            rows = claims.sendable_many([(pk, token) for pk, _attempts, token in group])
-        except Exception:  # noqa: BLE001 - a database fault must not kill the sender
-            logger.exception("WhatsApp: %d deliveries not sent: the database failed before the call", len(group))
-            for pk, _attempts, token in group:
-                self.lease.settle(claims.not_sent, pk, token)
-            return True
-        if len(rows) < len(group) and not self._still_sending():
-            return False
-        for (pk, attempts, token), slot in zip(group, slots, strict=True):
-            if self.stop_event.is_set():
-                return False
-            if pk in rows:  # else no longer ours: whoever holds it sends it
-                submit((pk, attempts, token, slot, rows[pk]))
-        return True
-
     def _still_sending(self):
         sending = Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).exists()
         if not sending:
@@ -284,7 +239,7 @@ class BroadcastSender(SendFailures):
         if not self.limiter.wait_for(slot, self.stop_event.is_set):
             return
         if self.limiter.is_late(slot):
-            self.late.append((pk, attempts, token))
+            self._missed([(pk, attempts, token)])
             return
         try:
             if not claim_leases.is_fresh(claimed_at) and not claim_leases.renew_one(pk, token):
