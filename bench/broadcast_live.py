@@ -128,7 +128,7 @@ def start_consumers(env, count, workers, worker_type, logs_dir):
 def peak_rss_mib(process):
     """The highest peak of the consumer and of its worker processes (``--worker-type process``)."""
     peaks = [0.0]
-    for pid in [process.pid, *children(process.pid)]:
+    for pid in family(process.pid, process_table()):
         try:
             lines = Path(f"/proc/{pid}/status").read_text().splitlines()
         except OSError:
@@ -137,29 +137,31 @@ def peak_rss_mib(process):
     return max(peaks)
 
 
-def children(pid):
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def cpu_seconds(pid):
     """CPU time (user + system) of ``pid`` and its child processes (gunicorn's workers), in seconds."""
-    tick, total, stats = os.sysconf("SC_CLK_TCK"), 0, {}
+    table = process_table()
+    return sum(table[member][1] for member in family(pid, table) if member in table) / os.sysconf("SC_CLK_TCK")
+
+
+def process_table():
+    """``{pid: (parent pid, utime + stime in ticks)}`` of every process."""
+    table = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # ppid, utime + stime
-    family = {pid}
+            table[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return table
+
+
+def family(pid, table):
+    """``pid`` and its descendants, three generations deep."""
+    members = {pid}
     for _ in range(3):
-        family |= {child for child, (parent, _t) in stats.items() if parent in family}
-    for member in family:
-        total += stats.get(member, (0, 0))[1]
-    return total / tick
+        members |= {child for child, (parent, _ticks) in table.items() if parent in members}
+    return members
 
 
 def wait_for(condition, timeout, what):

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 # Per message: its read right before the call. The pace (reserved 8 slots at a time at 80/s, in a file of its own on
 # SQLite) and the record of what was sent (a block at a time) add a fraction of a query each. On PostgreSQL the pace is
-# a query of the site's database, and a call that missed its slot on a busy machine takes a new one: a query more.
+# a query of the site's database, and a call that missed its slot on a busy machine is read again with a later one.
 # Each message once had a read and a write of its own, and on PostgreSQL its slot: 2 and 3.
 PER_MESSAGE = 1.5 if connection.vendor == "sqlite" else 2.5
 HIGH_CAP_PER_MESSAGE = 1.1 if connection.vendor == "sqlite" else 2.5

@@ -123,11 +123,6 @@ def any_failed(broadcast_id):
     return Delivery.objects.filter(broadcast_id=broadcast_id, status=Delivery.Status.FAILED).exists()
 
 
-def sendable(pk, token):
-    """The read of one delivery (``sendable_many``): its row, or None."""
-    return sendable_many([(pk, token)]).get(pk)
-
-
 def sendable_many(claimed):
     """Read right before the calls of ``[(pk, token)]``: ``{pk: (subscriber status, number, user id, last inbound,
     subscriber id, claimed at)}`` for those still ours and whose broadcast is still sending (paused, cancelled: none).
