@@ -263,6 +263,7 @@ def row(name, cap, numbers, stats, figures, peak, expected_recipients):
         "peak_rss_mib": round(peak, 1),
         "duplicates": stats["duplicates"],
         "missing": expected_recipients - stats["recipients"],
+        "arrivals_by_second": stats.get("arrivals_by_second", []),
     }
 
 

@@ -20,6 +20,14 @@ def max_in_any_window(times, seconds=1.0):
     return max((bisect.bisect_left(times, t + seconds) - i for i, t in enumerate(times)), default=0)
 
 
+def by_second(times):
+    """Arrivals in each whole second from the first: where a run slowed down, not only how much."""
+    counts = [0] * (int(times[-1] - times[0]) + 1) if times else []
+    for t in times:
+        counts[int(t - times[0])] += 1
+    return counts
+
+
 class ArrivalFakeGraph(server.FakeGraph):
     def stats(self):
         stats = super().stats()
@@ -28,6 +36,7 @@ class ArrivalFakeGraph(server.FakeGraph):
         span = times[-1] - times[0] if len(times) > 1 else 0.0
         stats["arrival_messages_per_second"] = round((len(times) - 1) / span, 2) if span else float(len(times))
         stats["arrival_max_in_any_second"] = max_in_any_window(times)
+        stats["arrivals_by_second"] = by_second(times)
         return stats
 
 

@@ -177,3 +177,36 @@ def test_a_send_pool_shares_one_pool_of_keep_alive_connections(fake):
     backend.close()  # the kept connections go: the next call opens a new one
     backend.send_text(NUMBER, "Ciao")
     assert fake.connections_opened == opened + 1
+
+
+def test_a_connection_meta_closed_while_idle_is_replaced_before_the_next_message():
+    """Meta closes keep-alive connections it finds idle: the next message goes on a new connection, sent once,
+    instead of failing as "may have been sent" on the dead one."""
+    answer = json.dumps({"messaging_product": "whatsapp", "messages": [{"id": "wamid.OK"}]}).encode()
+    requests_seen, connections = [], []
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+
+        def answer_once_then_hang_up():
+            for _ in range(2):
+                connection, _address = server.accept()
+                connections.append(connection)
+                with connection:
+                    requests_seen.append(connection.recv(65536).split(b"\r\n")[0])
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+                    connection.sendall(b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer))
+                # closed here, as Meta closes an idle connection: the client learns it only from the socket
+
+        thread = threading.Thread(target=answer_once_then_hang_up, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        backend = CloudBackend("1", access_token=TOKEN, base_url=url, api_version="v25.0")
+        assert backend.send_text(NUMBER, "Prima notizia").wamid == "wamid.OK"
+        while not connections or connections[0].fileno() != -1:
+            threading.Event().wait(0.01)  # until the server has hung up
+        assert backend.send_text(NUMBER, "Seconda notizia").wamid == "wamid.OK"
+        thread.join(timeout=5)
+        backend.close()
+    assert requests_seen == [b"POST /v25.0/1/messages HTTP/1.1"] * 2
+    assert len(connections) == 2

@@ -11,6 +11,7 @@ Unknown codes (Meta adds new ones every few versions):
 - otherwise by HTTP status: 401/403 → FATAL, 429 → RATE_LIMITED, 5xx → RETRYABLE (a few times), other 4xx → RECIPIENT.
 """
 
+import http.client
 import json
 
 from urllib3.exceptions import (
@@ -155,23 +156,29 @@ def invalid_url(reason, *, secrets=()):
 
 
 def error_from_transport(exc, *, secrets=()):
-    """A WhatsAppError for a call that got no answer (urllib3's exception). Ambiguous when the request may have
-    reached Meta: only a connection never made (refused, DNS, TLS handshake, the proxy unreachable) sent nothing."""
+    """A WhatsAppError for a call that got no answer (urllib3's exception, or http.client's and the socket's on a
+    thread's own connection). Ambiguous when the request may have reached Meta: only a connection never made (refused,
+    DNS, TLS handshake, the proxy unreachable) sent nothing."""
     if isinstance(exc, MaxRetryError) and exc.reason is not None:  # what a download's redirect policy wraps
         exc = exc.reason
     if isinstance(exc, LocationValueError):
         return invalid_url(type(exc).__name__, secrets=secrets)
     if isinstance(exc, (ConnectTimeoutError, SSLError, ProxyError)):  # NewConnectionError is a ConnectTimeoutError
-        return WhatsAppError(
-            f"Could not connect to the Graph API: {scrub(type(exc).__name__, secrets)}",
-            kind=ErrorKind.RETRYABLE,
-            retry_after=TRANSPORT_DELAY,
-            ambiguous=False,
-        )
-    if isinstance(exc, ReadTimeoutError):
+        return could_not_connect(exc, secrets=secrets)
+    if isinstance(exc, (ReadTimeoutError, TimeoutError)):
         message = "The Graph API did not answer in time; the message may have been sent."
-    elif isinstance(exc, ProtocolError):
+    elif isinstance(exc, (ProtocolError, ConnectionError, http.client.HTTPException)):
         message = "The connection to the Graph API dropped before the answer; the message may have been sent."
     else:
         message = f"Request to the Graph API failed: {scrub(type(exc).__name__, secrets)}"
     return WhatsAppError(message, kind=ErrorKind.RETRYABLE, retry_after=TRANSPORT_DELAY, ambiguous=True)
+
+
+def could_not_connect(exc, *, secrets=()):
+    """No connection was made: nothing reached Meta, so a retry cannot send a message twice."""
+    return WhatsAppError(
+        f"Could not connect to the Graph API: {scrub(type(exc).__name__, secrets)}",
+        kind=ErrorKind.RETRYABLE,
+        retry_after=TRANSPORT_DELAY,
+        ambiguous=False,
+    )

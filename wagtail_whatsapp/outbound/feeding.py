@@ -48,12 +48,12 @@ class Feeding:
                 if not self._read_and_submit(block[first:end], slots[first:end], submit):
                     return
                 first = end
-            if self.sent.due():
-                self._flush_sent()
+            self._count("sent_count", self.sent.flush_if_due())
 
     def _read_and_submit(self, group, slots, submit):
         """False when the broadcast stopped sending."""
-        self.lease.keep()
+        if not self.ahead.by_bookkeeper:
+            self.lease.keep()
         try:
             rows = claims.sendable_many([(pk, token) for pk, _attempts, token in group])
         except Exception:  # noqa: BLE001 - a database fault must not kill the sender

@@ -9,8 +9,8 @@ Guarantees (see docs/broadcasting.md):
   the same query right before the calls, for the calls of the next 10 ms at most (``feeding.py``; one call at a time
   when the sender has no threads);
 - the pace is the database-backed limiter shared by every consumer (``ratelimit.py``), its slots reserved a block at
-  a time and handed to the threads with one read per few calls (``feeding.py``), and the calls Meta accepted are
-  recorded a block at a time (``sent_buffer.py``);
+  a time and handed to the threads with one read per few calls (``feeding.py``); the calls Meta accepted are
+  recorded a block at a time (``sent_buffer.py``), on SQLite by a thread that also claims ahead (``bookkeeping.py``);
 - retryable errors back off, 130429 slows every sender down, and an error fatal for the broadcast (token, template,
   policy) pauses it with the reason for the editor (``send_failures.py``).
 """
@@ -20,6 +20,7 @@ import math
 import threading
 import time
 from collections import Counter, deque
+from functools import partial
 
 from django.db.models import F
 from django.utils import timezone
@@ -31,6 +32,7 @@ from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSettings
 from wagtail_whatsapp.outbound import claim_leases, composing, messaging_limit, send_failures, sender_outcomes, urgent
 from wagtail_whatsapp.outbound import delivery_claims as claims
+from wagtail_whatsapp.outbound.bookkeeping import AHEAD_SECONDS, Bookkeeper, ClaimsAhead
 from wagtail_whatsapp.outbound.claim_leases import ClaimLease
 from wagtail_whatsapp.outbound.feeding import CHUNK_MAX, CHUNK_SECONDS, Feeding
 from wagtail_whatsapp.outbound.media import MediaRefused
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 IDLE_POLL = 0.2
 RECONCILE_EVERY = 2.0
 CLAIM_BATCH = 200
+BOOKKEEPER_WAIT = 0.005
 # Nothing due for longer than this (more than any retry's backoff): pause until then instead of holding a worker.
 LONG_WAIT = 600.0
 
@@ -70,6 +73,7 @@ class BroadcastSender(Feeding, SendFailures):
         self.missed_slots = 0  # slots of the pace given up (a busy machine): a share of the cap not used
         self.chunk_size = 1
         self.read_group = 1  # calls one read serves at most: one unless threads make them side by side
+        self.ahead = ClaimsAhead(broadcast_id, self.lease, CLAIM_BATCH)  # what the next calls are for
 
     # --- the dispatcher ---------------------------------------------------------------------------------------------
     def run(self):
@@ -97,6 +101,7 @@ class BroadcastSender(Feeding, SendFailures):
             self.quota = messaging_limit.DailyQuota.for_number(phone_number_id, self.backend_factory)
         share = conf.messages_per_second() / conf.broadcast_senders()  # its share of the cap
         self.chunk_size = max(1, min(CHUNK_MAX, math.floor(share * CHUNK_SECONDS)))
+        self.ahead.batch = max(1, min(CLAIM_BATCH, math.ceil(share * AHEAD_SECONDS)))
         workers = worker_count(share)
         try:
             if workers <= 1:
@@ -123,20 +128,18 @@ class BroadcastSender(Feeding, SendFailures):
             backend.close()
 
     def _run_pool(self, workers):
-        run_pool(
-            workers,
-            backend_factory=self.backend_factory,
-            send_one=self._send_one,
-            dispatch=self._dispatch,
-            stop_event=self.stop_event,
-        )
+        on_moved, reconcile = partial(self._count, "sent_count"), (self._reconcile, RECONCILE_EVERY)
+        stop, send_one = self.stop_event, self._send_one
+        pool = partial(run_pool, workers, backend_factory=self.backend_factory, send_one=send_one, stop_event=stop)
+        with Bookkeeper.if_wanted(self.ahead, self.sent, on_moved=on_moved, reconcile=reconcile, stop_event=stop):
+            pool(dispatch=self._dispatch)
 
     def _dispatch(self, submit, capacity, idle):
         last_beat = last_reconcile = last_due_check = 0.0
         while not self.stop_event.is_set():
-            self.lease.keep()
-            if self.sent.due():
-                self._flush_sent()
+            if not self.ahead.by_bookkeeper:
+                self.lease.keep()
+            self._count("sent_count", self.sent.flush_if_due())
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY:
                 last_beat = now
@@ -147,7 +150,8 @@ class BroadcastSender(Feeding, SendFailures):
                 last_reconcile = now
                 if not self._still_sending() or self._yielded_to_urgent():
                     break
-                claims.reconcile_in_doubt(self.broadcast_id, self.lease.owner, self.grace)
+                if not self.ahead.by_bookkeeper:
+                    self._reconcile()
                 if self.quota is not None:
                     self.quota.refresh()  # what other senders of the number used meanwhile
             free = capacity()
@@ -157,10 +161,12 @@ class BroadcastSender(Feeding, SendFailures):
             if self.late:
                 self._feed([self.late.popleft() for _ in range(min(free, len(self.late)))], submit)
                 continue
-            token = self.lease.batch_token()
-            claimed = claims.claim(self.broadcast_id, token, min(free, CLAIM_BATCH))
-            if claimed:
-                self._feed([(pk, attempts, token) for pk, attempts in claimed], submit)
+            jobs = self.ahead.take(min(free, CLAIM_BATCH))
+            if jobs:
+                self._feed(jobs, submit)
+                continue
+            if self.ahead.by_bookkeeper and not self.ahead.found_none:
+                time.sleep(BOOKKEEPER_WAIT)  # the bookkeeper claims the next batch
                 continue
             if idle():
                 self.lease.settle_waiting()  # outcomes the database refused to record so far
@@ -176,6 +182,9 @@ class BroadcastSender(Feeding, SendFailures):
                         self.stop_event.set()
                         break
             time.sleep(IDLE_POLL)
+
+    def _reconcile(self):
+        claims.reconcile_in_doubt(self.broadcast_id, self.lease.owner, self.grace)
 
     def _still_sending(self):
         sending = Broadcast.objects.filter(pk=self.broadcast_id, status=Broadcast.Status.SENDING).exists()
@@ -194,9 +203,7 @@ class BroadcastSender(Feeding, SendFailures):
         return True
 
     def _flush_sent(self):
-        moved = self.sent.flush()
-        if moved:
-            self._count("sent_count", moved)
+        self._count("sent_count", self.sent.flush())
 
     def _flush_counts(self):
         with self.lock:
@@ -281,8 +288,9 @@ class BroadcastSender(Feeding, SendFailures):
         self.sent.add(pk, result.wamid, used_template)
 
     def _count(self, counter, increment=1):
-        with self.lock:
-            self.counts[counter] += increment
+        if increment:
+            with self.lock:
+                self.counts[counter] += increment
 
 
 def send_broadcast(broadcast_id):

@@ -6,6 +6,8 @@ here and the sender writes it in one transaction every ``FLUSH_EVERY`` seconds o
 call: a sender that dies meanwhile leaves it in doubt, and the status webhook Meta sends for the message (with our
 callback data) settles it long before the grace period could put it back in the queue. A write the database refuses
 is kept and tried again at the next flush; the sender never releases what is still waiting here.
+
+With sending threads, the sender's bookkeeping thread writes the blocks (bookkeeping.py), not the dispatcher.
 """
 
 import logging
@@ -27,6 +29,7 @@ class SentBuffer:
         self._lock = threading.Lock()
         self._waiting = []  # (pk, wamid, used template)
         self._flushed = time.monotonic()
+        self.recorded_elsewhere = False  # a bookkeeping thread flushes: the dispatcher does not
 
     def add(self, pk, wamid, used_template):
         with self._lock:
@@ -34,6 +37,10 @@ class SentBuffer:
 
     def due(self):
         return len(self._waiting) >= FLUSH_SIZE or (self._waiting and time.monotonic() - self._flushed >= FLUSH_EVERY)
+
+    def flush_if_due(self):
+        """The dispatcher's flush: nothing while a bookkeeping thread does it."""
+        return self.flush() if not self.recorded_elsewhere and self.due() else 0
 
     def flush(self):
         """Record what is waiting; returns how many deliveries moved sending → sent."""

@@ -1,5 +1,6 @@
 """The sender's threads: how many there are, and the bounded queue that feeds them the deliveries it claimed."""
 
+import gc
 import logging
 import math
 import queue
@@ -73,6 +74,10 @@ def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
         jobs.put(job)
 
     threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    # A full collection walks every object of the process (Django's, Wagtail's: a third of a second in a consumer),
+    # and every thread waits for it: slots of the pace lost at once. What exists before the pool is left out of the
+    # collections while it runs; whatever of it becomes garbage meanwhile is collected after.
+    gc.freeze()
     for thread in threads:
         thread.start()
     try:
@@ -87,6 +92,7 @@ def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
             jobs.put(None)
         for thread in threads:
             thread.join()
+        gc.unfreeze()
 
 
 class _Count:

@@ -3,6 +3,7 @@
 calls Meta through ``GraphClient``.
 """
 
+import http.client
 import json
 from urllib.parse import quote, urlencode
 
@@ -11,7 +12,13 @@ from urllib3.exceptions import HTTPError
 from wagtail_whatsapp import __version__, conf
 from wagtail_whatsapp.backends import errors
 from wagtail_whatsapp.backends.base import BaseBackend, ErrorKind, WhatsAppError
-from wagtail_whatsapp.backends.cloud.connection import REDIRECTS_ONLY, connection_pool
+from wagtail_whatsapp.backends.cloud.connection import (
+    REDIRECTS_ONLY,
+    connection_pool,
+    environment_ca_bundle,
+    environment_proxy,
+)
+from wagtail_whatsapp.backends.cloud.keep_alive import CouldNotConnect, ThreadConnections
 from wagtail_whatsapp.backends.download import MAX_DOWNLOAD_BYTES
 
 
@@ -36,6 +43,10 @@ class GraphClient(BaseBackend):
         self.timeouts = timeouts or conf.timeouts()
         self.max_download_bytes = max_download_bytes
         self.pool = connection_pool(self.base_url, size=self.concurrency, timeouts=self.timeouts)
+        # The Graph API's own calls (every message of a broadcast) skip the pool unless a proxy stands in between.
+        self.direct = None
+        if not environment_proxy(self.base_url):
+            self.direct = ThreadConnections(self.base_url, timeouts=self.timeouts, ca_bundle=environment_ca_bundle())
         self._headers = {
             "Authorization": f"Bearer {self._access_token}",
             "User-Agent": f"wagtail-whatsapp/{__version__}",
@@ -44,6 +55,8 @@ class GraphClient(BaseBackend):
 
     def close(self):
         self.pool.clear()
+        if self.direct is not None:
+            self.direct.close()
 
     def _url(self, *parts):
         return "/".join([self.base_url, self.api_version, *(quote(str(part), safe="") for part in parts)])
@@ -52,8 +65,9 @@ class GraphClient(BaseBackend):
         return (self._access_token,)
 
     def _raw_request(self, method, url, *, params=None, json=None, body=None, headers=None, stream=False):
-        """urllib3's response, whatever its status; a WhatsAppError when no answer came. ``stream`` leaves the body
-        unread (the caller reads it and closes the response) and follows redirects (a download URL may move)."""
+        """Meta's answer (``status``, ``data``), whatever its status; a WhatsAppError when no answer came. ``stream``
+        (urllib3's response, through the pool) leaves the body unread (the caller reads it and closes the response)
+        and follows redirects (a download URL may move)."""
         if not self._access_token:
             raise WhatsAppError("No access token is configured (ACCESS_TOKEN).", kind=ErrorKind.FATAL)
         if not url.startswith(("https://", "http://")):
@@ -65,6 +79,13 @@ class GraphClient(BaseBackend):
         else:
             base_headers = self._headers
         headers = {**base_headers, **headers} if headers else base_headers
+        if not stream and self.direct is not None and self.direct.serves(url):
+            try:
+                return self.direct.request(method, url, body=body, headers=headers)
+            except CouldNotConnect as exc:
+                raise errors.could_not_connect(exc.reason, secrets=self._secrets()) from None
+            except (OSError, http.client.HTTPException) as exc:
+                raise errors.error_from_transport(exc, secrets=self._secrets()) from None
         options = {"preload_content": False, "retries": REDIRECTS_ONLY} if stream else {"redirect": False}
         try:
             return self.pool.request(method, url, body=body, headers=headers, **options)
