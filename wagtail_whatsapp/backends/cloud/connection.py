@@ -1,9 +1,10 @@
-"""The Cloud API backend's connections to Meta: one urllib3 pool manager per backend, safe to share between the threads
-of a send pool, keeping up to ``SEND_CONCURRENCY`` keep-alive connections per host so that parallel sends do not pay a
-TLS handshake each.
+"""The Cloud API backend's pool of connections to Meta, for the calls a thread's own connection (keep_alive.py) does
+not carry: those through a proxy, and downloads. One urllib3 pool manager per backend, safe to share between the
+threads of a send pool, keeping up to ``SEND_CONCURRENCY`` keep-alive connections per host so that parallel calls do
+not pay a TLS handshake each.
 
-urllib3 directly, not requests: at Meta's cap the sender's own CPU is the limit, and a ``requests.Session`` call
-costs more than twice urllib3's (bench/fake_graph_load.py prints the CPU per message).
+urllib3 directly, not requests: a ``requests.Session`` call costs more than twice urllib3's CPU, and at Meta's cap the
+sender's own CPU is the limit (bench/fake_graph_load.py prints the CPU per message).
 
 The environment is read once, when the backend is made, the way requests reads it: the proxy from HTTPS_PROXY /
 HTTP_PROXY / ALL_PROXY unless NO_PROXY names the Graph API's host, and the CA bundle from REQUESTS_CA_BUNDLE /
