@@ -183,7 +183,7 @@ def test_a_connection_meta_closed_while_idle_is_replaced_before_the_next_message
     """Meta closes keep-alive connections it finds idle: the next message goes on a new connection, sent once,
     instead of failing as "may have been sent" on the dead one."""
     answer = json.dumps({"messaging_product": "whatsapp", "messages": [{"id": "wamid.OK"}]}).encode()
-    requests_seen, connections = [], []
+    requests_seen, connections, hung_up = [], [], threading.Event()
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
@@ -196,15 +196,14 @@ def test_a_connection_meta_closed_while_idle_is_replaced_before_the_next_message
                     requests_seen.append(connection.recv(65536).split(b"\r\n")[0])
                     connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
                     connection.sendall(b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer))
-                # closed here, as Meta closes an idle connection: the client learns it only from the socket
+                hung_up.set()  # closed, as Meta closes an idle connection: the client learns it only from the socket
 
         thread = threading.Thread(target=answer_once_then_hang_up, daemon=True)
         thread.start()
         url = f"http://127.0.0.1:{server.getsockname()[1]}"
         backend = CloudBackend("1", access_token=TOKEN, base_url=url, api_version="v25.0")
         assert backend.send_text(NUMBER, "Prima notizia").wamid == "wamid.OK"
-        while not connections or connections[0].fileno() != -1:
-            threading.Event().wait(0.01)  # until the server has hung up
+        assert hung_up.wait(5)
         assert backend.send_text(NUMBER, "Seconda notizia").wamid == "wamid.OK"
         thread.join(timeout=5)
         backend.close()

@@ -69,10 +69,6 @@ class ClaimsAhead:
             self.found_none = not jobs
 
 
-def wanted():
-    return connection.vendor == "sqlite"
-
-
 class Bookkeeper:
     """A thread claiming ahead, recording sent calls and renewing the lease while the block runs."""
 
@@ -87,17 +83,17 @@ class Bookkeeper:
     @classmethod
     def if_wanted(cls, *args, **kwargs):
         """A bookkeeper where the dispatcher would wait for the database's one writer (SQLite); else nothing."""
-        return cls(*args, **kwargs) if wanted() else contextlib.nullcontext()
+        return cls(*args, **kwargs) if connection.vendor == "sqlite" else contextlib.nullcontext()
 
     def __enter__(self):
-        self.sent.recorded_elsewhere = self.ahead.by_bookkeeper = True
+        self.ahead.by_bookkeeper = True
         self._thread.start()
         return self
 
     def __exit__(self, *exc_info):
         self._done.set()
         self._thread.join()
-        self.sent.recorded_elsewhere = self.ahead.by_bookkeeper = False
+        self.ahead.by_bookkeeper = False
 
     def _run(self):
         try:

@@ -48,7 +48,7 @@ class Feeding:
                 if not self._read_and_submit(block[first:end], slots[first:end], submit):
                     return
                 first = end
-            self._count("sent_count", self.sent.flush_if_due())
+            self._flush_sent_if_due()
 
     def _read_and_submit(self, group, slots, submit):
         """False when the broadcast stopped sending."""

@@ -139,7 +139,7 @@ class BroadcastSender(Feeding, SendFailures):
         while not self.stop_event.is_set():
             if not self.ahead.by_bookkeeper:
                 self.lease.keep()
-            self._count("sent_count", self.sent.flush_if_due())
+            self._flush_sent_if_due()
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT_EVERY:
                 last_beat = now
@@ -204,6 +204,11 @@ class BroadcastSender(Feeding, SendFailures):
 
     def _flush_sent(self):
         self._count("sent_count", self.sent.flush())
+
+    def _flush_sent_if_due(self):
+        """The dispatcher's own record of sent calls: none while the bookkeeper records them."""
+        if not self.ahead.by_bookkeeper and self.sent.due():
+            self._flush_sent()
 
     def _flush_counts(self):
         with self.lock:

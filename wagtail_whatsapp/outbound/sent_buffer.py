@@ -7,7 +7,7 @@ call: a sender that dies meanwhile leaves it in doubt, and the status webhook Me
 callback data) settles it long before the grace period could put it back in the queue. A write the database refuses
 is kept and tried again at the next flush; the sender never releases what is still waiting here.
 
-With sending threads, the sender's bookkeeping thread writes the blocks (bookkeeping.py), not the dispatcher.
+On SQLite with sending threads, the sender's bookkeeping thread writes the blocks (bookkeeping.py), not the dispatcher.
 """
 
 import logging
@@ -29,7 +29,6 @@ class SentBuffer:
         self._lock = threading.Lock()
         self._waiting = []  # (pk, wamid, used template)
         self._flushed = time.monotonic()
-        self.recorded_elsewhere = False  # a bookkeeping thread flushes: the dispatcher does not
 
     def add(self, pk, wamid, used_template):
         with self._lock:
@@ -37,10 +36,6 @@ class SentBuffer:
 
     def due(self):
         return len(self._waiting) >= FLUSH_SIZE or (self._waiting and time.monotonic() - self._flushed >= FLUSH_EVERY)
-
-    def flush_if_due(self):
-        """The dispatcher's flush: nothing while a bookkeeping thread does it."""
-        return self.flush() if not self.recorded_elsewhere and self.due() else 0
 
     def flush(self):
         """Record what is waiting; returns how many deliveries moved sending → sent."""

@@ -21,8 +21,8 @@ HOSTS_KEPT = 4  # pools kept open, one per host: the Graph API and Meta's media 
 REDIRECTS_ONLY = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5)
 
 
-def connection_pool(base_url, *, size, timeouts):
-    """A PoolManager for ``base_url`` (a ProxyManager when the environment gives a proxy for it)."""
+def connection_pool(*, size, timeouts, proxy, ca_bundle):
+    """A PoolManager (a ProxyManager through ``proxy``, the environment's for the Graph API: ``environment_proxy``)."""
     options = {
         "num_pools": HOSTS_KEPT,
         "maxsize": size,
@@ -30,9 +30,8 @@ def connection_pool(base_url, *, size, timeouts):
         "retries": False,
         "timeout": urllib3.Timeout(connect=timeouts.connect, read=timeouts.read),
         "cert_reqs": "CERT_REQUIRED",
-        **_ca_options(environment_ca_bundle()),
+        **_ca_options(ca_bundle),
     }
-    proxy = environment_proxy(base_url)
     if not proxy:
         return urllib3.PoolManager(**options)
     username, password = get_auth_from_url(proxy)

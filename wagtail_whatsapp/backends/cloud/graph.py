@@ -42,11 +42,12 @@ class GraphClient(BaseBackend):
         self.api_version = (api_version or conf.get("API_VERSION")).strip("/")
         self.timeouts = timeouts or conf.timeouts()
         self.max_download_bytes = max_download_bytes
-        self.pool = connection_pool(self.base_url, size=self.concurrency, timeouts=self.timeouts)
+        proxy, ca_bundle = environment_proxy(self.base_url), environment_ca_bundle()
+        self.pool = connection_pool(size=self.concurrency, timeouts=self.timeouts, proxy=proxy, ca_bundle=ca_bundle)
         # The Graph API's own calls (every message of a broadcast) skip the pool unless a proxy stands in between.
         self.direct = None
-        if not environment_proxy(self.base_url):
-            self.direct = ThreadConnections(self.base_url, timeouts=self.timeouts, ca_bundle=environment_ca_bundle())
+        if not proxy:
+            self.direct = ThreadConnections(self.base_url, timeouts=self.timeouts, ca_bundle=ca_bundle)
         self._headers = {
             "Authorization": f"Bearer {self._access_token}",
             "User-Agent": f"wagtail-whatsapp/{__version__}",
