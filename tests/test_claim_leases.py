@@ -264,3 +264,13 @@ def test_a_sender_that_stops_before_it_could_record_a_sent_message_never_puts_it
     unrecorded = Delivery.objects.filter(broadcast=broadcast).values_list("status", "claim_token")
     assert not any(status == "pending" for status, _token in unrecorded)
     assert all(status == "sending" and token.startswith(owner) for status, token in unrecorded)
+
+
+def test_a_claim_takes_at_most_its_limit_in_pk_order_and_only_what_is_due(broadcast):
+    """On PostgreSQL the claim is one statement; written as ``IN (SELECT … LIMIT)`` a claim of one once took ten."""
+    pks = sorted(Delivery.objects.filter(broadcast=broadcast).values_list("pk", flat=True))
+    Delivery.objects.filter(pk=pks[1]).update(next_attempt_at=timezone.now() + timedelta(minutes=5))  # not due yet
+    assert claims.claim(broadcast.pk, "sender-a:1", 1) == [(pks[0], 0)]
+    assert claims.claim(broadcast.pk, "sender-a:2", 2) == [(pks[2], 0), (pks[3], 0)]
+    claimed = dict(Delivery.objects.filter(status=Delivery.Status.SENDING).values_list("pk", "claim_token"))
+    assert claimed == {pks[0]: "sender-a:1", pks[2]: "sender-a:2", pks[3]: "sender-a:2"}

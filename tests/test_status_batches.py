@@ -170,6 +170,70 @@ def test_a_batch_that_fails_half_way_leaves_nothing_and_is_retried_one_status_at
     assert StatusUpdate.objects.get(wamid=odd).processed_at is None  # given back for its next try alone
 
 
+def executions():
+    """Counts what the database runs: an ``executemany`` counts one per row (PostgreSQL's driver runs each)."""
+    counted = []
+
+    def count(execute, sql, params, many, context):
+        counted.extend([sql] * (len(params) if many else 1))
+        return execute(sql, params, many, context)
+
+    return counted, connection.execute_wrapper(count)
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite runs executemany in the process, prepared once: kept there"
+)
+
+
+@on_postgresql
+def test_on_postgresql_a_webhooks_hundred_statuses_are_one_insert(webhook, webhook_site_settings, monkeypatch):
+    monkeypatch.setattr(tasks, "process_status_updates", lambda pks: None)
+    items = [
+        {"id": f"wamid.out{n // 3}", "status": ("sent", "delivered", "read")[n % 3], "recipient_id": "393331234567",
+         "biz_opaque_callback_data": f"wagtail_whatsapp:delivery:{n // 3}", "pricing": PRICING}
+        for n in range(100)
+    ]  # fmt: skip
+    counted, counting = executions()
+    with counting:
+        assert webhook.post(status_payload("106540352242922", items)).json()["statuses"] == 100
+    inserts = [sql for sql in counted if sql.startswith("INSERT") and "statusupdate" in sql]
+    assert len(inserts) == 1 and StatusUpdate.objects.count() == 100
+
+
+@on_postgresql
+def test_on_postgresql_a_blocks_sent_calls_are_one_update(site):
+    broadcast = broadcast_with(site, 5, status="sending")
+    pks = sorted(Delivery.objects.filter(broadcast=broadcast).values_list("pk", flat=True))
+    Delivery.objects.filter(pk=pks[0]).update(status="delivered", wamid="wamid.webhook")  # its webhook came first
+    counted, counting = executions()
+    with counting:
+        moved = delivery_claims.mark_sent_many([(pk, f"wamid.sent{pk}", pk % 2 == 0) for pk in pks[1:]])
+    assert moved == 4 and len([sql for sql in counted if sql.startswith("UPDATE")]) == 1
+    rows = {pk: (status, wamid, used) for pk, status, wamid, used in Delivery.objects.values_list(
+        "pk", "status", "wamid", "used_template")}  # fmt: skip
+    assert all(rows[pk] == ("sent", f"wamid.sent{pk}", pk % 2 == 0) for pk in pks[1:])
+    # The one a webhook got to first keeps its status and wamid; only how it was sent is recorded.
+    assert delivery_claims.mark_sent_many([(pks[0], "wamid.other", True)]) == 0
+    assert rows[pks[0]][:2] == ("delivered", "wamid.webhook") and Delivery.objects.get(pk=pks[0]).used_template
+
+
+def test_text_and_json_with_quotes_and_backslashes_are_stored_as_meta_sent_them(webhook, webhook_site_settings):
+    """The statuses go to PostgreSQL as arrays of parameters (server_binding.py): nothing in them is SQL."""
+    title = "Messaggio non consegnato: l'utente \"ha\\bloccato\" 😞 '); DROP TABLE x; --"
+    items = [
+        {"id": "wamid.q1", "status": "failed", "recipient_id": "393331234567", "timestamp": "1700000000",
+         "errors": [{"code": 131026, "title": title, "error_data": {"details": 'a "b" \\ c\n'}}]},
+        {"id": "wamid.q2", "status": "sent", "recipient_id": "393331234567", "timestamp": "1700000000",
+         "biz_opaque_callback_data": "x'y\"z", "pricing": PRICING},
+    ]  # fmt: skip
+    assert webhook.post(status_payload("106540352242922", items)).status_code == 200
+    failed, sent = StatusUpdate.objects.get(wamid="wamid.q1"), StatusUpdate.objects.get(wamid="wamid.q2")
+    assert failed.error_code == 131026 and failed.error_title == title
+    assert failed.payload["errors"][0]["error_data"] == {"details": 'a "b" \\ c\n'}
+    assert sent.callback_data == "x'y\"z" and sent.payload["pricing"] == PRICING
+
+
 def test_a_webhook_of_a_hundred_statuses_is_stored_in_a_handful_of_queries(
     webhook, webhook_site_settings, monkeypatch, django_assert_max_num_queries
 ):

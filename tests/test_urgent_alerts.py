@@ -314,3 +314,16 @@ def test_the_report_shows_the_time_to_the_last_delivered(client, civil_protectio
     assert "Time to the last delivered message: 4 min 30 s from the start of the sending." in html
     progress = client.get(reverse("wagtail_whatsapp_admin:broadcast_progress", args=[broadcast.pk])).json()
     assert progress["time_to_last_delivered"] == {"seconds": 270, "label": "4 min 30 s"}
+
+
+def test_while_no_urgent_alert_runs_a_senders_check_is_one_query(site, django_assert_num_queries):
+    """Every sender asks every two seconds; ten numbers' senders at once made it a good share of their queries."""
+    from wagtail_whatsapp.outbound import urgent
+
+    ordinary = Broadcast.objects.create(site=site, title="x", message="x", status=Broadcast.Status.SENDING)
+    Broadcast.objects.create(site=site, title="y", message="y", urgent=True, status=Broadcast.Status.DONE)
+    with django_assert_num_queries(1):
+        assert urgent.urgent_ahead(ordinary.pk, conf.default_phone_number_id()) is None
+    alert = Broadcast.objects.create(site=site, title="z", message="z", urgent=True, status=Broadcast.Status.SENDING)
+    assert urgent.urgent_ahead(ordinary.pk, conf.default_phone_number_id()) == alert.pk
+    assert urgent.urgent_ahead(alert.pk, conf.default_phone_number_id()) is None  # an alert makes way for nobody

@@ -21,7 +21,12 @@ class CallbackDataMixin:
 
     @property
     def callback_data(self):
-        return f"{self.CALLBACK_PREFIX}{self.pk}"
+        return self.callback_data_for(self.pk)
+
+    @classmethod
+    def callback_data_for(cls, pk):
+        """The callback data of the row ``pk``, without an instance (a sender builds a thousand a second)."""
+        return f"{cls.CALLBACK_PREFIX}{pk}"
 
     @classmethod
     def pk_from_callback_data(cls, callback_data):

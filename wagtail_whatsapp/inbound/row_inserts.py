@@ -4,12 +4,19 @@ A broadcast brings three status webhooks per message, a hundred to a POST. Build
 letting ``bulk_create`` prepare each of its fields through the SQL compiler cost the webhook more than everything else
 it does for them. Here a row is a dict of field values, and only the values whose type the database driver does not
 take as it is (datetimes, JSON...) go through Django's ``get_db_prep_save``; the statement is Django's own
-"insert, ignoring conflicts" for the database in use, run once for all the rows (``executemany``).
+"insert, ignoring conflicts" for the database in use. On PostgreSQL the rows go in as one array per column
+(``INSERT … SELECT * FROM UNNEST(%s::type[], …)``, as Django's own ``bulk_create`` does there): with ``executemany``
+the driver ran the statement once per row, and with a VALUES list it bound a thousand parameters into the query's
+text, each time; either cost the webhook more than everything else it does for a status (the arrays go as the
+protocol's parameters: ``server_binding.py``). Elsewhere (SQLite, in the
+process) the statement is prepared once and run for every row (``executemany``).
 """
 
 from django.db import connection
 from django.db.models.constants import OnConflict
 from django.utils import timezone
+
+from wagtail_whatsapp.server_binding import array_placeholder, server_bound_cursor
 
 # Fields whose values, of the right Python type (str, int, bool or None, as events.py reads them), reach the database
 # driver unchanged: Django's own preparation would hand them over as they are.
@@ -46,14 +53,21 @@ def insert_rows(model, rows):
         if field.get_internal_type() not in _AS_IS:
             _prepare(field, index, params)
     ops = connection.ops
-    sql = (
+    head = (
         f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(model._meta.db_table)} "
         f"({', '.join(ops.quote_name(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"{ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)}"
     )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    tail = ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+    if connection.vendor == "postgresql":
+        # The array types without their size (varchar[], not varchar(256)[]): the column's own type checks it.
+        array = array_placeholder()
+        arrays = ", ".join(f"{array}::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+        columns = [list(column) for column in zip(*params, strict=True)]
+        with server_bound_cursor() as cursor:
+            cursor.execute(f"{head}SELECT * FROM UNNEST({arrays}) {tail}", columns)  # noqa: S608 - names and types
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"{head}VALUES ({', '.join(['%s'] * len(fields))}) {tail}", params)
 
 
 def _prepare(field, index, params):

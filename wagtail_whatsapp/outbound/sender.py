@@ -278,7 +278,7 @@ class BroadcastSender(Feeding, SendFailures):
         to = phone_number.lstrip("+") if phone_number else wa_user_id
         try:
             result = composing.send_broadcast_message(
-                backend, self.snapshot, to, in_window=in_window, callback_data=Delivery(pk=pk).callback_data
+                backend, self.snapshot, to, in_window=in_window, callback_data=Delivery.callback_data_for(pk)
             )
         except WhatsAppError as error:
             self._on_error(pk, token, attempts, error)

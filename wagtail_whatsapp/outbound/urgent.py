@@ -36,17 +36,17 @@ def reaches_everyone(broadcast):
 def urgent_ahead(broadcast_id, phone_number_id):
     """The pk of an urgent broadcast queued or sending from ``phone_number_id`` that ``broadcast_id`` must make
     way for, or None (an urgent broadcast makes way for nobody)."""
-    if Broadcast.objects.filter(pk=broadcast_id, urgent=True).exists():
-        return None
-    return (
-        Broadcast.objects.filter(
-            urgent=True, status__in=RUNNING, site_id__in=WhatsAppSettings.site_ids_sending_from(phone_number_id)
-        )
+    # Every sender asks every two seconds, and nearly always no urgent broadcast is running anywhere: one query then.
+    running = list(
+        Broadcast.objects.filter(urgent=True, status__in=RUNNING)
         .exclude(pk=broadcast_id)
         .order_by("created_at", "pk")
-        .values_list("pk", flat=True)
-        .first()
+        .values_list("pk", "site_id")
     )
+    if not running or Broadcast.objects.filter(pk=broadcast_id, urgent=True).exists():
+        return None
+    same_number = set(WhatsAppSettings.site_ids_sending_from(phone_number_id))
+    return next((pk for pk, site_id in running if site_id in same_number), None)
 
 
 def make_way(urgent_id, phone_number_id):
