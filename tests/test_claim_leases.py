@@ -5,7 +5,8 @@ sends nor settles what was claimed again meanwhile."""
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.broadcasting import news_page, subscribers
@@ -164,7 +165,9 @@ def test_a_held_up_sender_does_not_send_what_another_took_over(broadcast, test_b
     held_up(monkeypatch, then=another_sender_takes_it)
     monkeypatch.setattr(claim_leases, "renew_one", renew_or_see_the_other_send_it)
     assert sending.send_broadcast(broadcast.pk)
-    assert len(taken) == 4 and test_backend.sent == []
+    # Each taken over (a slot missed on a busy machine reads its delivery again: counted once).
+    assert set(taken) == set(Delivery.objects.filter(broadcast=broadcast).values_list("pk", flat=True))
+    assert test_backend.sent == []
     assert statuses(broadcast) == [("sent", "")] * 4
 
 
@@ -270,7 +273,9 @@ def test_a_claim_takes_at_most_its_limit_in_pk_order_and_only_what_is_due(broadc
     """On PostgreSQL the claim is one statement; written as ``IN (SELECT … LIMIT)`` a claim of one once took ten."""
     pks = sorted(Delivery.objects.filter(broadcast=broadcast).values_list("pk", flat=True))
     Delivery.objects.filter(pk=pks[1]).update(next_attempt_at=timezone.now() + timedelta(minutes=5))  # not due yet
-    assert claims.claim(broadcast.pk, "sender-a:1", 1) == [(pks[0], 0)]
+    with CaptureQueriesContext(connection) as queries:
+        assert claims.claim(broadcast.pk, "sender-a:1", 1) == [(pks[0], 0)]
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
     assert claims.claim(broadcast.pk, "sender-a:2", 2) == [(pks[2], 0), (pks[3], 0)]
     claimed = dict(Delivery.objects.filter(status=Delivery.Status.SENDING).values_list("pk", "claim_token"))
     assert claimed == {pks[0]: "sender-a:1", pks[2]: "sender-a:2", pks[3]: "sender-a:2"}

@@ -10,7 +10,8 @@ Arrays go in binary (``%b``, ``array_placeholder()``): in text, each element is 
 of a status's JSON), which costs about as much as binding on the client.
 
 The cursor is wrapped as Django wraps its own (errors translated, queries logged when debugging or counting in
-tests), on the same connection and in the same transaction.
+tests), on the same connection and in the same transaction. Django also gives its own cursors the site's time zone
+for timestamps they read back; these statements read none.
 """
 
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ def server_bound_cursor():
     import psycopg
 
     connection.ensure_connection()
+    connection.validate_thread_sharing()
     with connection.wrap_database_errors:
         raw = psycopg.Cursor(connection.connection)
     wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)

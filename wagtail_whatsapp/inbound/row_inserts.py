@@ -5,7 +5,7 @@ letting ``bulk_create`` prepare each of its fields through the SQL compiler cost
 it does for them. Here a row is a dict of field values, and only the values whose type the database driver does not
 take as it is (datetimes, JSON...) go through Django's ``get_db_prep_save``; the statement is Django's own
 "insert, ignoring conflicts" for the database in use. On PostgreSQL the rows go in as one array per column
-(``INSERT … SELECT * FROM UNNEST(%s::type[], …)``, as Django's own ``bulk_create`` does there): with ``executemany``
+(``INSERT … SELECT * FROM UNNEST(%b::type[], …)``, as Django's own ``bulk_create`` does there): with ``executemany``
 the driver ran the statement once per row, and with a VALUES list it bound a thousand parameters into the query's
 text, each time; either cost the webhook more than everything else it does for a status (the arrays go as the
 protocol's parameters: ``server_binding.py``). Elsewhere (SQLite, in the

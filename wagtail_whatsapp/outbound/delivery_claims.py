@@ -169,15 +169,22 @@ def mark_sent_many(sent):
     Hand-written (``delivery_statements.py``): on SQLite one prepared UPDATE run for every row (``executemany``, in
     the process), on PostgreSQL one UPDATE joined to the rows' VALUES (``executemany`` would be a statement per row on
     the server)."""
+    if not sent:
+        return 0
     now = _db_value("sent_at", timezone.now())
+    sent = sorted(sent)  # rows locked in pk order, as a status batch locks them: the two never deadlock
     with transaction.atomic(), server_bound_cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(statements.mark_sent_joined(len(sent)), [now, *(v for row in sent for v in row)])
+            moved = 0
+            for start in range(0, len(sent), statements.JOINED_ROWS):  # a backlog stays under the protocol's limit
+                chunk = sent[start : start + statements.JOINED_ROWS]
+                cursor.execute(statements.mark_sent_joined(len(chunk)), [now, *(v for row in chunk for v in row)])
+                moved += cursor.rowcount
         else:
             cursor.executemany(
                 statements.mark_sent(connection.vendor), [(wamid, now, used, pk) for pk, wamid, used in sent]
             )
-        moved = cursor.rowcount
+            moved = cursor.rowcount
         if moved < len(sent):
             cursor.executemany(statements.fix_up(connection.vendor), [(wamid, used, pk) for pk, wamid, used in sent])
     return moved

@@ -74,6 +74,10 @@ def mark_sent(vendor):
     )
 
 
+# Rows per joined UPDATE: three parameters each, and PostgreSQL's protocol takes 65,535 at most per statement.
+JOINED_ROWS = 1000
+
+
 @functools.cache
 def mark_sent_joined(count):
     """``mark_sent`` for ``count`` rows in one PostgreSQL statement, joined to a VALUES list of (pk, wamid, used

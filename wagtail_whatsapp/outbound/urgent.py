@@ -51,7 +51,8 @@ def urgent_ahead(broadcast_id, phone_number_id):
 
 def make_way(urgent_id, phone_number_id):
     """When the urgent broadcast starts: pause the other broadcasts sending from its number at once (each of their
-    messages reads the status right before its call, so none goes out after this); returns how many paused."""
+    messages reads the status shortly before its call — a tenth of a second at most, ``feeding.py`` — so none goes
+    out later than that after this); returns how many paused."""
     return Broadcast.objects.filter(
         status=Broadcast.Status.SENDING,
         urgent=False,
