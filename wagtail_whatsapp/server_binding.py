@@ -45,9 +45,7 @@ def array_placeholder():
 
 
 def _binds_on_client():
-    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("server_side_binding") is True:
-        return False
-    return _is_psycopg3()
+    return _is_psycopg3() and connection.settings_dict["OPTIONS"].get("server_side_binding") is not True
 
 
 def _is_psycopg3():

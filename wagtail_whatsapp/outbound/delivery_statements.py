@@ -63,13 +63,10 @@ def _columns(*names):
 @functools.cache
 def mark_sent(vendor):
     """The statement's text, built once per database vendor (as ``sendable``)."""
-    status, wamid, sent_at, used, attempts, token, code, reason, pk = _columns(
-        "status", "wamid", "sent_at", "used_template", "attempts", "claim_token", "error_code", "error_reason", "id"
-    )
+    status, pk = _columns("status", "id")
     table = connection.ops.quote_name(Delivery._meta.db_table)
     return (
-        f"UPDATE {table} SET {status} = '{Delivery.Status.SENT}', {wamid} = %s, {sent_at} = %s, {used} = %s,"  # noqa: S608
-        f" {attempts} = {attempts} + 1, {token} = '', {code} = NULL, {reason} = ''"
+        f"UPDATE {table} SET {_sent_assignments('%s', '%s')}"  # noqa: S608
         f" WHERE {pk} = %s AND {status} = '{Delivery.Status.SENDING}'"
     )
 
@@ -82,17 +79,26 @@ JOINED_ROWS = 1000
 def mark_sent_joined(count):
     """``mark_sent`` for ``count`` rows in one PostgreSQL statement, joined to a VALUES list of (pk, wamid, used
     template); the casts keep it valid with server-side parameter binding too."""
-    status, wamid, sent_at, used, attempts, token, code, reason, pk = _columns(
-        "status", "wamid", "sent_at", "used_template", "attempts", "claim_token", "error_code", "error_reason", "id"
-    )
+    status, pk = _columns("status", "id")
     table = connection.ops.quote_name(Delivery._meta.db_table)
     pk_type = Delivery._meta.pk.cast_db_type(connection)
     row = f"(%s::{pk_type}, %s::text, %s::boolean)"
     return (
-        f"UPDATE {table} d SET {status} = '{Delivery.Status.SENT}', {wamid} = v.wamid, {sent_at} = %s,"  # noqa: S608
-        f" {used} = v.used, {attempts} = d.{attempts} + 1, {token} = '', {code} = NULL, {reason} = ''"
+        f"UPDATE {table} d SET {_sent_assignments('v.wamid', 'v.used', table='d.')}"  # noqa: S608
         f" FROM (VALUES {', '.join([row] * count)}) AS v(pk, wamid, used)"
         f" WHERE d.{pk} = v.pk AND d.{status} = '{Delivery.Status.SENDING}'"
+    )
+
+
+def _sent_assignments(wamid_from, used_from, table=""):
+    """What recording a sent call sets, the same in both statements: the wamid and how it was sent from
+    ``wamid_from``/``used_from``, ``sent_at`` from a parameter (between the two), one attempt more, the claim ended."""
+    status, wamid, sent_at, used, attempts, token, code, reason = _columns(
+        "status", "wamid", "sent_at", "used_template", "attempts", "claim_token", "error_code", "error_reason"
+    )
+    return (
+        f"{status} = '{Delivery.Status.SENT}', {wamid} = {wamid_from}, {sent_at} = %s, {used} = {used_from},"
+        f" {attempts} = {table}{attempts} + 1, {token} = '', {code} = NULL, {reason} = ''"
     )
 
 
