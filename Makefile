@@ -36,9 +36,13 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The suite on every core (pytest-xdist; TEST_WORKERS=1 runs it in one process).
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(TEST_WORKERS)
+
 test: lint system-packages
 	$(DEMO) makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 # The oldest and the newest supported Python, Django and Wagtail, each in its own virtualenv under .matrix/ (the
 # suite without the slow, browser and scale tests); prints a table. Pythons come from the PATH, pyenv or uv.
@@ -47,7 +51,7 @@ test-matrix:
 
 # PostgreSQL and Redis, installed from Debian's packages when missing and started on localhost for the run.
 test-scale: $(VENV)/.installed-test
-	bash tests/services/run-scale.sh $(CURDIR)/$(VENV)/bin/pytest
+	PYTEST_PARALLEL="$(PYTEST_PARALLEL)" bash tests/services/run-scale.sh $(CURDIR)/$(VENV)/bin/pytest
 
 # What the tests need from Debian: chromium for the browser tests (never a browser downloaded by Playwright) and
 # gettext for the translation checks. CI runs as root on a clean machine, so they are installed here when missing.

@@ -186,20 +186,9 @@ def process_database(process_database_template, tmp_path):
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory):
     """The package's wheel, built once per run from this checkout (tests/test_packaging.py, test_new_project.py)."""
-    import subprocess
-    import sys
-    from pathlib import Path
+    from tests.checkout_builds import shared_wheel
 
-    out = tmp_path_factory.mktemp("dist")
-    repo = Path(__file__).resolve().parent.parent
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(repo)],
-        cwd=repo,
-        capture_output=True,
-        check=True,
-    )
-    (path,) = out.glob("wagtail_whatsapp-*.whl")
-    return path
+    return shared_wheel(tmp_path_factory)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -4,13 +4,13 @@ Installing the wheel into a brand-new `wagtail start` project, as the docs tell,
 
 import email.parser
 import re
-import subprocess
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.checkout_builds import build
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "wagtail_whatsapp"
@@ -87,13 +87,7 @@ def test_wheel_metadata_is_complete_and_true_to_the_tested_versions(wheel):
 
 def test_sdist_builds_without_warnings_and_ships_no_half_test_suite(tmp_path):
     out = tmp_path / "dist"
-    built = subprocess.run(
-        [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(out), str(REPO)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    built = build("--sdist", out)
     manifest_warnings = re.findall(
         r"^warning: no (?:previously-included )?files .*$", built.stdout + built.stderr, re.M
     )
