@@ -146,8 +146,8 @@ class FakeMeta(ArrivalFakeGraph):
         # reset() restarts the fake's ids; Meta's wamids never repeat, and the site stores a status once per wamid.
         return super()._next_wamid() + f"R{self.resets}"
 
-    def handle(self, method, path, query, headers, body):
-        status, payload = super().handle(method, path, query, headers, body)
+    def handle(self, method, path, query, headers, body, arrived=None):
+        status, payload = super().handle(method, path, query, headers, body, arrived)
         if status == 200 and isinstance(payload, dict) and payload.get("messages") and method == "POST":
             wamid = payload["messages"][0]["id"]
             number_id = [part for part in path.split("/") if part][1]

@@ -8,12 +8,14 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.fake_graph import FakeGraph
 from wagtail_whatsapp import __version__
+from wagtail_whatsapp.backends import deadline
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.backends.cloud import CloudBackend
 
@@ -58,6 +60,23 @@ def test_every_call_names_the_plugin_and_sends_compact_json(fake):
     assert request.headers["user-agent"] == f"wagtail-whatsapp/{__version__}"
     assert request.headers["content-type"] == "application/json"
     assert request.body == json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
+    backend.close()
+
+
+@pytest.mark.parametrize("through_proxy", [False, True])
+def test_a_call_past_the_time_set_for_it_sends_nothing_and_keeps_the_connection(monkeypatch, fake, through_proxy):
+    """The sender sets the latest moment a message of the pace may leave (backends/deadline.py)."""
+    if through_proxy:
+        monkeypatch.setenv("HTTP_PROXY", fake.url)
+    backend = CloudBackend("1", access_token=TOKEN, base_url="http://graph.invalid" if through_proxy else fake.url)
+    backend.send_text(NUMBER, "Primo")
+    with deadline.leave_by(time.time() - 0.001), pytest.raises(deadline.CallTooLate):
+        backend.send_text(NUMBER, "In ritardo")
+    with deadline.leave_by(time.time() + 5):
+        backend.send_text(NUMBER, "In tempo")
+    backend.send_text(NUMBER, "Dopo")  # the time was for the block only
+    assert [a.body["text"]["body"] for a in fake.accepted] == ["Primo", "In tempo", "Dopo"]
+    assert fake.connections_opened == 1  # nothing half-written: the connection goes on
     backend.close()
 
 

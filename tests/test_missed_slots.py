@@ -2,14 +2,18 @@
 again before it, and goes out once (``outbound/feeding.py``)."""
 
 import logging
+import re
+import time
 
 import pytest
 
 from tests.broadcasting import news_page, subscribers
+from wagtail_whatsapp.backends import deadline
 from wagtail_whatsapp.models import Broadcast, Delivery
+from wagtail_whatsapp.outbound import composing
 from wagtail_whatsapp.outbound import sender as sending
 from wagtail_whatsapp.outbound.broadcasts import start_broadcast
-from wagtail_whatsapp.outbound.ratelimit import SharedRateLimiter
+from wagtail_whatsapp.outbound.ratelimit import MAX_LATENESS, SharedRateLimiter
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +82,28 @@ def test_a_delivery_waiting_for_a_new_slot_honours_a_cancel_made_meanwhile(
     assert not sending.send_broadcast(broadcast.pk)
     assert test_backend.sent == []
     assert Broadcast.objects.get(pk=broadcast.pk).status == Broadcast.Status.CANCELLED
+
+
+def test_a_thread_held_up_after_its_slot_was_checked_sends_nothing_late(site, fake_graph, monkeypatch, caplog):
+    """Held up between the check of its slot and the write (a busy machine): the backend checks again right before
+    the write, so the message leaves with a later slot, never late beside the next second's messages."""
+    subscribers(site, 4, in_window=4)
+    broadcast = start_broadcast(news_page(site))
+    real, last_moments = composing.send_broadcast_message, {}
+
+    def slow_first(backend, snapshot, to, **kwargs):
+        if not last_moments:
+            time.sleep(MAX_LATENESS + 0.05)
+        last_moments[to] = deadline.current()  # the latest its slot lets it leave
+        return real(backend, snapshot, to, **kwargs)
+
+    monkeypatch.setattr(composing, "send_broadcast_message", slow_first)
+    with caplog.at_level(logging.INFO, logger="wagtail_whatsapp"):
+        assert sending.send_broadcast(broadcast.pk)
+    messages = [r for r in fake_graph.requests if r.path.endswith("/messages")]
+    assert len(messages) == len(fake_graph.accepted) == 4  # the held-up call never reached Meta
+    assert len({a.to for a in fake_graph.accepted}) == 4
+    # Each arrived (the kernel's receive time) by the last moment of the slot it was sent for.
+    assert all(a.at <= last_moments[a.to.lstrip("+")] + 0.002 for a in fake_graph.accepted)
+    assert re.search(r"missed [1-4] slots of the pace", caplog.text)  # the others waited behind it (one thread)
+    assert Delivery.objects.filter(broadcast=broadcast, status="sent").count() == 4

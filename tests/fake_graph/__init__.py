@@ -53,7 +53,8 @@ A request in a proxy's absolute form (``POST http://graph.example/v25.0/...``) i
 HTTP_PROXY at the fake to play a town's proxy (the ``host`` header says which host the client meant).
 
 What it records (``reset()`` clears it)
-- ``requests``: every request (method, path, query, headers, body, json, time); ``connections_opened``: the TCP
+- ``requests``: every request (method, path, query, headers, body, json, and the time it arrived: on Linux the
+  kernel's receive time, so a busy fake does not bunch what the client spread); ``connections_opened``: the TCP
   connections clients opened (keep-alive clients open few).
 - ``accepted``: every accepted message (to, body, wamid, time); ``duplicates()``: the same body to the same number
   accepted more than once; ``per_second_counts()``, ``max_in_any_window(1.0)``, ``stats()``.

@@ -1,10 +1,60 @@
-"""The HTTP side of the fake: a threading server and a keep-alive handler that hands each request to FakeGraph."""
+"""The HTTP side of the fake: a threading server and a keep-alive handler that hands each request to FakeGraph.
 
+A request's arrival is the time the kernel received its first bytes (``SO_TIMESTAMPNS``), not the time the handler's
+thread got round to it: with hundreds of threads in one interpreter on a busy machine, that thread may run tens of
+milliseconds later and stamp a backlog of requests at once, bunching in the fake's figures what the client spread.
+"""
+
+import io
 import json
+import socket
+import struct
+import sys
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+# Linux's value on x86 and ARM (Python's socket module does not name it); elsewhere the handler stamps the time.
+SO_TIMESTAMPNS = 35
+_TIMESPEC = struct.Struct("qq")
+_ANCILLARY_SIZE = socket.CMSG_SPACE(_TIMESPEC.size) if hasattr(socket, "CMSG_SPACE") else 0
+
+
+class StampedReader(io.RawIOBase):
+    """A connection's bytes, noting when the kernel received the first bytes of the current request."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.received_at = None  # cleared by the handler before each request
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        size, ancillary, _flags, _address = self.sock.recvmsg_into([buffer], _ANCILLARY_SIZE)
+        if self.received_at is None:
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
+                    seconds, nanoseconds = _TIMESPEC.unpack_from(data)
+                    self.received_at = seconds + nanoseconds / 1e9
+        return size
+
+
+def ask_for_stamps(sock):
+    """Have the kernel stamp what ``sock`` receives; False where it cannot."""
+    if not sys.platform.startswith("linux") or not _ANCILLARY_SIZE:
+        return False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    except OSError:
+        return False
+    return True
+
+
+def stamped_reader(sock):
+    """A StampedReader when the kernel stamps received bytes, else None (and for TLS, which has no ``recvmsg``)."""
+    return StampedReader(sock) if type(sock) is socket.socket and ask_for_stamps(sock) else None
 
 
 @dataclass(frozen=True)
@@ -21,6 +71,11 @@ class Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 1024  # many clients connecting at once
 
+    def server_bind(self):
+        # Set on the listening socket, the kernel stamps a request that arrives before its connection was accepted.
+        ask_for_stamps(self.socket)
+        super().server_bind()
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like Meta
@@ -35,6 +90,19 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self):  # once per connection, however many requests it then carries
         super().setup()
         self.fake.count_connection()
+        self.stamped = stamped_reader(self.connection)
+        if self.stamped is not None:
+            self.rfile = io.BufferedReader(self.stamped)
+
+    def handle_one_request(self):
+        if self.stamped is not None:
+            self.stamped.received_at = None  # noted afresh by the read of this request's first bytes
+        super().handle_one_request()
+
+    def _arrived(self):
+        """When this request's first bytes reached the machine (now, when the kernel did not say)."""
+        received_at = self.stamped.received_at if self.stamped is not None else None
+        return time.time() if received_at is None else received_at
 
     def _answer(self, status, payload):
         if isinstance(payload, RawBody):
@@ -55,11 +123,12 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        arrived = self._arrived()
         if url.path.startswith("/_fake/"):
             return self._control(url.path, body)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, payload = self.fake.handle(self.command, url.path, query, headers, body)
+        status, payload = self.fake.handle(self.command, url.path, query, headers, body, arrived=arrived)
         if status == "drop":
             self.close_connection = True
             return

@@ -116,11 +116,12 @@ class FakeGraph(FaultKnobs, Figures):
         raw = f"fake-{next(self._ids)}-{self.rng.getrandbits(48):012x}".encode()
         return "wamid." + base64.b64encode(raw).decode()
 
-    def handle(self, method, path, query, headers, body):
-        """(status, payload) or ("hold"/"drop", payload-after-hold)."""
+    def handle(self, method, path, query, headers, body, arrived=None):
+        """(status, payload) or ("hold"/"drop", payload-after-hold). ``arrived``: when the request reached the machine
+        (handler.py), else now."""
         # Meta counts a message when it arrives, not when our simulated latency is over: the rate limit and the
         # accepted times use the arrival, so the fake's own thread scheduling under load does not bunch them.
-        arrived = time.time()
+        arrived = time.time() if arrived is None else arrived
         parsed = None
         if body and headers.get("content-type", "").startswith("application/json"):
             try:

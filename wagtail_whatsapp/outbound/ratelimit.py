@@ -179,6 +179,10 @@ class SharedRateLimiter:
     def is_late(self, slot):
         return self.clock() - slot > MAX_LATENESS
 
+    def last_moment(self, slot):
+        """The latest a message of ``slot`` may leave (the backend checks it right before the write)."""
+        return slot + MAX_LATENESS
+
     def slow_down(self, seconds=SLOW_DOWN_SECONDS):
         """Meta said 130429 (too fast): every sender of this number slows down for a while."""
         side_file = side_file_path() if self.clock is time.time else None

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wagtail_whatsapp import conf
-from wagtail_whatsapp.backends import get_backend
+from wagtail_whatsapp.backends import deadline, get_backend
 from wagtail_whatsapp.backends.base import ErrorKind, WhatsAppError
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber, WhatsAppSettings
 from wagtail_whatsapp.outbound import claim_leases, composing, messaging_limit, send_failures, sender_outcomes, urgent
@@ -246,7 +246,8 @@ class BroadcastSender(Feeding, SendFailures):
     # --- one message ----------------------------------------------------------------------------------------------
     def _send_one(self, backend, job):
         """Wait for the job's slot and call. A slot missed (a busy interpreter) is not used: the delivery goes back to
-        the dispatcher for the next free one, and is read again before it."""
+        the dispatcher for the next free one, and is read again before it. The backend checks the slot again right
+        before it writes the request (``backends/deadline.py``): a thread held up in between sends nothing."""
         pk, attempts, token, slot, (*ready, claimed_at) = job
         if not self.limiter.wait_for(slot, self.stop_event.is_set):
             return
@@ -261,7 +262,8 @@ class BroadcastSender(Feeding, SendFailures):
             self.lease.settle(claims.not_sent, pk, token)
             return
         try:
-            self._call(backend, pk, attempts, token, *ready)
+            with deadline.leave_by(self.limiter.last_moment(slot)):
+                self._call(backend, pk, attempts, token, *ready)
         except Exception:  # noqa: BLE001 - recording the outcome failed: whether it went out is unknown
             logger.exception("WhatsApp: delivery %s in doubt after an unexpected error", pk)
             self.lease.settle(claims.keep_in_doubt, pk, token)
@@ -280,6 +282,8 @@ class BroadcastSender(Feeding, SendFailures):
             result = composing.send_broadcast_message(
                 backend, self.snapshot, to, in_window=in_window, callback_data=Delivery.callback_data_for(pk)
             )
+        except deadline.CallTooLate:  # held up between the slot's check and the write: nothing sent
+            self._missed([(pk, attempts, token)])
         except WhatsAppError as error:
             self._on_error(pk, token, attempts, error)
         except Exception as error:  # noqa: BLE001 - a bug or a broken connection must not kill the sender

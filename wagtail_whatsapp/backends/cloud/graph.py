@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 from urllib3.exceptions import HTTPError
 
 from wagtail_whatsapp import __version__, conf
-from wagtail_whatsapp.backends import errors
+from wagtail_whatsapp.backends import deadline, errors
 from wagtail_whatsapp.backends.base import BaseBackend, ErrorKind, WhatsAppError
 from wagtail_whatsapp.backends.cloud.connection import (
     REDIRECTS_ONLY,
@@ -66,7 +66,8 @@ class GraphClient(BaseBackend):
         return (self._access_token,)
 
     def _raw_request(self, method, url, *, params=None, json=None, body=None, headers=None, stream=False):
-        """Meta's answer (``status``, ``data``), whatever its status; a WhatsAppError when no answer came. ``stream``
+        """Meta's answer (``status``, ``data``), whatever its status; a WhatsAppError when no answer came
+        (``deadline.CallTooLate`` when the call would leave after the time its caller set). ``stream``
         (urllib3's response, through the pool) leaves the body unread (the caller reads it and closes the response)
         and follows redirects (a download URL may move)."""
         if not self._access_token:
@@ -88,6 +89,7 @@ class GraphClient(BaseBackend):
             except (OSError, http.client.HTTPException) as exc:
                 raise errors.error_from_transport(exc, secrets=self._secrets()) from None
         options = {"preload_content": False, "retries": REDIRECTS_ONLY} if stream else {"redirect": False}
+        deadline.check()
         try:
             return self.pool.request(method, url, body=body, headers=headers, **options)
         except HTTPError as exc:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from urllib3.util.wait import wait_for_read
 
+from wagtail_whatsapp.backends import deadline
+
 
 class Answer(NamedTuple):
     status: int
@@ -52,8 +54,10 @@ class ThreadConnections:
 
     def request(self, method, url, *, body=None, headers):
         """Meta's answer, whatever its status. ``CouldNotConnect`` when nothing was sent; any other ``OSError`` or
-        ``http.client.HTTPException`` when the request may have reached Meta."""
+        ``http.client.HTTPException`` when the request may have reached Meta; ``deadline.CallTooLate``, with nothing
+        sent, when the time set for the call to leave has passed."""
         connection = self._connection()
+        deadline.check()  # the last moment before the request is written
         try:
             connection.request(method, url[len(self.origin) :], body=body, headers=headers)
             response = connection.getresponse()
