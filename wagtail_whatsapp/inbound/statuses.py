@@ -5,7 +5,7 @@ forward (sent < delivered < read), ``failed`` records Meta's error, and the broa
 What Meta bills (the status's ``pricing`` object) is recorded on the delivery whether or not the status moves it.
 
 Meta sends about three statuses per message while a broadcast is still sending, so they are applied in bulk, in one
-transaction per webhook's batch: its statuses claimed and marked handled in one UPDATE and read back as plain rows,
+transaction per webhook's batch: its statuses claimed and marked handled in one ``UPDATE … RETURNING`` as plain rows,
 their deliveries read and locked in one query (plain rows too: no model instance per status or delivery), moved in
 memory by the rules above, and written back by ``delivery_writes.py`` (usually one to three UPDATEs), plus one UPDATE
 of the counts per broadcast. On SQLite the batch takes the process's write lock (``writelock.py``), so the sender's

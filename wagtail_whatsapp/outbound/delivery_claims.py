@@ -137,22 +137,29 @@ def sendable_many(claimed):
     It runs before every few messages of a broadcast, so it is one hand-written statement (``delivery_statements.py``):
     the ORM would spend five times longer building the query than the database answering it."""
     tokens = dict(claimed)
-    with connection.cursor() as cursor:
-        cursor.execute(statements.sendable(connection.vendor, len(tokens)), list(tokens))
+    postgresql = connection.vendor == "postgresql"
+    with server_bound_cursor() as cursor:
+        cursor.execute(
+            statements.sendable(connection.vendor, 0 if postgresql else len(tokens)),
+            [list(tokens)] if postgresql else list(tokens),
+        )
         rows = cursor.fetchall()
+    aware = _datetime_converter()
     return {
-        pk: (status, phone_number, wa_user_id, _datetime(last_inbound_at), subscriber_id, _datetime(claimed_at))
+        pk: (status, phone_number, wa_user_id, aware(last_inbound_at), subscriber_id, aware(claimed_at))
         for pk, token, status, phone_number, wa_user_id, last_inbound_at, subscriber_id, claimed_at in rows
         if tokens.get(pk) == token
     }
 
 
-def _datetime(value):
-    """A timestamp as the ORM gives it, aware: SQLite's driver returns it naive (or as text), PostgreSQL's aware."""
-    convert = getattr(connection.ops, "convert_datetimefield_value", None)
-    if value is None or convert is None:
-        return value
-    return convert(value, None, connection)
+def _datetime_converter():
+    """A timestamp as the ORM gives it, aware: SQLite's driver returns it naive (or as text), PostgreSQL's aware.
+    Looked up once per read: ``connection`` is a proxy, each attribute a lookup of the thread's connection."""
+    ops = connection.ops
+    convert = getattr(ops, "convert_datetimefield_value", None)
+    if convert is None:
+        return lambda value: value
+    return lambda value: value if value is None else convert(value, None, ops.connection)
 
 
 def mark_sent(pk, wamid, used_template):

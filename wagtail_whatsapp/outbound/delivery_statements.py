@@ -11,6 +11,7 @@ import functools
 from django.db import connection
 
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber
+from wagtail_whatsapp.server_binding import array_placeholder
 
 
 @functools.cache
@@ -34,8 +35,8 @@ def claim_returning():
 
 @functools.cache
 def sendable(vendor, count):
-    """The statement's text for ``count`` deliveries, built once per database vendor and count from the models'
-    columns: only quoted names and placeholders are formatted in."""
+    """The statement's text for ``count`` deliveries (any count on PostgreSQL: one array), built once per database
+    vendor and count from the models' columns: only quoted names and placeholders are formatted in."""
     quote = connection.ops.quote_name
     delivery, subscriber, broadcast = (quote(model._meta.db_table) for model in (Delivery, Subscriber, Broadcast))
     d_pk, d_subscriber, d_broadcast, d_status, token, claimed_at = _columns(
@@ -46,12 +47,13 @@ def sendable(vendor, count):
         for name in ("id", "status", "phone_number", "wa_user_id", "last_inbound_at")
     )
     b_pk, b_status = (quote(Broadcast._meta.get_field(name).column) for name in ("id", "status"))
-    placeholders = ", ".join(["%s"] * count)
+    # PostgreSQL: one array of the ids, bound apart from the SQL (server_binding.py), the same text whatever the count.
+    ids = f"= ANY({array_placeholder()}::bigint[])" if vendor == "postgresql" else f"IN ({', '.join(['%s'] * count)})"
     return (
         f"SELECT d.{d_pk}, d.{token}, s.{s_status}, s.{number}, s.{user_id}, s.{last_inbound}, s.{s_pk},"  # noqa: S608
         f" d.{claimed_at} FROM {delivery} d JOIN {subscriber} s ON s.{s_pk} = d.{d_subscriber}"
         f" JOIN {broadcast} b ON b.{b_pk} = d.{d_broadcast}"
-        f" WHERE d.{d_pk} IN ({placeholders}) AND d.{d_status} = '{Delivery.Status.SENDING}'"
+        f" WHERE d.{d_pk} {ids} AND d.{d_status} = '{Delivery.Status.SENDING}'"
         f" AND b.{b_status} = '{Broadcast.Status.SENDING}'"
     )
 

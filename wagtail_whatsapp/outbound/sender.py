@@ -6,7 +6,7 @@ Guarantees (see docs/broadcasting.md):
   timeout waits ``DELIVERY_STATUS_GRACE_SECONDS`` for its status webhook (which moves it to sent) before it is tried
   again;
 - nobody unsubscribed, and nothing after a pause or cancel: the subscriber's and the broadcast's status are read in
-  the same query right before the calls, for the calls of the next 50 ms at most (``feeding.py``; one call at a time
+  the same query right before the calls, for the calls of the next 100 ms at most (``feeding.py``; one call at a time
   when the sender has no threads);
 - the pace is the database-backed limiter shared by every consumer (``ratelimit.py``), its slots reserved a block at
   a time and handed to the threads with one read per few calls (``feeding.py``); the calls Meta accepted are
