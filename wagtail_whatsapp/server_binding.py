@@ -10,8 +10,9 @@ Arrays go in binary (``%b``, ``array_placeholder()``): in text, each element is 
 of a status's JSON), which costs about as much as binding on the client.
 
 The cursor is wrapped as Django wraps its own (errors translated, queries logged when debugging or counting in
-tests), on the same connection and in the same transaction. Django also gives its own cursors the site's time zone
-for timestamps they read back; these statements read none.
+tests), on the same connection and in the same transaction. What it reads back is loaded as Django's own cursors
+load it: Django sets its loaders on the connection (timestamps in the connection's time zone, JSON as text for the
+fields' converters), and a cursor takes the connection's.
 """
 
 from contextlib import contextmanager
