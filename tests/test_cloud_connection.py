@@ -80,6 +80,28 @@ def test_a_call_past_the_time_set_for_it_sends_nothing_and_keeps_the_connection(
     backend.close()
 
 
+def test_a_call_held_up_while_its_request_was_built_sends_nothing(monkeypatch, fake):
+    """On time before http.client built the request, late at its first byte: nothing goes out, the half-built
+    request's connection is dropped and the next call opens another."""
+    backend = CloudBackend("1", access_token=TOKEN, base_url=fake.url)
+    backend.send_text(NUMBER, "Primo")
+    checks, real_check = [], deadline.check
+
+    def on_time_then_late():
+        checks.append(True)
+        if len(checks) == 2:
+            raise deadline.CallTooLate
+
+    monkeypatch.setattr(deadline, "check", on_time_then_late)
+    with pytest.raises(deadline.CallTooLate):
+        backend.send_text(NUMBER, "In ritardo")
+    monkeypatch.setattr(deadline, "check", real_check)
+    backend.send_text(NUMBER, "Dopo")
+    assert [a.body["text"]["body"] for a in fake.accepted] == ["Primo", "Dopo"]
+    assert len(checks) == 2 and fake.connections_opened == 2
+    backend.close()
+
+
 def test_the_towns_proxy_from_the_environment_carries_every_call(monkeypatch, fake):
     # graph.invalid never resolves (RFC 2606): the call can only reach the fake through the proxy.
     monkeypatch.setenv("HTTP_PROXY", fake.url)

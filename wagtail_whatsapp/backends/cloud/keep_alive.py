@@ -57,8 +57,9 @@ class ThreadConnections:
         ``http.client.HTTPException`` when the request may have reached Meta; ``deadline.CallTooLate``, with nothing
         sent, when the time set for the call to leave has passed."""
         connection = self._connection()
-        deadline.check()  # the last moment before the request is written
+        deadline.check()  # late already: nothing written, the connection goes on
         try:
+            connection.check_before_writing = True  # and once more right before the first byte (below)
             connection.request(method, url[len(self.origin) :], body=body, headers=headers)
             response = connection.getresponse()
             return Answer(response.status, response.read())
@@ -89,15 +90,38 @@ class ThreadConnections:
 
     def _new_connection(self):
         if self.https:
-            connection = http.client.HTTPSConnection(
+            connection = _CheckedHTTPSConnection(
                 self.host, self.port, timeout=self.timeouts.connect, context=self._context
             )
         else:
-            connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeouts.connect)
+            connection = _CheckedHTTPConnection(self.host, self.port, timeout=self.timeouts.connect)
         self._local.connection = connection
         with self._lock:
             self._opened.add(connection)
         return connection
+
+
+class _CheckedWrites:
+    """The caller's deadline checked once more right before a request's first byte is written: a thread held up while
+    http.client builds the request would otherwise still send late. Too late there, the half-built request is
+    abandoned with its connection (``request`` closes it); the check before building it keeps the connection in the
+    usual case."""
+
+    check_before_writing = False
+
+    def send(self, data):
+        if self.check_before_writing:
+            self.check_before_writing = False
+            deadline.check()
+        super().send(data)
+
+
+class _CheckedHTTPConnection(_CheckedWrites, http.client.HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_CheckedWrites, http.client.HTTPSConnection):
+    pass
 
 
 def _tls_context(ca_bundle):
