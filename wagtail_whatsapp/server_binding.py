@@ -45,6 +45,19 @@ def array_placeholder():
     return "%b" if _is_psycopg3() else "%s"
 
 
+def id_condition(count):
+    """The SQL that follows a primary key column to match ``count`` ids, with ``id_params``' parameters: on
+    PostgreSQL ``= ANY(…)`` over one array (the same text whatever the count), elsewhere ``IN (%s, …)``."""
+    if connection.vendor == "postgresql":
+        return f"= ANY({array_placeholder()}::bigint[])"
+    return f"IN ({', '.join(['%s'] * count)})"
+
+
+def id_params(pks):
+    """The parameters of ``id_condition(len(pks))``."""
+    return [list(pks)] if connection.vendor == "postgresql" else list(pks)
+
+
 def _binds_on_client():
     return _is_psycopg3() and connection.settings_dict["OPTIONS"].get("server_side_binding") is not True
 

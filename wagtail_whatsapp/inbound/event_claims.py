@@ -27,7 +27,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from wagtail_whatsapp.server_binding import array_placeholder, server_bound_cursor
+from wagtail_whatsapp.server_binding import id_condition, id_params, server_bound_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -121,24 +121,17 @@ def claim_handled(model, pks, fields):
     read = [meta.pk if name == "pk" else meta.get_field(name) for name in fields]
     column = {name: ops.quote_name(meta.get_field(name).column) for name in ("processed_at", "handled_at")}
     attempts = ops.quote_name(meta.get_field("processing_attempts").column)
-    ids, id_params = _id_condition(pks)
+    returning = ", ".join(ops.quote_name(field.column) for field in read)
+    pks = set(pks)
     sql = (
         f"UPDATE {ops.quote_name(meta.db_table)} SET {column['processed_at']} = %s, {column['handled_at']} = %s, "  # noqa: S608
-        f"{attempts} = 1 WHERE {ops.quote_name(meta.pk.column)} {ids} AND {column['processed_at']} IS NULL "
-        f"AND {attempts} = 0 RETURNING {', '.join(ops.quote_name(field.column) for field in read)}"
+        f"{attempts} = 1 WHERE {ops.quote_name(meta.pk.column)} {id_condition(len(pks))} "
+        f"AND {column['processed_at']} IS NULL AND {attempts} = 0 RETURNING {returning}"
     )
     with server_bound_cursor() as cursor:
-        cursor.execute(sql, [stamp, stamp, *id_params])
+        cursor.execute(sql, [stamp, stamp, *id_params(pks)])
         rows = cursor.fetchall()
     return _named_rows(model, fields, read, rows)
-
-
-def _id_condition(pks):
-    """``IN (%s, …)`` with one parameter per id, or on PostgreSQL ``= ANY(%b)`` with one array of them."""
-    pks = sorted(set(pks))
-    if connection.vendor == "postgresql":
-        return f"= ANY({array_placeholder()}::bigint[])", [pks]
-    return f"IN ({', '.join(['%s'] * len(pks))})", pks
 
 
 def _named_rows(model, names, fields, rows):

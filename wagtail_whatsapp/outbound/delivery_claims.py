@@ -21,7 +21,7 @@ from wagtail_whatsapp.models import Broadcast, Delivery
 from wagtail_whatsapp.models.subscribers import SERVICE_WINDOW
 from wagtail_whatsapp.outbound import claim_leases, targeting
 from wagtail_whatsapp.outbound import delivery_statements as statements
-from wagtail_whatsapp.server_binding import server_bound_cursor
+from wagtail_whatsapp.server_binding import id_params, server_bound_cursor
 from wagtail_whatsapp.writelock import serialized, serialized_writes
 
 NOT_SENT_DELAY = 2.0  # seconds before a delivery the database kept from its call is tried again
@@ -137,12 +137,8 @@ def sendable_many(claimed):
     It runs before every few messages of a broadcast, so it is one hand-written statement (``delivery_statements.py``):
     the ORM would spend five times longer building the query than the database answering it."""
     tokens = dict(claimed)
-    postgresql = connection.vendor == "postgresql"
     with server_bound_cursor() as cursor:
-        cursor.execute(
-            statements.sendable(connection.vendor, 0 if postgresql else len(tokens)),
-            [list(tokens)] if postgresql else list(tokens),
-        )
+        cursor.execute(statements.sendable(connection.vendor, len(tokens)), id_params(tokens))
         rows = cursor.fetchall()
     aware = _datetime_converter()
     return {

@@ -11,7 +11,7 @@ import functools
 from django.db import connection
 
 from wagtail_whatsapp.models import Broadcast, Delivery, Subscriber
-from wagtail_whatsapp.server_binding import array_placeholder
+from wagtail_whatsapp.server_binding import id_condition
 
 
 @functools.cache
@@ -47,13 +47,11 @@ def sendable(vendor, count):
         for name in ("id", "status", "phone_number", "wa_user_id", "last_inbound_at")
     )
     b_pk, b_status = (quote(Broadcast._meta.get_field(name).column) for name in ("id", "status"))
-    # PostgreSQL: one array of the ids, bound apart from the SQL (server_binding.py), the same text whatever the count.
-    ids = f"= ANY({array_placeholder()}::bigint[])" if vendor == "postgresql" else f"IN ({', '.join(['%s'] * count)})"
     return (
         f"SELECT d.{d_pk}, d.{token}, s.{s_status}, s.{number}, s.{user_id}, s.{last_inbound}, s.{s_pk},"  # noqa: S608
         f" d.{claimed_at} FROM {delivery} d JOIN {subscriber} s ON s.{s_pk} = d.{d_subscriber}"
         f" JOIN {broadcast} b ON b.{b_pk} = d.{d_broadcast}"
-        f" WHERE d.{d_pk} {ids} AND d.{d_status} = '{Delivery.Status.SENDING}'"
+        f" WHERE d.{d_pk} {id_condition(count)} AND d.{d_status} = '{Delivery.Status.SENDING}'"
         f" AND b.{b_status} = '{Broadcast.Status.SENDING}'"
     )
 

@@ -35,8 +35,13 @@ def release_pooled_connection():
     """With a connection pool (PostgreSQL with Django's ``pool`` option), give this thread's connection back between
     two uses: a sending thread spends most of its time waiting for its slot and for Meta, and would otherwise hold a
     connection all along — 40 threads a broadcast, ten towns' broadcasts: more than PostgreSQL's max_connections."""
-    if getattr(connection, "pool", None) is not None:
+    if is_pooled():
         connection.close()
+
+
+def is_pooled():
+    """Whether this thread's connection comes from Django's connection pool."""
+    return getattr(connection, "pool", None) is not None
 
 
 def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
@@ -52,7 +57,7 @@ def run_pool(workers, *, backend_factory, send_one, dispatch, stop_event):
         backend = backend_factory()
         # Asked once per thread: finding the thread's connection behind Django's proxy costs more than the call's
         # bookkeeping (3 % of a sending process when asked after every job).
-        pooled = getattr(connection, "pool", None) is not None
+        pooled = is_pooled()
         try:
             while True:
                 job = jobs.get()
