@@ -316,3 +316,68 @@ def test_the_fake_validates_raw_bodies_like_meta(fake_graph, body, details):
     assert answer.status_code == 400 and error["code"] == 100 and details in error["error_data"]["details"]
     assert error["type"] == "OAuthException" and error["fbtrace_id"]
     assert fake_graph.accepted == []
+
+
+# The fake parses ordinary HTTP/1.1 requests itself (the email package's parser was two fifths of its CPU on the
+# benchmarks' shared cores): it must answer them as http.server would.
+
+
+def _raw_request(fake, *requests_bytes, shut=False):
+    """Send ``requests_bytes`` on one connection; everything the fake answered before closing or going quiet."""
+    import socket
+
+    with socket.create_connection((fake.host, fake.port), timeout=2) as sock:
+        for data in requests_bytes:
+            sock.sendall(data)
+        if shut:
+            sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            pass  # kept alive: all the fake had to say is in
+    return answer
+
+
+def _message_request(fake, headers, body=None, version="HTTP/1.1"):
+    body = (
+        body
+        if body is not None
+        else json.dumps(
+            {"messaging_product": "whatsapp", "to": NUMBER, "type": "text", "text": {"body": "Ciao"}}
+        ).encode()
+    )
+    lines = [f"POST /v25.0/1/messages {version}", f"Host: {fake.host}", *headers]
+    lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def test_the_fake_reads_header_names_in_any_case_and_keeps_the_connection(fake_graph):
+    request = _message_request(
+        fake_graph, [f"AUTHORIZATION: Bearer {fake_graph.token}", "content-type: application/json"]
+    )
+    answer = _raw_request(fake_graph, request, request)
+    assert answer.count(b"HTTP/1.1 200 OK") == 2  # two answers on one kept-alive connection
+    assert len(fake_graph.accepted) == 2
+
+
+def test_the_fake_refuses_a_header_line_without_a_colon(fake_graph):
+    answer = _raw_request(fake_graph, _message_request(fake_graph, ["Authorization Bearer x"]))
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"Bad header line" in answer
+    assert fake_graph.accepted == []
+
+
+def test_the_fake_closes_when_asked_and_answers_100_continue(fake_graph):
+    headers = [f"Authorization: Bearer {fake_graph.token}", "Expect: 100-continue", "Connection: close"]
+    request = _message_request(fake_graph, headers)
+    head, body = request.split(b"\r\n\r\n", 1)
+    answer = _raw_request(fake_graph, head + b"\r\n\r\n", body)
+    assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK")
+    assert len(fake_graph.accepted) == 1  # and the fake closed the connection (the read above ended)
+
+
+def test_the_fake_answers_http_1_0_the_standard_way(fake_graph):
+    request = _message_request(fake_graph, [f"Authorization: Bearer {fake_graph.token}"], version="HTTP/1.0")
+    answer = _raw_request(fake_graph, request)
+    assert answer.startswith(b"HTTP/1.1 200 OK") and len(fake_graph.accepted) == 1

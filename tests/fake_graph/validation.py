@@ -2,6 +2,7 @@
 
 import email.parser
 import email.policy
+import re
 
 MESSAGE_TYPES = {"text", "image", "video", "audio", "document", "sticker", "template", "interactive", "location"}
 UPLOAD_TYPES = ("image/jpeg", "image/png", "video/mp4", "video/3gpp", "application/pdf")
@@ -28,8 +29,11 @@ ERROR_TITLES = {
 }
 
 
+_NOT_DIGITS = re.compile(r"\D")
+
+
 def digits(number):
-    return "".join(ch for ch in str(number) if ch.isdigit())
+    return _NOT_DIGITS.sub("", str(number))
 
 
 def meta_error(code, details="", message=None):
