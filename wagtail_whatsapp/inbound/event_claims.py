@@ -20,11 +20,11 @@ sends its events one by one through the path above.
 
 import logging
 import time
-from collections import namedtuple
 from datetime import timedelta
 
 from django.db import connection
 from django.db.models import F
+from django.db.models.utils import create_namedtuple_class
 from django.utils import timezone
 
 from wagtail_whatsapp.server_binding import id_condition, id_params, server_bound_cursor
@@ -136,8 +136,8 @@ def claim_handled(model, pks, fields):
 
 def _named_rows(model, names, fields, rows):
     """Rows as ``values_list(*names, named=True)`` gives them: each value converted from the database's as the ORM
-    converts it (aware datetimes on SQLite, JSON decoded...)."""
-    row_type = namedtuple(f"{model.__name__}Row", names, rename=True)
+    converts it (aware datetimes on SQLite, JSON decoded...), in the ORM's own row class (made once per ``names``)."""
+    row_type = create_namedtuple_class(*names)
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)
